@@ -1,0 +1,103 @@
+// What each setting means, its default and an example of a right value. Error messages quote the
+// example; a test checks the README table lists every setting named here.
+
+export interface SettingDoc {
+  /** Shown in the README's Default column; undefined means required. */
+  default: string | undefined;
+  example: string;
+  description: string;
+}
+
+export const SETTING_DOCS = {
+  TOLLGATE_TENANTS: {
+    default: undefined,
+    example: "72f988bf-86f1-41af-91ab-2d7cd011db47",
+    description:
+      "Tenant ids (GUIDs, comma-separated) whose tokens are accepted. `*` accepts any tenant (multi-tenant APIs) and must be said explicitly.",
+  },
+  TOLLGATE_AUDIENCES: {
+    default: undefined,
+    example: "api://tollgate-demo,11111111-2222-3333-4444-555555555555",
+    description: "Accepted `aud` values: the API's application (client) id and/or its Application ID URI.",
+  },
+  TOLLGATE_AUTHORITY: {
+    default: "https://login.microsoftonline.com",
+    example: "https://login.microsoftonline.us",
+    description: "Entra authority host (national clouds). `http://` is allowed only on loopback.",
+  },
+  TOLLGATE_TOKEN_VERSIONS: {
+    default: "2",
+    example: "1,2",
+    description: "Access-token versions accepted: `1` (`sts.windows.net` issuer), `2` (`…/v2.0` issuer) or both.",
+  },
+  TOLLGATE_ALGORITHMS: {
+    default: "RS256",
+    example: "RS256",
+    description: "Signature algorithms accepted. Asymmetric only; `none` and HMAC can never be allowed.",
+  },
+  TOLLGATE_CLOCK_SKEW_SECONDS: {
+    default: "60",
+    example: "60",
+    description: "Clock skew tolerated on `exp`, `nbf` and `iat`.",
+  },
+  TOLLGATE_MAX_TOKEN_LIFETIME_SECONDS: {
+    default: "(none)",
+    example: "5400",
+    description: "If set, tokens whose `exp - iat` is longer are rejected (`token_lifetime_exceeds_policy`).",
+  },
+  TOLLGATE_MAX_TOKEN_BYTES: {
+    default: "16384",
+    example: "16384",
+    description: "Largest token accepted, in bytes, checked before any decoding.",
+  },
+  TOLLGATE_CLIENT_APPS: {
+    default: "(any)",
+    example: "0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0",
+    description: "If set, only these client application ids (`azp`/`appid`) may call.",
+  },
+  TOLLGATE_PRINCIPAL_KIND: {
+    default: "any",
+    example: "user",
+    description: "Require user tokens (`user`), app-only tokens (`app`) or accept both (`any`).",
+  },
+  TOLLGATE_STORAGE: {
+    default: "AzureWebJobsStorage",
+    example: "https://mystorage.table.core.windows.net",
+    description:
+      "Table Storage: a connection string (Azurite or account key) or a table endpoint URL used with managed identity (`DefaultAzureCredential`).",
+  },
+  TOLLGATE_TABLE_PREFIX: {
+    default: "tollgate",
+    example: "tollgate",
+    description: "Prefix of every table tollgate creates (for example `tollgateKeys`).",
+  },
+  TOLLGATE_STORAGE_TIMEOUT_MS: {
+    default: "2000",
+    example: "2000",
+    description: "Longest a single Table Storage call may take before tollgate carries on without it.",
+  },
+  TOLLGATE_KEYS_FETCH_TIMEOUT_MS: {
+    default: "5000",
+    example: "5000",
+    description: "Timeout for fetching Entra discovery documents and JWKS.",
+  },
+  TOLLGATE_KEYS_REFRESH_SECONDS: {
+    default: "3600",
+    example: "3600",
+    description: "Signing keys older than this are refreshed in the background (requests never wait for it).",
+  },
+  TOLLGATE_KEYS_REFETCH_COOLDOWN_SECONDS: {
+    default: "60",
+    example: "60",
+    description:
+      "An unknown `kid` triggers at most one refetch per key source in this period, shared by all waiting requests.",
+  },
+  TOLLGATE_KEYS_MAX_STALENESS_SECONDS: {
+    default: "259200",
+    example: "259200",
+    description:
+      "If Entra cannot be reached, stored keys keep working this long after they were fetched; after it the answer is 503 `keys_unavailable`.",
+  },
+} as const satisfies Record<string, SettingDoc>;
+
+export type SettingName = keyof typeof SETTING_DOCS;

@@ -1,0 +1,60 @@
+// The one TableClient factory. A connection string (Azurite, or an account key) or a table
+// endpoint URL used with DefaultAzureCredential (managed identity in Azure).
+
+import { TableClient, type TableServiceClientOptions } from "@azure/data-tables";
+import { DefaultAzureCredential } from "@azure/identity";
+
+export type StorageTarget =
+  | { kind: "connectionString"; connectionString: string }
+  | { kind: "endpoint"; endpoint: string };
+
+export interface TableClientFactoryOptions {
+  /** Retries inside the SDK pipeline; kept low because callers bound every call with a timeout. */
+  maxRetries?: number;
+}
+
+export type TableClientFactory = (tableName: string) => TableClient;
+
+/** True when the value looks like a table endpoint URL rather than a connection string. */
+export function isEndpointUrl(value: string): boolean {
+  return /^https?:\/\//i.test(value.trim());
+}
+
+export function parseStorageTarget(value: string): StorageTarget {
+  const trimmed = value.trim();
+  return isEndpointUrl(trimmed)
+    ? { kind: "endpoint", endpoint: trimmed.replace(/\/+$/, "") }
+    : { kind: "connectionString", connectionString: trimmed };
+}
+
+export function createTableClientFactory(
+  target: StorageTarget,
+  options: TableClientFactoryOptions = {},
+): TableClientFactory {
+  const clientOptions: TableServiceClientOptions = {
+    retryOptions: { maxRetries: options.maxRetries ?? 1, retryDelayInMs: 100, maxRetryDelayInMs: 1000 },
+  };
+  if (target.kind === "connectionString") {
+    // Azurite speaks plain HTTP on loopback; the SDK refuses that unless told.
+    const insecure = /DefaultEndpointsProtocol=http;|UseDevelopmentStorage=true|TableEndpoint=http:/i.test(
+      target.connectionString,
+    );
+    return (tableName) =>
+      TableClient.fromConnectionString(target.connectionString, tableName, {
+        ...clientOptions,
+        allowInsecureConnection: insecure,
+      });
+  }
+  // One credential for every table: it caches its token.
+  const credential = new DefaultAzureCredential();
+  return (tableName) => new TableClient(target.endpoint, tableName, credential, clientOptions);
+}
+
+/** Creates the table if it is missing; a table that exists already is fine. */
+export async function ensureTable(client: TableClient, signal?: AbortSignal): Promise<void> {
+  try {
+    await client.createTable({ abortSignal: signal });
+  } catch (error) {
+    if ((error as { statusCode?: number }).statusCode !== 409) throw error;
+  }
+}

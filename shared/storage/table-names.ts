@@ -1,0 +1,18 @@
+// The tables tollgate uses. Every table name in the code comes from here, so infra can create
+// exactly these and a test can check it does.
+
+export const TABLE_SUFFIXES = {
+  /** Last-known-good Entra signing keys, one entity per key source. */
+  keys: "Keys",
+} as const;
+
+export type TableKind = keyof typeof TABLE_SUFFIXES;
+
+/** Table names are `${prefix}${suffix}`: alphanumeric, starting with a letter, 3-63 characters. */
+export function tableName(prefix: string, kind: TableKind): string {
+  return `${prefix}${TABLE_SUFFIXES[kind]}`;
+}
+
+export function allTableNames(prefix: string): string[] {
+  return (Object.keys(TABLE_SUFFIXES) as TableKind[]).map((kind) => tableName(prefix, kind));
+}
