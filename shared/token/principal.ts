@@ -1,0 +1,77 @@
+// The caller, as decided from a verified token. Authorization keys on oid + tid, never on
+// email or upn, which users and admins can change.
+
+import type { TokenVersion } from "../config/settings.js";
+import { guid } from "../config/parsers.js";
+import { TollgateError } from "../reasons.js";
+import type { TimeClaims } from "./entra-rules.js";
+
+export interface Principal {
+  tenantId: string;
+  objectId: string;
+  subject: string;
+  clientAppId: string;
+  kind: "user" | "app";
+  scopes: readonly string[];
+  roles: readonly string[];
+  groups: readonly string[];
+  /** The user is in too many groups for the token; `groups` is empty and Graph holds the list. */
+  groupsOverage: boolean;
+  tokenVersion: TokenVersion;
+  audience: string;
+  /** Seconds since the epoch. */
+  issuedAt: number;
+  expiresAt: number;
+  /** The client declared Continuous Access Evaluation capability (`xms_cc` contains `cp1`). */
+  caeCapable: boolean;
+}
+
+function stringList(payload: Record<string, unknown>, name: string): string[] {
+  const value = payload[name];
+  if (value === undefined) return [];
+  if (!Array.isArray(value) || !value.every((item) => typeof item === "string")) {
+    throw new TollgateError("claim_invalid", `The token's '${name}' claim is not a list of strings.`);
+  }
+  return value;
+}
+
+export interface PrincipalInputs {
+  tid: string;
+  version: TokenVersion;
+  clientAppId: string;
+  kind: "user" | "app";
+  audience: string;
+  times: TimeClaims;
+}
+
+export function buildPrincipal(payload: Record<string, unknown>, inputs: PrincipalInputs): Principal {
+  const { oid, sub, scp } = payload;
+  if (typeof oid !== "string" || !guid.test(oid)) {
+    throw new TollgateError("claim_invalid", "The token's 'oid' claim is missing or not a GUID.");
+  }
+  if (typeof sub !== "string" || sub === "") {
+    throw new TollgateError("claim_invalid", "The token's 'sub' claim is missing.");
+  }
+  if (scp !== undefined && typeof scp !== "string") {
+    throw new TollgateError("claim_invalid", "The token's 'scp' claim is not a string.");
+  }
+  const claimNames = payload._claim_names;
+  const groupsOverage =
+    typeof claimNames === "object" && claimNames !== null && "groups" in claimNames && payload.groups === undefined;
+  return {
+    tenantId: inputs.tid,
+    objectId: oid.toLowerCase(),
+    subject: sub,
+    clientAppId: inputs.clientAppId,
+    kind: inputs.kind,
+    scopes: scp === undefined ? [] : scp.split(" ").filter((s) => s !== ""),
+    roles: stringList(payload, "roles"),
+    groups: stringList(payload, "groups"),
+    groupsOverage,
+    tokenVersion: inputs.version,
+    audience: inputs.audience,
+    issuedAt: inputs.times.issuedAt,
+    expiresAt: inputs.times.expiresAt,
+    caeCapable: stringList(payload, "xms_cc").includes("cp1"),
+  };
+}

@@ -1,0 +1,67 @@
+// The whole token check: header to principal. Cheap checks run first so hostile input costs
+// little, the signature before anything is trusted, and every refusal carries its reason.
+
+import type { TokenSettings } from "../config/settings.js";
+import type { Clock } from "../clock.js";
+import { keySourceForToken } from "../keys/key-sources.js";
+import type { SigningKeys } from "../keys/types.js";
+import { TollgateError } from "../reasons.js";
+import {
+  checkAudience,
+  checkClientApp,
+  checkIssuer,
+  checkKeyIssuer,
+  checkTimes,
+  principalKind,
+  readRoutingClaims,
+  rejectGraphAudience,
+} from "./entra-rules.js";
+import { extractBearerToken } from "./extract.js";
+import { checkProtectedHeader } from "./header-rules.js";
+import { buildPrincipal, type Principal } from "./principal.js";
+import { decodePayload, shapeGate } from "./shape-gate.js";
+import { verifySignature } from "./verify-signature.js";
+
+export class TokenValidator {
+  readonly #settings: TokenSettings;
+  readonly #keys: SigningKeys;
+  readonly #clock: Clock;
+
+  constructor(settings: TokenSettings, keys: SigningKeys, clock: Clock) {
+    this.#settings = settings;
+    this.#keys = keys;
+    this.#clock = clock;
+  }
+
+  /** Validates the request's Authorization header; throws TollgateError with the reason. */
+  async validateAuthorization(authorization: string | null | undefined, url?: URL): Promise<Principal> {
+    return this.validateToken(extractBearerToken(authorization, url));
+  }
+
+  async validateToken(token: string): Promise<Principal> {
+    const settings = this.#settings;
+    const split = shapeGate(token, settings.maxTokenBytes);
+    const header = checkProtectedHeader(split.header, settings.algorithms, split.unsigned);
+    const payload = decodePayload(split);
+
+    rejectGraphAudience(payload);
+    const routing = readRoutingClaims(payload, settings);
+    const audience = checkAudience(payload, settings.audiences);
+    const times = checkTimes(payload, Math.floor(this.#clock.now() / 1000), settings);
+    const clientAppId = checkClientApp(payload, routing.version, settings.clientApps);
+    const kind = principalKind(payload, settings.principalKind);
+
+    const source = keySourceForToken(settings, routing.version, routing.tid);
+    if (source === undefined) {
+      // readRoutingClaims already refused versions and tenants the settings exclude.
+      throw new TollgateError("tenant_not_allowed", `Tenant ${routing.tid} is not allowed to call this API.`);
+    }
+    const keySet = await this.#keys.keySet(source);
+    checkIssuer(routing, keySet.issuer);
+    const key = await this.#keys.getKey(source, header.kid);
+    checkKeyIssuer(key.issuer, routing, settings.authority);
+    await verifySignature(split.compact, header.alg, key);
+
+    return buildPrincipal(payload, { tid: routing.tid, version: routing.version, clientAppId, kind, audience, times });
+  }
+}

@@ -1,0 +1,67 @@
+import { TableClient } from "@azure/data-tables";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type AzuriteHandle, startAzurite } from "./azurite.js";
+import { freePort } from "./ports.js";
+
+function table(azurite: AzuriteHandle, name: string): TableClient {
+  // No retries: a refused connection should surface at once, not after the SDK's backoff.
+  return TableClient.fromConnectionString(azurite.connectionString, name, {
+    allowInsecureConnection: true,
+    retryOptions: { maxRetries: 0 },
+  });
+}
+
+describe("freePort", () => {
+  it("returns a loopback port that can be listened on", async () => {
+    const port = await freePort();
+    expect(port).toBeGreaterThan(0);
+    expect(port).toBeLessThan(65_536);
+  });
+});
+
+describe("startAzurite", () => {
+  let azurite: AzuriteHandle;
+
+  beforeAll(async () => {
+    azurite = await startAzurite();
+  });
+
+  afterAll(async () => {
+    await azurite?.stop();
+  });
+
+  it("serves Table Storage through the connection string", async () => {
+    expect(azurite.connectionString).toBe(
+      "DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;" +
+        "AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;" +
+        `TableEndpoint=http://127.0.0.1:${azurite.port}/devstoreaccount1;`,
+    );
+    const t1 = table(azurite, "t1");
+    await t1.createTable();
+    await t1.upsertEntity({ partitionKey: "p", rowKey: "r", count: 1 });
+    await t1.upsertEntity({ partitionKey: "p", rowKey: "r", count: 2 }, "Replace");
+    const entity = await t1.getEntity<{ count: number }>("p", "r");
+    expect(entity.count).toBe(2);
+  });
+
+  it("stops, refuses connections, and restarts empty on the same port", async () => {
+    const port = azurite.port;
+    await azurite.stop();
+    await azurite.stop(); // idempotent
+    await expect(table(azurite, "t1").getEntity("p", "r")).rejects.toThrow();
+
+    await azurite.restart();
+    expect(azurite.port).toBe(port);
+    const t2 = table(azurite, "t2");
+    await t2.createTable();
+    await t2.upsertEntity({ partitionKey: "p", rowKey: "r", ok: true });
+    expect((await t2.getEntity<{ ok: boolean }>("p", "r")).ok).toBe(true);
+    // In-memory data does not survive a restart.
+    await expect(table(azurite, "t1").getEntity("p", "r")).rejects.toMatchObject({ statusCode: 404 });
+  });
+
+  it("restart() while running stops first", async () => {
+    await azurite.restart();
+    await table(azurite, "t3").createTable();
+  });
+});
