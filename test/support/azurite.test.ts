@@ -1,8 +1,10 @@
+import { createServer } from "node:net";
 import { TableClient } from "@azure/data-tables";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type AzuriteHandle, startAzurite } from "./azurite.js";
 import { freePort } from "./ports.js";
 
+// Table names need 3 to 63 characters, so "t1" would be refused.
 function table(azurite: AzuriteHandle, name: string): TableClient {
   // No retries: a refused connection should surface at once, not after the SDK's backoff.
   return TableClient.fromConnectionString(azurite.connectionString, name, {
@@ -36,7 +38,7 @@ describe("startAzurite", () => {
         "AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;" +
         `TableEndpoint=http://127.0.0.1:${azurite.port}/devstoreaccount1;`,
     );
-    const t1 = table(azurite, "t1");
+    const t1 = table(azurite, "tbl1");
     await t1.createTable();
     await t1.upsertEntity({ partitionKey: "p", rowKey: "r", count: 1 });
     await t1.upsertEntity({ partitionKey: "p", rowKey: "r", count: 2 }, "Replace");
@@ -48,20 +50,42 @@ describe("startAzurite", () => {
     const port = azurite.port;
     await azurite.stop();
     await azurite.stop(); // idempotent
-    await expect(table(azurite, "t1").getEntity("p", "r")).rejects.toThrow();
+    await expect(table(azurite, "tbl1").getEntity("p", "r")).rejects.toThrow();
 
     await azurite.restart();
     expect(azurite.port).toBe(port);
-    const t2 = table(azurite, "t2");
+    const t2 = table(azurite, "tbl2");
     await t2.createTable();
     await t2.upsertEntity({ partitionKey: "p", rowKey: "r", ok: true });
     expect((await t2.getEntity<{ ok: boolean }>("p", "r")).ok).toBe(true);
     // In-memory data does not survive a restart.
-    await expect(table(azurite, "t1").getEntity("p", "r")).rejects.toMatchObject({ statusCode: 404 });
+    await expect(table(azurite, "tbl1").getEntity("p", "r")).rejects.toMatchObject({ statusCode: 404 });
   });
 
   it("restart() while running stops first", async () => {
     await azurite.restart();
-    await table(azurite, "t3").createTable();
+    await table(azurite, "tbl3").createTable();
+  });
+});
+
+describe("startAzurite failures", () => {
+  it("restart() names the port and shows Azurite's output when the port is taken", async () => {
+    const azurite = await startAzurite();
+    await azurite.stop();
+    // Takes the port and hangs up on everyone, like a stranger that got there first.
+    const squatter = createServer((socket) => socket.destroy());
+    await new Promise<void>((resolve) => squatter.listen(azurite.port, "127.0.0.1", resolve));
+    try {
+      const error = await azurite.restart().then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(error).toBeInstanceOf(Error);
+      expect((error as Error).message).toContain(`port ${azurite.port}`);
+      expect((error as Error).message).toContain("Azurite output");
+    } finally {
+      await new Promise((resolve) => squatter.close(resolve));
+      await azurite.stop();
+    }
   });
 });

@@ -2,7 +2,7 @@
 // port (fault tests take storage away mid-run and bring it back).
 
 import { type ChildProcess, spawn } from "node:child_process";
-import { connect } from "node:net";
+import { get } from "node:http";
 import { fileURLToPath } from "node:url";
 import { freePort } from "./ports.js";
 
@@ -24,6 +24,7 @@ export interface AzuriteHandle {
 // The bin is a node script with an `env node` shebang, so it runs on whatever `node` PATH names
 // (Node 22 from node_modules/.bin under npm scripts and npx).
 const AZURITE_TABLE = fileURLToPath(new URL("../../node_modules/.bin/azurite-table", import.meta.url));
+const WATCHDOG = fileURLToPath(new URL("./azurite-watchdog.cjs", import.meta.url));
 const START_TIMEOUT_MS = 20_000;
 const POLL_INTERVAL_MS = 50;
 const OUTPUT_TAIL_CHARS = 4_000;
@@ -77,7 +78,11 @@ async function launch(port: number): Promise<ChildProcess> {
     "--skipApiVersionCheck",
     "--loose",
   ];
-  const child = spawn(AZURITE_TABLE, args, { stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(AZURITE_TABLE, args, {
+    // The IPC channel is only there so the watchdog sees this process end.
+    stdio: ["ignore", "pipe", "pipe", "ipc"],
+    env: { ...process.env, NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ""} --require "${WATCHDOG}"`.trim() },
+  });
   killOnProcessExit(child);
   const output = captureOutput(child);
   let exited = false;
@@ -96,7 +101,7 @@ async function launch(port: number): Promise<ChildProcess> {
       const how = spawnError ? spawnError.message : `exit code ${child.exitCode}, signal ${child.signalCode}`;
       throw new Error(`Azurite (table) on port ${port} ended before it listened (${how}).\n${output()}`);
     }
-    if (await accepts(port)) return child;
+    if (await answersAsAzurite(port)) return child;
     if (Date.now() > deadline) {
       await killAndWait(child);
       throw new Error(
@@ -119,20 +124,26 @@ function captureOutput(child: ChildProcess): () => string {
     if (stream && "unref" in stream && typeof stream.unref === "function") stream.unref();
   }
   child.unref();
-  return () => (tail.trim() === "" ? "(Azurite wrote nothing to stdout or stderr)" : `Azurite output:\n${tail}`);
+  child.channel?.unref();
+  return () =>
+    tail.trim() === "" ? "(Azurite wrote nothing to stdout or stderr)" : `Azurite output:\n${tail}`;
 }
 
-function accepts(port: number): Promise<boolean> {
+/**
+ * True when Azurite's table service answers on the port. An open port alone is not enough: another
+ * process may hold it (then Azurite exits with EADDRINUSE), so the answer must name Azurite.
+ */
+function answersAsAzurite(port: number): Promise<boolean> {
   return new Promise((resolve) => {
-    const socket = connect({ host: "127.0.0.1", port });
-    socket.setTimeout(1_000);
-    const done = (ok: boolean) => {
-      socket.destroy();
-      resolve(ok);
-    };
-    socket.once("connect", () => done(true));
-    socket.once("error", () => done(false));
-    socket.once("timeout", () => done(false));
+    const request = get(
+      { host: "127.0.0.1", port, path: `/${DEVSTORE_ACCOUNT_NAME}/Tables`, agent: false, timeout: 1_000 },
+      (response) => {
+        response.resume();
+        resolve(/^Azurite-Table\//.test(String(response.headers.server ?? "")));
+      },
+    );
+    request.once("error", () => resolve(false));
+    request.once("timeout", () => request.destroy());
   });
 }
 

@@ -1,0 +1,34 @@
+// Refusals as RFC 9457 problem documents, with the reason code and the trace id an operator
+// needs to find the request in Application Insights.
+
+import { REASONS, type TollgateError } from "../reasons.js";
+import { bearerChallenge } from "./www-authenticate.js";
+
+export interface ProblemBody {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  reason: string;
+  traceId: string;
+}
+
+export function problemResponse(error: TollgateError, traceId: string, headers: Record<string, string> = {}): Response {
+  const body: ProblemBody = {
+    type: `urn:tollgate:reason:${error.reason}`,
+    title: REASONS[error.reason].title,
+    status: error.status,
+    detail: error.message,
+    reason: error.reason,
+    traceId,
+  };
+  const out = new Headers(headers);
+  out.set("content-type", "application/problem+json");
+  out.set("cache-control", "no-store");
+  const challenge = bearerChallenge(error);
+  if (challenge) out.set("www-authenticate", challenge);
+  if (error.retryAfterSeconds !== undefined) {
+    out.set("retry-after", String(Math.max(1, Math.ceil(error.retryAfterSeconds))));
+  }
+  return new Response(JSON.stringify(body), { status: error.status, headers: out });
+}

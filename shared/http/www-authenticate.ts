@@ -1,0 +1,22 @@
+// RFC 6750 challenges for 401 and 403 answers.
+
+import { REASONS, type TollgateError } from "../reasons.js";
+
+/** RFC 6750 limits error_description to printable ASCII without `"` and `\`. */
+function quotable(text: string): string {
+  return text.replace(/[^\x20-\x21\x23-\x5b\x5d-\x7e]/g, "?").slice(0, 300);
+}
+
+/** The challenge for a refusal, or undefined where none belongs (429, 5xx). */
+export function bearerChallenge(error: TollgateError, realm = "tollgate"): string | undefined {
+  const spec = REASONS[error.reason];
+  if (error.status !== 401 && error.status !== 403 && !("bearerError" in spec)) return undefined;
+  const parts = [`realm="${realm}"`];
+  if ("bearerError" in spec) {
+    parts.push(`error="${spec.bearerError}"`, `error_description="${quotable(error.message)}"`);
+    if (spec.bearerError === "insufficient_scope" && error.requiredScope) {
+      parts.push(`scope="${quotable(error.requiredScope)}"`);
+    }
+  }
+  return `Bearer ${parts.join(", ")}`;
+}
