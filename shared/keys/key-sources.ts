@@ -15,7 +15,9 @@ export function keySource(authority: string, version: TokenVersion, tenant: stri
 }
 
 /** Every source the settings imply: for each accepted version, each tenant (or the any-tenant path). */
-export function keySourcesFor(settings: Pick<TokenSettings, "authority" | "tenants" | "tokenVersions">): KeySource[] {
+export function keySourcesFor(
+  settings: Pick<TokenSettings, "authority" | "tenants" | "tokenVersions">,
+): KeySource[] {
   const sources: KeySource[] = [];
   for (const version of settings.tokenVersions) {
     const tenants = settings.tenants.any ? [ANY_TENANT_PATH[version]] : settings.tenants.ids;

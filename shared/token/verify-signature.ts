@@ -16,7 +16,8 @@ export async function verifySignature(compact: string, alg: string, key: Verific
     if (error instanceof errors.JWSSignatureVerificationFailed) {
       throw new TollgateError("signature_invalid", "The token's signature does not verify.");
     }
-    if (error instanceof errors.JOSEError) {
+    // WebCrypto refuses a key imported for one algorithm (RS256) when asked for another (PS256).
+    if (error instanceof errors.JOSEError || error instanceof TypeError) {
       throw new TollgateError("signature_invalid", "The token's signature could not be verified with its key.", {
         cause: error,
       });

@@ -1,0 +1,134 @@
+// Last-known-good key sets in Table Storage, one entity per key source, so a cold instance can
+// verify tokens without waiting on Entra. Point reads and writes only, each bounded in time.
+
+import type { TableClient } from "@azure/data-tables";
+import { z } from "zod";
+import { ensureTable, type TableClientFactory } from "../storage/table-client.js";
+import { tableName } from "../storage/table-names.js";
+import type { ValidatedJwk } from "./types.js";
+import { validateJwk } from "./validate-jwk.js";
+
+export interface KeySnapshot {
+  /** The discovery document's issuer; may hold the `{tenantid}` template. */
+  issuer: string;
+  jwksUri: string;
+  /** When these keys were fetched from Entra (ms since epoch). */
+  fetchedAt: number;
+  keys: readonly ValidatedJwk[];
+}
+
+export interface KeySnapshotTable {
+  /**
+   * The snapshot for a source, or undefined when there is none. A snapshot that cannot be read
+   * back (corrupt, or no key passes today's checks) counts as none and is told to `onProblem`;
+   * so is each key skipped from an otherwise good snapshot. Storage failures throw.
+   */
+  read(sourceId: string, onProblem?: (problem: string) => void): Promise<KeySnapshot | undefined>;
+  /** Replaces the source's snapshot, creating the table when it is missing. */
+  write(sourceId: string, snapshot: KeySnapshot): Promise<void>;
+}
+
+export interface KeySnapshotTableOptions {
+  tables: TableClientFactory;
+  tablePrefix: string;
+  storageTimeoutMs: number;
+  /** Stored keys are checked again on the way in: the table is outside this process's control. */
+  algorithms: readonly string[];
+}
+
+const ROW_KEY = "current";
+
+const entitySchema = z.object({
+  issuer: z.string().min(1),
+  jwksUri: z.string().min(1),
+  fetchedAt: z.number().nonnegative(),
+  keys: z.string(),
+});
+
+function statusOf(error: unknown): number | undefined {
+  const status = (error as { statusCode?: unknown } | null)?.statusCode;
+  return typeof status === "number" ? status : undefined;
+}
+
+function parseKeys(json: string): unknown[] | undefined {
+  try {
+    const keys: unknown = JSON.parse(json);
+    return Array.isArray(keys) ? keys : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export function createKeySnapshotTable(options: KeySnapshotTableOptions): KeySnapshotTable {
+  const name = tableName(options.tablePrefix, "keys");
+  let client: TableClient | undefined;
+  const table = (): TableClient => {
+    client ??= options.tables(name);
+    return client;
+  };
+  const signal = () => AbortSignal.timeout(options.storageTimeoutMs);
+
+  async function read(
+    sourceId: string,
+    onProblem?: (problem: string) => void,
+  ): Promise<KeySnapshot | undefined> {
+    let entity: Record<string, unknown>;
+    try {
+      entity = await table().getEntity<Record<string, unknown>>(sourceId, ROW_KEY, { abortSignal: signal() });
+    } catch (error) {
+      // 404 covers both a missing entity and a missing table: either way there is no snapshot yet.
+      if (statusOf(error) === 404) return undefined;
+      throw error;
+    }
+
+    const fields = entitySchema.safeParse(entity);
+    if (!fields.success) {
+      const where = fields.error.issues.map((issue) => issue.path.join(".") || "entity").join(", ");
+      onProblem?.(`snapshot ${name}/${sourceId} is unreadable (${where}); ignored`);
+      return undefined;
+    }
+    const stored = parseKeys(fields.data.keys);
+    if (stored === undefined) {
+      onProblem?.(`snapshot ${name}/${sourceId} keys are not a JSON array; ignored`);
+      return undefined;
+    }
+    const keys: ValidatedJwk[] = [];
+    for (const key of stored) {
+      const result = validateJwk(key, options.algorithms);
+      if (result.ok) keys.push(result.jwk);
+      else onProblem?.(`snapshot ${name}/${sourceId} ${result.problem}; skipped`);
+    }
+    if (keys.length === 0) {
+      onProblem?.(`snapshot ${name}/${sourceId} has no usable key; ignored`);
+      return undefined;
+    }
+    return {
+      issuer: fields.data.issuer,
+      jwksUri: fields.data.jwksUri,
+      fetchedAt: fields.data.fetchedAt,
+      keys,
+    };
+  }
+
+  async function write(sourceId: string, snapshot: KeySnapshot): Promise<void> {
+    const entity = {
+      partitionKey: sourceId,
+      rowKey: ROW_KEY,
+      issuer: snapshot.issuer,
+      jwksUri: snapshot.jwksUri,
+      // Typed explicitly, so the service never has to guess Int32, Int64 or Double for a timestamp.
+      fetchedAt: { value: snapshot.fetchedAt, type: "Double" as const },
+      keys: JSON.stringify(snapshot.keys),
+    };
+    try {
+      await table().upsertEntity(entity, "Replace", { abortSignal: signal() });
+    } catch (error) {
+      if (statusOf(error) !== 404) throw error;
+      // First write into a fresh account: create the table, then try once more.
+      await ensureTable(table(), signal());
+      await table().upsertEntity(entity, "Replace", { abortSignal: signal() });
+    }
+  }
+
+  return { read, write };
+}

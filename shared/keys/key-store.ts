@@ -1,0 +1,407 @@
+// The signing-key store: keys from memory, else the Table snapshot, else Entra. Refreshes in the
+// background, refetches once per cooldown for an unknown kid, and answers 503 (never 401) when
+// it has no usable keys.
+
+import { importJWK, type JWK } from "jose";
+import type { Clock } from "../clock.js";
+import type { KeySettings } from "../config/settings.js";
+import { TollgateError } from "../reasons.js";
+import { fetchKeySet } from "./fetch-key-set.js";
+import { algorithmFor } from "./key-algorithm.js";
+import { KeyFetchError } from "./key-fetch-error.js";
+import type { KeySnapshot, KeySnapshotTable } from "./key-snapshot-table.js";
+import type { KeyStoreEvent, KeyStoreEventListener } from "./key-store-events.js";
+import { printable } from "./printable.js";
+import type { KeySet, KeySource, SigningKeys, ValidatedJwk, VerificationKey } from "./types.js";
+
+export interface KeyStoreDeps {
+  /** The authority origin; discovery documents and JWKS must come from it. */
+  authority: string;
+  algorithms: readonly string[];
+  keys: KeySettings;
+  /** Without it the store works from Entra alone (and a cold instance waits on Entra). */
+  snapshotTable?: KeySnapshotTable;
+  clock: Clock;
+  fetch?: typeof fetch;
+  onEvent?: KeyStoreEventListener;
+}
+
+export interface KeySourceStatus {
+  sourceId: string;
+  /** When the keys held were fetched from Entra (ms since epoch); absent when none are held. */
+  fetchedAt?: number;
+  ageSeconds?: number;
+  keyCount: number;
+  /** Why the last fetch failed; absent once a fetch succeeds. */
+  lastError?: string;
+}
+
+interface SourceState {
+  source: KeySource;
+  current: KeySet | undefined;
+  /** Fingerprint of the current set's content, to tell whether a fetch changed anything. */
+  currentPrint: string | undefined;
+  /** Imported keys by kid, with the JWK they came from, so an unchanged key is not imported again. */
+  imported: Map<string, { jwk: string; key: VerificationKey }>;
+  /** The last time this instance asked Entra, successful or not. */
+  lastAttemptAt: number | undefined;
+  lastError: string | undefined;
+  lastFailure: unknown;
+  /** What the Table holds, as far as this instance knows: decides whether a fetch is worth writing. */
+  stored: { fetchedAt: number; fingerprint: string } | undefined;
+  loading: Promise<KeySet> | undefined;
+  refreshing: Promise<KeySet> | undefined;
+  writing: Promise<void> | undefined;
+}
+
+type KeyMaterial = Pick<KeySnapshot, "issuer" | "jwksUri" | "keys">;
+
+function messageOf(error: unknown): string {
+  return printable(error instanceof Error ? error.message : String(error), 300);
+}
+
+/** Identifies a key set's content regardless of JWKS order. */
+function fingerprint(material: KeyMaterial): string {
+  const keys = [...material.keys].sort((a, b) => (a.kid < b.kid ? -1 : a.kid > b.kid ? 1 : 0));
+  return JSON.stringify([material.issuer, material.jwksUri, keys]);
+}
+
+/** Only the key material goes to WebCrypto; kid, use and issuer are tollgate's business. */
+function publicMaterial(jwk: ValidatedJwk): JWK {
+  return jwk.kty === "RSA"
+    ? { kty: "RSA", n: jwk.n, e: jwk.e }
+    : { kty: "EC", crv: jwk.crv, x: jwk.x, y: jwk.y };
+}
+
+export class KeyStore implements SigningKeys {
+  readonly #deps: KeyStoreDeps;
+  readonly #origin: string;
+  readonly #sources = new Map<string, SourceState>();
+  /** Background refreshes and snapshot writes, so tests and shutdown can wait for them. */
+  readonly #background = new Set<Promise<void>>();
+
+  constructor(deps: KeyStoreDeps) {
+    this.#deps = deps;
+    // Parsed here so that a wrong authority fails at start, not on the first request.
+    this.#origin = new URL(deps.authority).origin;
+  }
+
+  async keySet(source: KeySource): Promise<KeySet> {
+    const state = this.#state(source);
+    const set = state.current ?? (await this.#load(state));
+    const age = this.#now() - set.fetchedAt;
+    if (age > this.#deps.keys.maxStalenessSeconds * 1000) return this.#refreshStale(state);
+    if (age > this.#deps.keys.refreshSeconds * 1000) this.#refreshInBackground(state);
+    return set;
+  }
+
+  async getKey(source: KeySource, kid: string): Promise<VerificationKey> {
+    const known = (await this.keySet(source)).keys.get(kid);
+    if (known !== undefined) return known;
+
+    // An unknown kid may be a key Entra has just rotated in. Ask again, but at most once per
+    // cooldown and once for every request waiting: kids come from callers, who may be attackers.
+    const state = this.#state(source);
+    if (state.refreshing !== undefined || !this.#inCooldown(state)) {
+      try {
+        await this.#refresh(state);
+      } catch {
+        // Recorded by #refresh; the last good set stays in place.
+      }
+    }
+    const found = state.current?.keys.get(kid);
+    if (found !== undefined) return found;
+    // Without a recent good answer from Entra the kid may well be real: that is key trouble (503).
+    if (state.lastError !== undefined) throw this.#unavailable(state);
+    throw new TollgateError(
+      "key_not_found",
+      `No signing key with kid ${JSON.stringify(printable(kid))} is published for ${source.id}.`,
+    );
+  }
+
+  /** Loads every source, so the first request does not wait. Failures show in status() and events. */
+  async warm(sources: readonly KeySource[]): Promise<void> {
+    await Promise.allSettled(sources.map((source) => this.keySet(source)));
+  }
+
+  status(): KeySourceStatus[] {
+    const now = this.#now();
+    return [...this.#sources.values()].map((state) => {
+      const entry: KeySourceStatus = { sourceId: state.source.id, keyCount: state.current?.keys.size ?? 0 };
+      if (state.current !== undefined) {
+        entry.fetchedAt = state.current.fetchedAt;
+        entry.ageSeconds = Math.max(0, Math.floor((now - state.current.fetchedAt) / 1000));
+      }
+      if (state.lastError !== undefined) entry.lastError = state.lastError;
+      return entry;
+    });
+  }
+
+  /** Resolves once no background refresh or snapshot write is in flight (tests, graceful shutdown). */
+  async idle(): Promise<void> {
+    while (this.#background.size > 0) await Promise.allSettled([...this.#background]);
+  }
+
+  #now(): number {
+    return this.#deps.clock.now();
+  }
+
+  #state(source: KeySource): SourceState {
+    let state = this.#sources.get(source.id);
+    if (state === undefined) {
+      state = {
+        source,
+        current: undefined,
+        currentPrint: undefined,
+        imported: new Map(),
+        lastAttemptAt: undefined,
+        lastError: undefined,
+        lastFailure: undefined,
+        stored: undefined,
+        loading: undefined,
+        refreshing: undefined,
+        writing: undefined,
+      };
+      this.#sources.set(source.id, state);
+    }
+    return state;
+  }
+
+  #emit(event: KeyStoreEvent): void {
+    try {
+      this.#deps.onEvent?.(event);
+    } catch {
+      // Telemetry must not decide whether a token is verified.
+    }
+  }
+
+  /** `work` must not reject: nobody awaits it, so a rejection would go unhandled. */
+  #track(work: Promise<void>): void {
+    this.#background.add(work);
+    const done = () => this.#background.delete(work);
+    work.then(done, done);
+  }
+
+  #inCooldown(state: SourceState): boolean {
+    return (
+      state.lastAttemptAt !== undefined &&
+      this.#now() - state.lastAttemptAt < this.#deps.keys.refetchCooldownSeconds * 1000
+    );
+  }
+
+  #unavailable(state: SourceState): TollgateError {
+    const nextAttempt = (state.lastAttemptAt ?? this.#now()) + this.#deps.keys.refetchCooldownSeconds * 1000;
+    return new TollgateError(
+      "keys_unavailable",
+      `Signing keys for ${state.source.id} could not be loaded from Entra ID; try again later.`,
+      {
+        retryAfterSeconds: Math.max(1, Math.ceil((nextAttempt - this.#now()) / 1000)),
+        cause: state.lastFailure,
+      },
+    );
+  }
+
+  /** The first load of a source, shared by every request that arrives before it ends. */
+  #load(state: SourceState): Promise<KeySet> {
+    if (state.loading !== undefined) return state.loading;
+    // Entra just failed us and there is nothing to fall back on: do not ask again per request.
+    if (state.lastError !== undefined && this.#inCooldown(state)) {
+      return Promise.reject(this.#unavailable(state));
+    }
+    const loading = this.#coldLoad(state).finally(() => {
+      state.loading = undefined;
+    });
+    state.loading = loading;
+    return loading;
+  }
+
+  async #coldLoad(state: SourceState): Promise<KeySet> {
+    const snapshot = await this.#readSnapshot(state);
+    if (snapshot !== undefined) {
+      // A snapshot from the future (clock skew, tampering) must not look fresh forever.
+      const fetchedAt = Math.min(snapshot.fetchedAt, this.#now());
+      const age = this.#now() - fetchedAt;
+      if (age <= this.#deps.keys.maxStalenessSeconds * 1000) {
+        try {
+          const { set } = await this.#install(state, snapshot, fetchedAt);
+          state.stored = { fetchedAt: snapshot.fetchedAt, fingerprint: fingerprint(snapshot) };
+          this.#emit({
+            type: "snapshot_loaded",
+            sourceId: state.source.id,
+            keyCount: set.keys.size,
+            ageSeconds: Math.floor(age / 1000),
+          });
+          return set;
+        } catch (error) {
+          this.#emit({ type: "snapshot_problem", sourceId: state.source.id, problem: messageOf(error) });
+        }
+      }
+    }
+    try {
+      return await this.#refresh(state);
+    } catch {
+      throw this.#unavailable(state);
+    }
+  }
+
+  async #readSnapshot(state: SourceState): Promise<KeySnapshot | undefined> {
+    const table = this.#deps.snapshotTable;
+    if (table === undefined) return undefined;
+    const sourceId = state.source.id;
+    try {
+      return await table.read(sourceId, (problem) =>
+        this.#emit({ type: "snapshot_problem", sourceId, problem }),
+      );
+    } catch (error) {
+      this.#emit({ type: "snapshot_read_failed", sourceId, error: messageOf(error) });
+      return undefined;
+    }
+  }
+
+  /** The set is too old to trust: only a fresh fetch will do. */
+  async #refreshStale(state: SourceState): Promise<KeySet> {
+    if (state.refreshing === undefined && state.lastError !== undefined && this.#inCooldown(state)) {
+      throw this.#unavailable(state);
+    }
+    try {
+      return await this.#refresh(state);
+    } catch {
+      throw this.#unavailable(state);
+    }
+  }
+
+  #refreshInBackground(state: SourceState): void {
+    if (state.refreshing !== undefined || this.#inCooldown(state)) return;
+    // The failure is recorded in the state and reported as an event; nobody awaits this.
+    this.#track(
+      this.#refresh(state).then(
+        () => undefined,
+        () => undefined,
+      ),
+    );
+  }
+
+  /** One fetch from Entra at a time per source; every caller meanwhile shares its outcome. */
+  #refresh(state: SourceState): Promise<KeySet> {
+    if (state.refreshing !== undefined) return state.refreshing;
+    const refreshing = this.#fetch(state).finally(() => {
+      state.refreshing = undefined;
+    });
+    state.refreshing = refreshing;
+    return refreshing;
+  }
+
+  async #fetch(state: SourceState): Promise<KeySet> {
+    const sourceId = state.source.id;
+    state.lastAttemptAt = this.#now();
+    try {
+      const fetched = await fetchKeySet(state.source, {
+        authority: this.#origin,
+        algorithms: this.#deps.algorithms,
+        timeoutMs: this.#deps.keys.fetchTimeoutMs,
+        fetch: this.#deps.fetch,
+      });
+      for (const problem of fetched.rejected) this.#emit({ type: "key_rejected", sourceId, problem });
+
+      const before = state.currentPrint;
+      const fetchedAt = this.#now();
+      const { set, keys } = await this.#install(state, fetched, fetchedAt);
+      state.lastError = undefined;
+      state.lastFailure = undefined;
+      this.#emit({
+        type: "fetched",
+        sourceId,
+        keyCount: set.keys.size,
+        changed: state.currentPrint !== before,
+      });
+      this.#writeSnapshot(state, { issuer: fetched.issuer, jwksUri: fetched.jwksUri, fetchedAt, keys });
+      return set;
+    } catch (error) {
+      if (error instanceof KeyFetchError) {
+        for (const problem of error.rejected) this.#emit({ type: "key_rejected", sourceId, problem });
+      }
+      state.lastError = messageOf(error);
+      state.lastFailure = error;
+      this.#emit({ type: "fetch_failed", sourceId, error: state.lastError });
+      throw error;
+    }
+  }
+
+  /**
+   * Imports the keys (reusing those already imported) and makes them the source's current set.
+   * Returns the set and the JWKs that made it in; a key WebCrypto refuses is reported and left out.
+   */
+  async #install(
+    state: SourceState,
+    material: KeyMaterial,
+    fetchedAt: number,
+  ): Promise<{ set: KeySet; keys: ValidatedJwk[] }> {
+    const sourceId = state.source.id;
+    const imported = new Map<string, { jwk: string; key: VerificationKey }>();
+    const keys = new Map<string, VerificationKey>();
+    const installed: ValidatedJwk[] = [];
+    for (const jwk of material.keys) {
+      // fetchKeySet drops repeated kids; a snapshot could still hold them.
+      if (keys.has(jwk.kid)) continue;
+      const serialized = JSON.stringify(jwk);
+      let entry = state.imported.get(jwk.kid);
+      if (entry?.jwk !== serialized) {
+        const alg = algorithmFor(jwk, this.#deps.algorithms);
+        try {
+          if (alg === undefined) throw new Error("no allowed algorithm fits it");
+          const key = await importJWK(publicMaterial(jwk), alg);
+          if (key instanceof Uint8Array) throw new Error("it imported as a symmetric key");
+          entry = { jwk: serialized, key: { kid: jwk.kid, alg: jwk.alg, key, issuer: jwk.issuer } };
+        } catch (error) {
+          this.#emit({
+            type: "key_rejected",
+            sourceId,
+            problem: `key ${JSON.stringify(printable(jwk.kid))}: could not be imported (${messageOf(error)})`,
+          });
+          continue;
+        }
+      }
+      imported.set(jwk.kid, entry);
+      keys.set(jwk.kid, entry.key);
+      installed.push(jwk);
+    }
+    if (keys.size === 0) throw new KeyFetchError(material.jwksUri, "no key could be imported");
+
+    state.imported = imported;
+    const set: KeySet = { sourceId, issuer: material.issuer, jwksUri: material.jwksUri, fetchedAt, keys };
+    state.current = set;
+    state.currentPrint = fingerprint({ issuer: material.issuer, jwksUri: material.jwksUri, keys: installed });
+    return { set, keys: installed };
+  }
+
+  /**
+   * Writes the snapshot when the Table's copy is missing, different, or old enough that a cold
+   * instance would misjudge the keys' age. Never awaited by a request; failures are only reported.
+   */
+  #writeSnapshot(state: SourceState, snapshot: KeySnapshot): void {
+    const table = this.#deps.snapshotTable;
+    if (table === undefined) return;
+    const print = fingerprint(snapshot);
+    const stored = state.stored;
+    const halfRefreshMs = (this.#deps.keys.refreshSeconds * 1000) / 2;
+    if (stored?.fingerprint === print && snapshot.fetchedAt - stored.fetchedAt < halfRefreshMs) return;
+
+    const sourceId = state.source.id;
+    // Chained, so that two writes of one source never race and the later set is the one left.
+    const writing = (state.writing ?? Promise.resolve()).then(() =>
+      table.write(sourceId, snapshot).then(
+        () => {
+          state.stored = { fetchedAt: snapshot.fetchedAt, fingerprint: print };
+          this.#emit({ type: "snapshot_written", sourceId, keyCount: snapshot.keys.length });
+        },
+        (error: unknown) => this.#emit({ type: "snapshot_write_failed", sourceId, error: messageOf(error) }),
+      ),
+    );
+    state.writing = writing;
+    this.#track(
+      writing.finally(() => {
+        if (state.writing === writing) state.writing = undefined;
+      }),
+    );
+  }
+}
