@@ -26,7 +26,11 @@ export const REASONS = {
   token_too_large: { status: 401, bearerError: "invalid_token", title: "Token is too large" },
   token_encrypted: { status: 401, bearerError: "invalid_token", title: "Encrypted tokens are not accepted" },
   token_unsigned: { status: 401, bearerError: "invalid_token", title: "Unsigned tokens are not accepted" },
-  algorithm_not_allowed: { status: 401, bearerError: "invalid_token", title: "Signing algorithm not allowed" },
+  algorithm_not_allowed: {
+    status: 401,
+    bearerError: "invalid_token",
+    title: "Signing algorithm not allowed",
+  },
   crit_not_supported: { status: 401, bearerError: "invalid_token", title: "Critical header not supported" },
   embedded_key_rejected: {
     status: 401,
@@ -41,11 +45,19 @@ export const REASONS = {
   // Entra rules over the claims.
   graph_token: { status: 401, bearerError: "invalid_token", title: "Token is for Microsoft Graph" },
   not_an_access_token: { status: 401, bearerError: "invalid_token", title: "Token is not an access token" },
-  token_version_not_allowed: { status: 401, bearerError: "invalid_token", title: "Token version not allowed" },
+  token_version_not_allowed: {
+    status: 401,
+    bearerError: "invalid_token",
+    title: "Token version not allowed",
+  },
   issuer_not_allowed: { status: 401, bearerError: "invalid_token", title: "Issuer not allowed" },
   tenant_not_allowed: { status: 401, bearerError: "invalid_token", title: "Tenant not allowed" },
   audience_not_allowed: { status: 401, bearerError: "invalid_token", title: "Audience not allowed" },
-  claim_invalid: { status: 401, bearerError: "invalid_token", title: "A required claim is missing or invalid" },
+  claim_invalid: {
+    status: 401,
+    bearerError: "invalid_token",
+    title: "A required claim is missing or invalid",
+  },
   token_expired: { status: 401, bearerError: "invalid_token", title: "Token has expired" },
   token_not_yet_valid: { status: 401, bearerError: "invalid_token", title: "Token is not valid yet" },
   token_issued_in_future: { status: 401, bearerError: "invalid_token", title: "Token issued in the future" },
@@ -54,7 +66,11 @@ export const REASONS = {
     bearerError: "invalid_token",
     title: "Token lifetime exceeds policy",
   },
-  client_app_not_allowed: { status: 401, bearerError: "invalid_token", title: "Client application not allowed" },
+  client_app_not_allowed: {
+    status: 401,
+    bearerError: "invalid_token",
+    title: "Client application not allowed",
+  },
   principal_kind_not_allowed: {
     status: 401,
     bearerError: "invalid_token",
@@ -70,6 +86,8 @@ export const REASONS = {
   rate_limited: { status: 429, title: "Rate limit exceeded" },
   backend_unavailable: { status: 502, title: "Backend unavailable" },
   backend_timeout: { status: 504, title: "Backend timed out" },
+  request_body_too_large: { status: 413, title: "Request body too large" },
+  gateway_bypass_rejected: { status: 403, title: "Request did not come through the front end" },
 } as const satisfies Record<string, ReasonSpec>;
 
 export type Reason = keyof typeof REASONS;

@@ -28,7 +28,8 @@ export const SETTING_DOCS = {
   TOLLGATE_TOKEN_VERSIONS: {
     default: "2",
     example: "1,2",
-    description: "Access-token versions accepted: `1` (`sts.windows.net` issuer), `2` (`…/v2.0` issuer) or both.",
+    description:
+      "Access-token versions accepted: `1` (`sts.windows.net` issuer), `2` (`…/v2.0` issuer) or both.",
   },
   TOLLGATE_ALGORITHMS: {
     default: "RS256",

@@ -3,8 +3,8 @@
 
 import { z } from "zod";
 import { parseStorageTarget, type StorageTarget } from "../storage/table-client.js";
-import { SETTING_DOCS, type SettingName } from "./setting-docs.js";
 import { csv, guid, loopbackHost } from "./parsers.js";
+import { SETTING_DOCS, type SettingName } from "./setting-docs.js";
 
 export type TokenVersion = "1.0" | "2.0";
 export type PrincipalKindRequirement = "any" | "user" | "app";
@@ -39,7 +39,17 @@ export interface Settings {
 }
 
 /** Asymmetric algorithms only: an HMAC algorithm would let a public key act as a shared secret. */
-export const SUPPORTED_ALGORITHMS = ["RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512"];
+export const SUPPORTED_ALGORITHMS = [
+  "RS256",
+  "RS384",
+  "RS512",
+  "PS256",
+  "PS384",
+  "PS512",
+  "ES256",
+  "ES384",
+  "ES512",
+];
 
 const ex = (name: SettingName) => `Example: ${name}=${SETTING_DOCS[name].example}`;
 
@@ -68,7 +78,10 @@ const tenants = required("TOLLGATE_TENANTS").transform((raw, ctx): TenantPolicy 
   const ids = csv(raw);
   for (const id of ids) {
     if (id === "*") {
-      ctx.addIssue({ code: "custom", message: `'*' (any tenant) cannot be mixed with tenant ids. ${ex("TOLLGATE_TENANTS")}` });
+      ctx.addIssue({
+        code: "custom",
+        message: `'*' (any tenant) cannot be mixed with tenant ids. ${ex("TOLLGATE_TENANTS")}`,
+      });
     } else if (["common", "organizations", "consumers"].includes(id.toLowerCase())) {
       ctx.addIssue({
         code: "custom",
@@ -128,7 +141,11 @@ const tokenVersions = z.string().transform((raw, ctx) => {
   for (const v of csv(raw)) {
     if (v === "1" || v === "1.0") versions.add("1.0");
     else if (v === "2" || v === "2.0") versions.add("2.0");
-    else ctx.addIssue({ code: "custom", message: `'${v}' is not a token version (1 or 2). ${ex("TOLLGATE_TOKEN_VERSIONS")}` });
+    else
+      ctx.addIssue({
+        code: "custom",
+        message: `'${v}' is not a token version (1 or 2). ${ex("TOLLGATE_TOKEN_VERSIONS")}`,
+      });
   }
   if (versions.size === 0) {
     ctx.addIssue({ code: "custom", message: `names no token version. ${ex("TOLLGATE_TOKEN_VERSIONS")}` });
@@ -146,7 +163,8 @@ const algorithms = z.string().transform((raw, ctx) => {
       });
     }
   }
-  if (list.length === 0) ctx.addIssue({ code: "custom", message: `names no algorithm. ${ex("TOLLGATE_ALGORITHMS")}` });
+  if (list.length === 0)
+    ctx.addIssue({ code: "custom", message: `names no algorithm. ${ex("TOLLGATE_ALGORITHMS")}` });
   return list;
 });
 
@@ -154,7 +172,10 @@ const clientApps = z.string().transform((raw, ctx) => {
   const list = csv(raw).map((id) => id.toLowerCase());
   for (const id of list) {
     if (!guid.test(id)) {
-      ctx.addIssue({ code: "custom", message: `'${id}' is not an application (client) id GUID. ${ex("TOLLGATE_CLIENT_APPS")}` });
+      ctx.addIssue({
+        code: "custom",
+        message: `'${id}' is not an application (client) id GUID. ${ex("TOLLGATE_CLIENT_APPS")}`,
+      });
     }
   }
   return list.length === 0 ? undefined : list;
@@ -163,7 +184,10 @@ const clientApps = z.string().transform((raw, ctx) => {
 const principalKind = z.string().transform((raw, ctx): PrincipalKindRequirement => {
   const v = raw.trim().toLowerCase();
   if (v === "any" || v === "user" || v === "app") return v;
-  ctx.addIssue({ code: "custom", message: `'${raw}' is not one of any, user, app. ${ex("TOLLGATE_PRINCIPAL_KIND")}` });
+  ctx.addIssue({
+    code: "custom",
+    message: `'${raw}' is not one of any, user, app. ${ex("TOLLGATE_PRINCIPAL_KIND")}`,
+  });
   return z.NEVER;
 });
 
@@ -181,10 +205,15 @@ const storage = z
       try {
         new URL(target.endpoint);
       } catch {
-        ctx.addIssue({ code: "custom", message: `is not a valid table endpoint URL. ${ex("TOLLGATE_STORAGE")}` });
+        ctx.addIssue({
+          code: "custom",
+          message: `is not a valid table endpoint URL. ${ex("TOLLGATE_STORAGE")}`,
+        });
         return z.NEVER;
       }
-    } else if (!/UseDevelopmentStorage=true|AccountName=|TableEndpoint=|SharedAccessSignature=/i.test(value)) {
+    } else if (
+      !/UseDevelopmentStorage=true|AccountName=|TableEndpoint=|SharedAccessSignature=/i.test(value)
+    ) {
       ctx.addIssue({
         code: "custom",
         message: `is neither a storage connection string nor a table endpoint URL. ${ex("TOLLGATE_STORAGE")}`,
@@ -205,7 +234,11 @@ const schema = z.object({
   TOLLGATE_TOKEN_VERSIONS: tokenVersions.default(["2.0"]),
   TOLLGATE_ALGORITHMS: algorithms.default(["RS256"]),
   TOLLGATE_CLOCK_SKEW_SECONDS: integer("TOLLGATE_CLOCK_SKEW_SECONDS", 0, 300).default(60),
-  TOLLGATE_MAX_TOKEN_LIFETIME_SECONDS: integer("TOLLGATE_MAX_TOKEN_LIFETIME_SECONDS", 60, 30 * 86400).optional(),
+  TOLLGATE_MAX_TOKEN_LIFETIME_SECONDS: integer(
+    "TOLLGATE_MAX_TOKEN_LIFETIME_SECONDS",
+    60,
+    30 * 86400,
+  ).optional(),
   TOLLGATE_MAX_TOKEN_BYTES: integer("TOLLGATE_MAX_TOKEN_BYTES", 1024, 1024 * 1024).default(16 * 1024),
   TOLLGATE_CLIENT_APPS: clientApps.optional(),
   TOLLGATE_PRINCIPAL_KIND: principalKind.default("any"),
@@ -214,10 +247,14 @@ const schema = z.object({
   TOLLGATE_STORAGE_TIMEOUT_MS: integer("TOLLGATE_STORAGE_TIMEOUT_MS", 100, 60_000).default(2000),
   TOLLGATE_KEYS_FETCH_TIMEOUT_MS: integer("TOLLGATE_KEYS_FETCH_TIMEOUT_MS", 100, 60_000).default(5000),
   TOLLGATE_KEYS_REFRESH_SECONDS: integer("TOLLGATE_KEYS_REFRESH_SECONDS", 60, 7 * 86400).default(3600),
-  TOLLGATE_KEYS_REFETCH_COOLDOWN_SECONDS: integer("TOLLGATE_KEYS_REFETCH_COOLDOWN_SECONDS", 0, 3600).default(60),
-  TOLLGATE_KEYS_MAX_STALENESS_SECONDS: integer("TOLLGATE_KEYS_MAX_STALENESS_SECONDS", 300, 30 * 86400).default(
-    72 * 3600,
+  TOLLGATE_KEYS_REFETCH_COOLDOWN_SECONDS: integer("TOLLGATE_KEYS_REFETCH_COOLDOWN_SECONDS", 0, 3600).default(
+    60,
   ),
+  TOLLGATE_KEYS_MAX_STALENESS_SECONDS: integer(
+    "TOLLGATE_KEYS_MAX_STALENESS_SECONDS",
+    300,
+    30 * 86400,
+  ).default(72 * 3600),
 } satisfies Record<SettingName, z.ZodType>);
 
 export class SettingsError extends Error {
@@ -246,7 +283,10 @@ export function loadSettings(env: Record<string, string | undefined> = process.e
   for (const name of Object.keys(SETTING_DOCS) as SettingName[]) {
     const value = env[name];
     // An app setting left blank means "not set", as in the Azure portal.
-    input[name] = value === undefined || (value.trim() === "" && SETTING_DOCS[name].default !== undefined) ? undefined : value;
+    input[name] =
+      value === undefined || (value.trim() === "" && SETTING_DOCS[name].default !== undefined)
+        ? undefined
+        : value;
   }
   input.TOLLGATE_STORAGE ??= storageFromHost(env);
 

@@ -13,7 +13,11 @@ export interface ProblemBody {
   traceId: string;
 }
 
-export function problemResponse(error: TollgateError, traceId: string, headers: Record<string, string> = {}): Response {
+export function problemResponse(
+  error: TollgateError,
+  traceId: string,
+  headers: Record<string, string> = {},
+): Response {
   const body: ProblemBody = {
     type: `urn:tollgate:reason:${error.reason}`,
     title: REASONS[error.reason].title,

@@ -4,8 +4,8 @@
 import { type Clock, systemClock } from "../clock.js";
 import type { Settings } from "../config/settings.js";
 import { createKeySnapshotTable } from "../keys/key-snapshot-table.js";
-import type { KeyStoreEvent } from "../keys/key-store-events.js";
 import { KeyStore } from "../keys/key-store.js";
+import type { KeyStoreEvent } from "../keys/key-store-events.js";
 import type { TableClientFactory } from "../storage/table-client.js";
 import { TokenValidator } from "./token-validator.js";
 
@@ -16,7 +16,12 @@ export interface TokenValidationParts {
 
 export function createTokenValidator(
   settings: Settings,
-  options: { tables?: TableClientFactory; clock?: Clock; fetch?: typeof fetch; onKeyEvent?: (event: KeyStoreEvent) => void } = {},
+  options: {
+    tables?: TableClientFactory;
+    clock?: Clock;
+    fetch?: typeof fetch;
+    onKeyEvent?: (event: KeyStoreEvent) => void;
+  } = {},
 ): TokenValidationParts {
   const clock = options.clock ?? systemClock;
   const snapshotTable = options.tables

@@ -1,8 +1,13 @@
 // Microsoft Entra ID's rules over an access token's claims: version and issuer, tenant,
 // audience, lifetime, client application and caller kind. Each failure names its reason.
 
-import type { PrincipalKindRequirement, TenantPolicy, TokenSettings, TokenVersion } from "../config/settings.js";
 import { guid } from "../config/parsers.js";
+import type {
+  PrincipalKindRequirement,
+  TenantPolicy,
+  TokenSettings,
+  TokenVersion,
+} from "../config/settings.js";
 import { TollgateError } from "../reasons.js";
 
 /** Microsoft Graph and the retired Azure AD Graph, by URI and by application id. */
@@ -58,7 +63,7 @@ export function readRoutingClaims(
 ): RoutingClaims {
   const ver = payload.ver;
   if (ver !== "1.0" && ver !== "2.0") {
-    throw new TollgateError("claim_invalid", "The token's 'ver' claim must be \"1.0\" or \"2.0\".");
+    throw new TollgateError("claim_invalid", 'The token\'s \'ver\' claim must be "1.0" or "2.0".');
   }
   if (!settings.tokenVersions.includes(ver)) {
     throw new TollgateError(
@@ -68,7 +73,8 @@ export function readRoutingClaims(
     );
   }
   const tid = stringClaim(payload, "tid");
-  if (!guid.test(tid)) throw new TollgateError("claim_invalid", "The token's 'tid' claim is not a tenant GUID.");
+  if (!guid.test(tid))
+    throw new TollgateError("claim_invalid", "The token's 'tid' claim is not a tenant GUID.");
   const tenant = tid.toLowerCase();
   if (!tenantAllowed(settings.tenants, tenant)) {
     throw new TollgateError("tenant_not_allowed", `Tenant ${tenant} is not allowed to call this API.`);
@@ -96,7 +102,11 @@ export function checkIssuer(claims: RoutingClaims, metadataIssuer: string): void
  * `{tenantid}` standing for the token's tenant; v1 tokens are compared in their v2 form, as
  * Microsoft.IdentityModel does, because the v1 keys carry no issuer of their own.
  */
-export function checkKeyIssuer(keyIssuer: string | undefined, claims: RoutingClaims, authority: string): void {
+export function checkKeyIssuer(
+  keyIssuer: string | undefined,
+  claims: RoutingClaims,
+  authority: string,
+): void {
   if (keyIssuer === undefined) return;
   const effective = keyIssuer.replaceAll("{tenantid}", claims.tid);
   const v2Form = `${authority}/${claims.tid}/v2.0`;
@@ -124,7 +134,10 @@ export function checkTimes(
   const issuedAt = numericDate(payload, "iat", true) as number;
   const notBefore = numericDate(payload, "nbf", false);
   if (nowSeconds - skew >= expiresAt) {
-    throw new TollgateError("token_expired", `The token expired at ${new Date(expiresAt * 1000).toISOString()}.`);
+    throw new TollgateError(
+      "token_expired",
+      `The token expired at ${new Date(expiresAt * 1000).toISOString()}.`,
+    );
   }
   if (notBefore !== undefined && nowSeconds + skew < notBefore) {
     throw new TollgateError(
@@ -155,7 +168,10 @@ export function checkAudience(payload: Record<string, unknown>, audiences: reado
     throw new TollgateError("audience_not_allowed", "The token's audience (aud) must be a single value.");
   }
   if (!audiences.includes(aud)) {
-    throw new TollgateError("audience_not_allowed", "The token was issued for a different audience than this API.");
+    throw new TollgateError(
+      "audience_not_allowed",
+      "The token was issued for a different audience than this API.",
+    );
   }
   return aud;
 }
@@ -176,7 +192,10 @@ export function checkClientApp(
   }
   const appId = value.toLowerCase();
   if (clientApps !== undefined && !clientApps.includes(appId)) {
-    throw new TollgateError("client_app_not_allowed", `Client application ${appId} is not allowed to call this API.`);
+    throw new TollgateError(
+      "client_app_not_allowed",
+      `Client application ${appId} is not allowed to call this API.`,
+    );
   }
   return appId;
 }
@@ -185,14 +204,21 @@ export function checkClientApp(
  * User or app: `idtyp` when the token carries it (an optional claim), else delegated tokens
  * are the ones with `scp`.
  */
-export function principalKind(payload: Record<string, unknown>, required: PrincipalKindRequirement): "user" | "app" {
+export function principalKind(
+  payload: Record<string, unknown>,
+  required: PrincipalKindRequirement,
+): "user" | "app" {
   const { idtyp, scp } = payload;
   let kind: "user" | "app";
   if (idtyp === "app" || idtyp === "user") kind = idtyp;
-  else if (idtyp !== undefined) throw new TollgateError("claim_invalid", "The token's 'idtyp' claim is not user or app.");
+  else if (idtyp !== undefined)
+    throw new TollgateError("claim_invalid", "The token's 'idtyp' claim is not user or app.");
   else kind = scp === undefined ? "app" : "user";
   if (required !== "any" && kind !== required) {
-    throw new TollgateError("principal_kind_not_allowed", `This API accepts only ${required} tokens; this is a ${kind} token.`);
+    throw new TollgateError(
+      "principal_kind_not_allowed",
+      `This API accepts only ${required} tokens; this is a ${kind} token.`,
+    );
   }
   return kind;
 }

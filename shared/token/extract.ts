@@ -38,7 +38,10 @@ export function extractBearerToken(authorization: string | null | undefined, url
     );
   }
   if (token === undefined || token === "") {
-    throw new TollgateError("authorization_header_invalid", "The Authorization header names Bearer but carries no token.");
+    throw new TollgateError(
+      "authorization_header_invalid",
+      "The Authorization header names Bearer but carries no token.",
+    );
   }
   return token;
 }

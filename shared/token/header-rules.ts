@@ -24,13 +24,22 @@ export function checkProtectedHeader(
     throw new TollgateError("token_malformed", "The token's header names no algorithm (alg).");
   }
   if (alg.toLowerCase() === "none" || unsigned) {
-    throw new TollgateError("token_unsigned", "Unsigned tokens (alg none or no signature) are never accepted.");
+    throw new TollgateError(
+      "token_unsigned",
+      "Unsigned tokens (alg none or no signature) are never accepted.",
+    );
   }
   if ("enc" in header) {
-    throw new TollgateError("token_encrypted", "Encrypted tokens (JWE) are not accepted; send a signed access token.");
+    throw new TollgateError(
+      "token_encrypted",
+      "Encrypted tokens (JWE) are not accepted; send a signed access token.",
+    );
   }
   if ("crit" in header) {
-    throw new TollgateError("crit_not_supported", "The token's header lists critical extensions (crit); none are supported.");
+    throw new TollgateError(
+      "crit_not_supported",
+      "The token's header lists critical extensions (crit); none are supported.",
+    );
   }
   for (const member of EMBEDDED_KEY_MEMBERS) {
     if (member in header) {

@@ -1,8 +1,8 @@
 // The caller, as decided from a verified token. Authorization keys on oid + tid, never on
 // email or upn, which users and admins can change.
 
-import type { TokenVersion } from "../config/settings.js";
 import { guid } from "../config/parsers.js";
+import type { TokenVersion } from "../config/settings.js";
 import { TollgateError } from "../reasons.js";
 import type { TimeClaims } from "./entra-rules.js";
 
@@ -57,7 +57,10 @@ export function buildPrincipal(payload: Record<string, unknown>, inputs: Princip
   }
   const claimNames = payload._claim_names;
   const groupsOverage =
-    typeof claimNames === "object" && claimNames !== null && "groups" in claimNames && payload.groups === undefined;
+    typeof claimNames === "object" &&
+    claimNames !== null &&
+    "groups" in claimNames &&
+    payload.groups === undefined;
   return {
     tenantId: inputs.tid,
     objectId: oid.toLowerCase(),

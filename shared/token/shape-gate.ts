@@ -54,7 +54,10 @@ export function shapeGate(token: string, maxTokenBytes: number): SplitToken {
   }
   const segments = token.split(".");
   if (segments.length === 5) {
-    throw new TollgateError("token_encrypted", "Encrypted tokens (JWE) are not accepted; send a signed access token.");
+    throw new TollgateError(
+      "token_encrypted",
+      "Encrypted tokens (JWE) are not accepted; send a signed access token.",
+    );
   }
   if (segments.length !== 3) {
     throw new TollgateError("token_malformed", "A token has three dot-separated parts.");

@@ -1,8 +1,8 @@
 // The whole token check: header to principal. Cheap checks run first so hostile input costs
 // little, the signature before anything is trusted, and every refusal carries its reason.
 
-import type { TokenSettings } from "../config/settings.js";
 import type { Clock } from "../clock.js";
+import type { TokenSettings } from "../config/settings.js";
 import { keySourceForToken } from "../keys/key-sources.js";
 import type { SigningKeys } from "../keys/types.js";
 import { TollgateError } from "../reasons.js";
@@ -62,6 +62,13 @@ export class TokenValidator {
     checkKeyIssuer(key.issuer, routing, settings.authority);
     await verifySignature(split.compact, header.alg, key);
 
-    return buildPrincipal(payload, { tid: routing.tid, version: routing.version, clientAppId, kind, audience, times });
+    return buildPrincipal(payload, {
+      tid: routing.tid,
+      version: routing.version,
+      clientAppId,
+      kind,
+      audience,
+      times,
+    });
   }
 }

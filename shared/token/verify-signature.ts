@@ -2,8 +2,8 @@
 // algorithm the header named and the key Entra published for it.
 
 import { compactVerify, errors } from "jose";
-import { TollgateError } from "../reasons.js";
 import type { VerificationKey } from "../keys/types.js";
+import { TollgateError } from "../reasons.js";
 
 export async function verifySignature(compact: string, alg: string, key: VerificationKey): Promise<void> {
   // A key that names its algorithm signs with that one only (no RS256 key used as PS256).
@@ -18,9 +18,13 @@ export async function verifySignature(compact: string, alg: string, key: Verific
     }
     // WebCrypto refuses a key imported for one algorithm (RS256) when asked for another (PS256).
     if (error instanceof errors.JOSEError || error instanceof TypeError) {
-      throw new TollgateError("signature_invalid", "The token's signature could not be verified with its key.", {
-        cause: error,
-      });
+      throw new TollgateError(
+        "signature_invalid",
+        "The token's signature could not be verified with its key.",
+        {
+          cause: error,
+        },
+      );
     }
     throw error;
   }

@@ -153,6 +153,8 @@ describe("oidc-provider interop", () => {
 
   it("refuses it for another tenant", async () => {
     const token = await clientCredentialsToken();
-    expect(await reasonOf(validator({ TOLLGATE_TENANTS: randomUUID() }).validateToken(token))).toBe("tenant_not_allowed");
+    expect(await reasonOf(validator({ TOLLGATE_TENANTS: randomUUID() }).validateToken(token))).toBe(
+      "tenant_not_allowed",
+    );
   });
 });

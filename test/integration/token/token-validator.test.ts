@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ManualClock } from "../../../shared/clock.js";
 import { loadSettings } from "../../../shared/config/settings.js";
 import { TollgateError } from "../../../shared/reasons.js";
-import { createTableClientFactory, parseStorageTarget } from "../../../shared/storage/table-client.js";
+import { createTableClientFactory } from "../../../shared/storage/table-client.js";
 import { createTokenValidator } from "../../../shared/token/create-token-validator.js";
 import { type AzuriteHandle, startAzurite } from "../../support/azurite.js";
 import { EntraIssuer, type MintOptions } from "../../support/entra-issuer.js";
@@ -87,24 +87,28 @@ describe("Entra issuers, versions and tenants", () => {
     expect((await both.validateToken(await issuer.mint({ version: "2.0" }))).tokenVersion).toBe("2.0");
     // A v1 token claiming the v2 issuer, and the reverse, do not pass.
     const tid = issuer.defaultTenant;
-    expect(await reasonOf(both.validateToken(await issuer.mint({ version: "1.0", iss: issuer.issuerV2(tid) })))).toBe(
-      "issuer_not_allowed",
-    );
-    expect(await reasonOf(both.validateToken(await issuer.mint({ version: "2.0", iss: issuer.issuerV1(tid) })))).toBe(
-      "issuer_not_allowed",
-    );
+    expect(
+      await reasonOf(both.validateToken(await issuer.mint({ version: "1.0", iss: issuer.issuerV2(tid) }))),
+    ).toBe("issuer_not_allowed");
+    expect(
+      await reasonOf(both.validateToken(await issuer.mint({ version: "2.0", iss: issuer.issuerV1(tid) }))),
+    ).toBe("issuer_not_allowed");
   });
 
   it("a v1 token is refused where only v2 is accepted", async () => {
     const { validator } = validatorFor({ TOLLGATE_TOKEN_VERSIONS: "2" });
-    expect(await reasonOf(validator.validateToken(await issuer.mint({ version: "1.0" })))).toBe("token_version_not_allowed");
+    expect(await reasonOf(validator.validateToken(await issuer.mint({ version: "1.0" })))).toBe(
+      "token_version_not_allowed",
+    );
   });
 
   it("multi-tenant: the {tenantid} template takes the token's own tenant", async () => {
     const { validator } = validatorFor({ TOLLGATE_TENANTS: "*", TOLLGATE_TOKEN_VERSIONS: "1,2" });
     const stranger = randomUUID();
     expect((await validator.validateToken(await issuer.mint({ tid: stranger }))).tenantId).toBe(stranger);
-    expect((await validator.validateToken(await issuer.mint({ tid: stranger, version: "1.0" }))).tenantId).toBe(stranger);
+    expect(
+      (await validator.validateToken(await issuer.mint({ tid: stranger, version: "1.0" }))).tenantId,
+    ).toBe(stranger);
     // A token whose tid and iss name different tenants, with a good signature from the common keys.
     const crossed = await issuer.mint({ tid: stranger, iss: issuer.issuerV2(OTHER_TENANT) });
     expect(await reasonOf(validator.validateToken(crossed))).toBe("issuer_not_allowed");
@@ -113,7 +117,9 @@ describe("Entra issuers, versions and tenants", () => {
   it("single-tenant: another tenant is refused before any key is fetched", async () => {
     const { validator } = validatorFor();
     issuer.resetCounters();
-    expect(await reasonOf(validator.validateToken(await issuer.mint({ tid: OTHER_TENANT })))).toBe("tenant_not_allowed");
+    expect(await reasonOf(validator.validateToken(await issuer.mint({ tid: OTHER_TENANT })))).toBe(
+      "tenant_not_allowed",
+    );
     expect(issuer.requests.total).toBe(0);
   });
 
@@ -126,7 +132,9 @@ describe("Entra issuers, versions and tenants", () => {
     } finally {
       issuer.setJwkOverride(kid, undefined);
     }
-    expect(await reasonOf(validatorFor().validator.validateToken(await issuer.mint({ kid })))).toBe("accepted");
+    expect(await reasonOf(validatorFor().validator.validateToken(await issuer.mint({ kid })))).toBe(
+      "accepted",
+    );
   });
 });
 
@@ -135,29 +143,57 @@ describe("claims", () => {
   const cases: Array<[string, () => MintOptions, Record<string, string>, string]> = [
     ["a good token", () => ({}), {}, "accepted"],
     ["another API's audience", () => ({ aud: "api://someone-else" }), {}, "audience_not_allowed"],
-    ["an audience array with one good value", () => ({ aud: [issuer.defaultAudience, "api://x"] }), {}, "audience_not_allowed"],
+    [
+      "an audience array with one good value",
+      () => ({ aud: [issuer.defaultAudience, "api://x"] }),
+      {},
+      "audience_not_allowed",
+    ],
     ["a Graph audience", () => ({ aud: "https://graph.microsoft.com" }), {}, "graph_token"],
     ["a Graph nonce header", () => ({ header: { nonce: "abc" } }), {}, "graph_token"],
     ["an expired token", () => ({ now: now() - 7200, lifetimeSeconds: 3600 }), {}, "token_expired"],
     ["expired within the skew", () => ({ now: now() - 3630, lifetimeSeconds: 3600 }), {}, "accepted"],
-    ["expired within zero skew", () => ({ now: now() - 3630, lifetimeSeconds: 3600 }), { TOLLGATE_CLOCK_SKEW_SECONDS: "0" }, "token_expired"],
+    [
+      "expired within zero skew",
+      () => ({ now: now() - 3630, lifetimeSeconds: 3600 }),
+      { TOLLGATE_CLOCK_SKEW_SECONDS: "0" },
+      "token_expired",
+    ],
     ["nbf in the future", () => ({ claims: { nbf: now() + 600 } }), {}, "token_not_yet_valid"],
     ["iat in the future", () => ({ claims: { iat: now() + 600 } }), {}, "token_issued_in_future"],
     ["no exp", () => ({ omit: ["exp"] }), {}, "claim_invalid"],
     ["exp as a string", () => ({ claims: { exp: String(now() + 600) } }), {}, "claim_invalid"],
-    ["an 8-hour token over a 90-minute maximum", () => ({ lifetimeSeconds: 8 * 3600 }), { TOLLGATE_MAX_TOKEN_LIFETIME_SECONDS: "5400" }, "token_lifetime_exceeds_policy"],
+    [
+      "an 8-hour token over a 90-minute maximum",
+      () => ({ lifetimeSeconds: 8 * 3600 }),
+      { TOLLGATE_MAX_TOKEN_LIFETIME_SECONDS: "5400" },
+      "token_lifetime_exceeds_policy",
+    ],
     ["an ID token (no azp)", () => ({ omit: ["azp", "scp"] }), {}, "not_an_access_token"],
-    ["a client app not on the list", () => ({}), { TOLLGATE_CLIENT_APPS: randomUUID() }, "client_app_not_allowed"],
-    ["a user where apps are required", () => ({}), { TOLLGATE_PRINCIPAL_KIND: "app" }, "principal_kind_not_allowed"],
+    [
+      "a client app not on the list",
+      () => ({}),
+      { TOLLGATE_CLIENT_APPS: randomUUID() },
+      "client_app_not_allowed",
+    ],
+    [
+      "a user where apps are required",
+      () => ({}),
+      { TOLLGATE_PRINCIPAL_KIND: "app" },
+      "principal_kind_not_allowed",
+    ],
   ];
   it.each(cases)("%s → %s", async (_, options, env, expected) => {
     const { validator } = validatorFor(env);
-    expect(await reasonOf(validator.validateToken(await issuer.mint(options())))).toBe(expected === "accepted" ? "accepted" : expected);
+    expect(await reasonOf(validator.validateToken(await issuer.mint(options())))).toBe(
+      expected === "accepted" ? "accepted" : expected,
+    );
   });
 });
 
 describe("algorithms and headers", () => {
-  const payload = async () => JSON.parse(Buffer.from((await issuer.mint()).split(".")[1] ?? "", "base64url").toString());
+  const payload = async () =>
+    JSON.parse(Buffer.from((await issuer.mint()).split(".")[1] ?? "", "base64url").toString());
 
   it.each([
     ["alg none", { alg: "none" }, "token_unsigned"],
@@ -178,13 +214,17 @@ describe("algorithms and headers", () => {
     const [h, p, s = ""] = (await issuer.mint()).split(".");
     const sig = Buffer.from(s, "base64url");
     sig[10] = (sig[10] ?? 0) ^ 1;
-    expect(await reasonOf(validator.validateToken(`${h}.${p}.${sig.toString("base64url")}`))).toBe("signature_invalid");
+    expect(await reasonOf(validator.validateToken(`${h}.${p}.${sig.toString("base64url")}`))).toBe(
+      "signature_invalid",
+    );
   });
 
   it("a changed payload is signature_invalid", async () => {
     const { validator } = validatorFor();
     const [h, , s] = (await issuer.mint()).split(".");
-    const forged = Buffer.from(JSON.stringify({ ...(await payload()), roles: ["admin"] })).toString("base64url");
+    const forged = Buffer.from(JSON.stringify({ ...(await payload()), roles: ["admin"] })).toString(
+      "base64url",
+    );
     expect(await reasonOf(validator.validateToken(`${h}.${forged}.${s}`))).toBe("signature_invalid");
   });
 
@@ -201,7 +241,9 @@ describe("algorithms and headers", () => {
     expect(await reasonOf(validator.validateToken(token.replace(".", ". ")))).toBe("token_malformed");
     const big = await issuer.mint({ claims: { pad: "x".repeat(17 * 1024) } });
     expect(await reasonOf(validator.validateToken(big))).toBe("token_too_large");
-    expect(await reasonOf(validatorFor({ TOLLGATE_MAX_TOKEN_BYTES: "65536" }).validator.validateToken(big))).toBe("accepted");
+    expect(
+      await reasonOf(validatorFor({ TOLLGATE_MAX_TOKEN_BYTES: "65536" }).validator.validateToken(big)),
+    ).toBe("accepted");
   });
 
   it("two Authorization headers (joined by the host) are refused", async () => {
@@ -210,7 +252,9 @@ describe("algorithms and headers", () => {
     const headers = new Headers();
     headers.append("authorization", `Bearer ${token}`);
     headers.append("authorization", `Bearer ${token}`);
-    expect(await reasonOf(validator.validateAuthorization(headers.get("authorization")))).toBe("authorization_header_invalid");
+    expect(await reasonOf(validator.validateAuthorization(headers.get("authorization")))).toBe(
+      "authorization_header_invalid",
+    );
   });
 });
 

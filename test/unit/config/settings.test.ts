@@ -61,22 +61,28 @@ describe("settings", () => {
   });
 
   it("refuses plain http except on loopback, and an authority with a tenant path", () => {
-    expect(refusal({ ...good, TOLLGATE_AUTHORITY: "http://login.example.com" }).message).toContain("must use https");
+    expect(refusal({ ...good, TOLLGATE_AUTHORITY: "http://login.example.com" }).message).toContain(
+      "must use https",
+    );
     expect(loadSettings({ ...good, TOLLGATE_AUTHORITY: "http://127.0.0.1:4000" }).token.authority).toBe(
       "http://127.0.0.1:4000",
     );
-    expect(refusal({ ...good, TOLLGATE_AUTHORITY: `https://login.microsoftonline.com/${TENANT}` }).message).toContain(
-      "without a tenant or path",
-    );
+    expect(
+      refusal({ ...good, TOLLGATE_AUTHORITY: `https://login.microsoftonline.com/${TENANT}` }).message,
+    ).toContain("without a tenant or path");
   });
 
   it("refuses a missing audience and a bare word as audience", () => {
-    expect(refusal({ ...good, TOLLGATE_AUDIENCES: undefined }).message).toContain("TOLLGATE_AUDIENCES is required");
+    expect(refusal({ ...good, TOLLGATE_AUDIENCES: undefined }).message).toContain(
+      "TOLLGATE_AUDIENCES is required",
+    );
     expect(refusal({ ...good, TOLLGATE_AUDIENCES: "myapi" }).message).toContain("'myapi' is neither");
   });
 
   it("never allows none or HMAC algorithms", () => {
-    expect(refusal({ ...good, TOLLGATE_ALGORITHMS: "RS256,HS256" }).message).toContain("'HS256' is not allowed");
+    expect(refusal({ ...good, TOLLGATE_ALGORITHMS: "RS256,HS256" }).message).toContain(
+      "'HS256' is not allowed",
+    );
     expect(refusal({ ...good, TOLLGATE_ALGORITHMS: "none" }).message).toContain("'none' is not allowed");
   });
 
@@ -84,12 +90,19 @@ describe("settings", () => {
     expect(refusal({ ...good, TOLLGATE_CLOCK_SKEW_SECONDS: "600" }).message).toContain(
       "TOLLGATE_CLOCK_SKEW_SECONDS '600' is not a whole number from 0 to 300",
     );
-    expect(refusal({ ...good, TOLLGATE_MAX_TOKEN_BYTES: "16k" }).message).toContain("TOLLGATE_MAX_TOKEN_BYTES '16k'");
+    expect(refusal({ ...good, TOLLGATE_MAX_TOKEN_BYTES: "16k" }).message).toContain(
+      "TOLLGATE_MAX_TOKEN_BYTES '16k'",
+    );
   });
 
   it("reads token versions 1 and 2", () => {
-    expect(loadSettings({ ...good, TOLLGATE_TOKEN_VERSIONS: "1,2" }).token.tokenVersions).toEqual(["1.0", "2.0"]);
-    expect(refusal({ ...good, TOLLGATE_TOKEN_VERSIONS: "3" }).message).toContain("'3' is not a token version");
+    expect(loadSettings({ ...good, TOLLGATE_TOKEN_VERSIONS: "1,2" }).token.tokenVersions).toEqual([
+      "1.0",
+      "2.0",
+    ]);
+    expect(refusal({ ...good, TOLLGATE_TOKEN_VERSIONS: "3" }).message).toContain(
+      "'3' is not a token version",
+    );
   });
 
   it("falls back to the Functions host's storage, including identity-based storage", () => {

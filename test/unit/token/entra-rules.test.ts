@@ -30,8 +30,11 @@ function reasonOf(fn: () => unknown): string {
 const tenants = { any: false as const, ids: [TID] };
 
 describe("routing claims: version and tenant", () => {
-  const read = (payload: Record<string, unknown>, versions: ("1.0" | "2.0")[] = ["2.0"], t = tenants as never) =>
-    reasonOf(() => readRoutingClaims(payload, { tokenVersions: versions, tenants: t }));
+  const read = (
+    payload: Record<string, unknown>,
+    versions: ("1.0" | "2.0")[] = ["2.0"],
+    t = tenants as never,
+  ) => reasonOf(() => readRoutingClaims(payload, { tokenVersions: versions, tenants: t }));
 
   it("accepts an allowed tenant and version", () => {
     expect(read({ ver: "2.0", tid: TID, iss: "x" })).toBe("accepted");
@@ -51,7 +54,9 @@ describe("routing claims: version and tenant", () => {
     expect(read({ ver: "2.0", tid: OTHER, iss: "x" }, ["2.0"], { any: true } as never)).toBe("accepted");
   });
   it("refuses a tid that is not a GUID", () => {
-    expect(read({ ver: "2.0", tid: "contoso.com", iss: "x" }, ["2.0"], { any: true } as never)).toBe("claim_invalid");
+    expect(read({ ver: "2.0", tid: "contoso.com", iss: "x" }, ["2.0"], { any: true } as never)).toBe(
+      "claim_invalid",
+    );
     expect(read({ ver: "2.0", iss: "x" })).toBe("claim_invalid");
   });
 });
@@ -61,32 +66,50 @@ describe("issuer", () => {
   it("fills the {tenantid} template with the token's own tenant", () => {
     const template = `${AUTHORITY}/{tenantid}/v2.0`;
     expect(reasonOf(() => checkIssuer(routing(`${AUTHORITY}/${TID}/v2.0`), template))).toBe("accepted");
-    expect(reasonOf(() => checkIssuer(routing(`${AUTHORITY}/${OTHER}/v2.0`), template))).toBe("issuer_not_allowed");
+    expect(reasonOf(() => checkIssuer(routing(`${AUTHORITY}/${OTHER}/v2.0`), template))).toBe(
+      "issuer_not_allowed",
+    );
   });
   it("keeps v1 and v2 issuers apart", () => {
     const v1 = "https://sts.windows.net/{tenantid}/";
-    expect(reasonOf(() => checkIssuer(routing(`https://sts.windows.net/${TID}/`, "1.0"), v1))).toBe("accepted");
-    expect(reasonOf(() => checkIssuer(routing(`${AUTHORITY}/${TID}/v2.0`, "1.0"), v1))).toBe("issuer_not_allowed");
-    expect(reasonOf(() => checkIssuer(routing(`https://sts.windows.net/${TID}`, "1.0"), v1))).toBe("issuer_not_allowed");
+    expect(reasonOf(() => checkIssuer(routing(`https://sts.windows.net/${TID}/`, "1.0"), v1))).toBe(
+      "accepted",
+    );
+    expect(reasonOf(() => checkIssuer(routing(`${AUTHORITY}/${TID}/v2.0`, "1.0"), v1))).toBe(
+      "issuer_not_allowed",
+    );
+    expect(reasonOf(() => checkIssuer(routing(`https://sts.windows.net/${TID}`, "1.0"), v1))).toBe(
+      "issuer_not_allowed",
+    );
   });
   it("scopes keys by their issuer property", () => {
     const v2iss = `${AUTHORITY}/${TID}/v2.0`;
     expect(reasonOf(() => checkKeyIssuer(undefined, routing(v2iss), AUTHORITY))).toBe("accepted");
-    expect(reasonOf(() => checkKeyIssuer(`${AUTHORITY}/{tenantid}/v2.0`, routing(v2iss), AUTHORITY))).toBe("accepted");
+    expect(reasonOf(() => checkKeyIssuer(`${AUTHORITY}/{tenantid}/v2.0`, routing(v2iss), AUTHORITY))).toBe(
+      "accepted",
+    );
     expect(reasonOf(() => checkKeyIssuer(`${AUTHORITY}/${OTHER}/v2.0`, routing(v2iss), AUTHORITY))).toBe(
       "issuer_not_allowed",
     );
     // A v1 token is compared in its v2 form.
     expect(
-      reasonOf(() => checkKeyIssuer(`${AUTHORITY}/{tenantid}/v2.0`, routing(`https://sts.windows.net/${TID}/`, "1.0"), AUTHORITY)),
+      reasonOf(() =>
+        checkKeyIssuer(
+          `${AUTHORITY}/{tenantid}/v2.0`,
+          routing(`https://sts.windows.net/${TID}/`, "1.0"),
+          AUTHORITY,
+        ),
+      ),
     ).toBe("accepted");
   });
 });
 
 describe("times", () => {
   const settings = { clockSkewSeconds: 60, maxTokenLifetimeSeconds: undefined };
-  const times = (payload: Record<string, unknown>, s: typeof settings | { clockSkewSeconds: number; maxTokenLifetimeSeconds: number } = settings) =>
-    reasonOf(() => checkTimes(payload, NOW, s));
+  const times = (
+    payload: Record<string, unknown>,
+    s: typeof settings | { clockSkewSeconds: number; maxTokenLifetimeSeconds: number } = settings,
+  ) => reasonOf(() => checkTimes(payload, NOW, s));
 
   it("accepts a current token", () => {
     expect(times({ iat: NOW - 10, nbf: NOW - 10, exp: NOW + 3600 })).toBe("accepted");
@@ -101,9 +124,9 @@ describe("times", () => {
   it("honours the skew around exp", () => {
     expect(times({ iat: NOW - 3600, exp: NOW - 30 })).toBe("accepted");
     expect(times({ iat: NOW - 3600, exp: NOW - 60 })).toBe("token_expired");
-    expect(times({ iat: NOW - 3600, exp: NOW - 30 }, { clockSkewSeconds: 0, maxTokenLifetimeSeconds: 99999 })).toBe(
-      "token_expired",
-    );
+    expect(
+      times({ iat: NOW - 3600, exp: NOW - 30 }, { clockSkewSeconds: 0, maxTokenLifetimeSeconds: 99999 }),
+    ).toBe("token_expired");
   });
   it("honours nbf", () => {
     expect(times({ iat: NOW, nbf: NOW + 30, exp: NOW + 3600 })).toBe("accepted");
@@ -123,12 +146,16 @@ describe("audience, Graph, client app, kind", () => {
   it("accepts only a single allowed audience", () => {
     expect(reasonOf(() => checkAudience({ aud: "api://x" }, ["api://x"]))).toBe("accepted");
     expect(reasonOf(() => checkAudience({ aud: "api://y" }, ["api://x"]))).toBe("audience_not_allowed");
-    expect(reasonOf(() => checkAudience({ aud: ["api://x", "api://y"] }, ["api://x"]))).toBe("audience_not_allowed");
+    expect(reasonOf(() => checkAudience({ aud: ["api://x", "api://y"] }, ["api://x"]))).toBe(
+      "audience_not_allowed",
+    );
     expect(reasonOf(() => checkAudience({}, ["api://x"]))).toBe("audience_not_allowed");
   });
   it("names Graph tokens", () => {
     expect(reasonOf(() => rejectGraphAudience({ aud: "https://graph.microsoft.com" }))).toBe("graph_token");
-    expect(reasonOf(() => rejectGraphAudience({ aud: "00000003-0000-0000-c000-000000000000" }))).toBe("graph_token");
+    expect(reasonOf(() => rejectGraphAudience({ aud: "00000003-0000-0000-c000-000000000000" }))).toBe(
+      "graph_token",
+    );
     expect(reasonOf(() => rejectGraphAudience({ aud: "api://x" }))).toBe("accepted");
   });
   it("requires a client app claim per version (an ID token has none)", () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { extractBearerToken } from "../../../shared/token/extract.js";
 import { TollgateError } from "../../../shared/reasons.js";
+import { extractBearerToken } from "../../../shared/token/extract.js";
 
 function reasonOf(fn: () => unknown): string {
   try {

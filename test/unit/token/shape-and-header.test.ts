@@ -3,11 +3,13 @@ import { TollgateError } from "../../../shared/reasons.js";
 import { checkProtectedHeader } from "../../../shared/token/header-rules.js";
 import { decodePayload, shapeGate } from "../../../shared/token/shape-gate.js";
 
-const b64 = (value: unknown) => Buffer.from(typeof value === "string" ? value : JSON.stringify(value)).toString("base64url");
+const b64 = (value: unknown) =>
+  Buffer.from(typeof value === "string" ? value : JSON.stringify(value)).toString("base64url");
 const HEADER = { alg: "RS256", typ: "JWT", kid: "k1" };
 const PAYLOAD = { ver: "2.0" };
 const SIG = b64("s".repeat(256));
-const token = (header: unknown = HEADER, payload: unknown = PAYLOAD, sig = SIG) => `${b64(header)}.${b64(payload)}.${sig}`;
+const token = (header: unknown = HEADER, payload: unknown = PAYLOAD, sig = SIG) =>
+  `${b64(header)}.${b64(payload)}.${sig}`;
 
 function reasonOf(fn: () => unknown): string {
   try {
@@ -56,7 +58,10 @@ describe("shape gate", () => {
     ["a header that is not JSON", `${b64("not json")}.${b64(PAYLOAD)}.${SIG}`],
     ["a header that is a JSON array", token(["alg"])],
     ["a payload that is not an object", token(HEADER, "12")],
-    ["invalid UTF-8 in the payload", `${b64(HEADER)}.${Buffer.from([0xff, 0xfe]).toString("base64url")}.${SIG}`],
+    [
+      "invalid UTF-8 in the payload",
+      `${b64(HEADER)}.${Buffer.from([0xff, 0xfe]).toString("base64url")}.${SIG}`,
+    ],
   ])("refuses %s as token_malformed", (_, t) => {
     expect(reasonOf(() => gateAndHeader(t))).toBe("token_malformed");
   });
