@@ -1,0 +1,166 @@
+// Which headers cross tollgate: hop-by-hop headers stop here, nothing a caller sends can pose as
+// identity the backend trusts, and tollgate adds the identity it decided plus where the call came from.
+
+import type { Principal } from "../token/principal.js";
+import { headerSafe, headerSafeList } from "./header-value.js";
+
+/** Every identity header tollgate sets starts with this; callers can never send one through. */
+export const IDENTITY_HEADER_PREFIX = "x-tollgate-";
+
+/** The headers tollgate sets on the request to the backend. */
+export const IDENTITY_HEADERS = {
+  tenantId: "x-tollgate-tenant-id",
+  objectId: "x-tollgate-object-id",
+  clientAppId: "x-tollgate-client-app-id",
+  kind: "x-tollgate-principal-kind",
+  /** Comma-separated; a ',' or '%' inside a role is percent-encoded (decodeURIComponent each item). */
+  roles: "x-tollgate-roles",
+  /** Space-separated, as in the token's `scp`. */
+  scopes: "x-tollgate-scopes",
+  /** The signed identity assertion (a JWT), see identity-assertion.ts. */
+  assertion: "x-tollgate-assertion",
+} as const;
+
+// RFC 9110 §7.6.1 and the older ones everybody still sends. They describe one connection, never
+// the end-to-end message. `expect` is here too: tollgate does not relay 100-continue (the HTTP
+// server in front of it answers that), and the HTTP client refuses to send it.
+const HOP_BY_HOP = new Set([
+  "connection",
+  "keep-alive",
+  "proxy-authenticate",
+  "proxy-authorization",
+  "proxy-connection",
+  "te",
+  "trailer",
+  "transfer-encoding",
+  "upgrade",
+  "http2-settings",
+]);
+
+// Headers a backend might believe about the caller, the request or the connection, which only a
+// proxy in front of it may set. A caller who sends one is trying to speak for tollgate.
+const CALLER_MAY_NOT_SEND = new Set([
+  // Where the call came from: tollgate sets X-Forwarded-* itself from what it saw. A caller's chain
+  // is replaced rather than appended to, because tollgate cannot tell a real chain from a forged one.
+  "forwarded",
+  "x-real-ip",
+  "x-client-ip",
+  "true-client-ip",
+  "x-azure-clientip",
+  "x-azure-socketip",
+  // App Service's TLS front end reports TLS and the client certificate with these.
+  "x-arr-ssl",
+  "x-arr-clientcert",
+  // Path and method overrides: IIS, ASP.NET, Symfony, Express method-override and others route on
+  // these, so a backend could serve a path or method other than the one tollgate authorised.
+  "x-rewrite-url",
+  "x-http-method-override",
+  "x-http-method",
+  "x-method-override",
+  // The HTTP client sets Host from the backend URL; X-Forwarded-Host carries the caller's.
+  "host",
+  "expect",
+]);
+
+const CALLER_MAY_NOT_SEND_PREFIXES = [
+  IDENTITY_HEADER_PREFIX,
+  // App Service Authentication ("Easy Auth") identity and token-store headers.
+  "x-ms-client-principal",
+  "x-ms-token-",
+  "x-forwarded-",
+  // X-Original-URL / -Host / -For / -Method: the same path, host and address overrides as above.
+  "x-original-",
+];
+
+/** The claims the identity headers carry; a Principal has them all. */
+export type IdentityClaims = Pick<
+  Principal,
+  "tenantId" | "objectId" | "clientAppId" | "kind" | "roles" | "scopes"
+>;
+
+export interface UpstreamHeaderOptions {
+  /** The caller's address as tollgate decided it (its peer, or what a trusted front end reported). */
+  clientIp?: string | undefined;
+  /** The scheme the caller used to reach tollgate. */
+  proto: "http" | "https";
+  /** The Host the caller used to reach tollgate. */
+  host: string;
+  /** The authorised caller. Without it no identity header is set (spoofed ones are still removed). */
+  principal?: IdentityClaims | undefined;
+  /** The signed identity assertion for this backend. */
+  assertion?: string | undefined;
+  /** Send the caller's Authorization header on (off by default: the backend gets the assertion). */
+  forwardAuthorization?: boolean | undefined;
+  /**
+   * More header names to remove, such as the shared secret header a front end adds for the
+   * bypass defence: the backend has no business seeing it.
+   */
+  strip?: readonly string[] | undefined;
+}
+
+/** The names a Connection header lists (RFC 9110 §7.6.1), lowercased. */
+function connectionNamed(headers: Headers): Set<string> {
+  const named = new Set<string>();
+  const value = headers.get("connection");
+  if (value === null) return named;
+  for (const token of value.split(",")) {
+    const name = token.trim().toLowerCase();
+    if (name !== "") named.add(name);
+  }
+  return named;
+}
+
+function callerMayNotSend(name: string): boolean {
+  return (
+    CALLER_MAY_NOT_SEND.has(name) || CALLER_MAY_NOT_SEND_PREFIXES.some((prefix) => name.startsWith(prefix))
+  );
+}
+
+/**
+ * The headers for the request to the backend. Starts from what the caller sent, removes
+ * hop-by-hop and Connection-named headers, anything a caller could use to pose as identity or
+ * to move the request elsewhere, and Authorization unless asked; then adds X-Forwarded-* and the
+ * identity headers. Connection is applied before tollgate's own headers go in, so a caller's
+ * `Connection: x-tollgate-roles` can never remove them.
+ */
+export function buildUpstreamHeaders(incoming: Headers, opts: UpstreamHeaderOptions): Headers {
+  const dropped = connectionNamed(incoming);
+  for (const name of opts.strip ?? []) dropped.add(name.toLowerCase());
+  if (opts.forwardAuthorization !== true) dropped.add("authorization");
+
+  const upstream = new Headers();
+  for (const [name, value] of incoming) {
+    if (HOP_BY_HOP.has(name) || dropped.has(name) || callerMayNotSend(name)) continue;
+    upstream.append(name, value);
+  }
+
+  if (opts.clientIp !== undefined && opts.clientIp !== "") {
+    upstream.set("x-forwarded-for", headerSafe(opts.clientIp));
+  }
+  upstream.set("x-forwarded-proto", opts.proto);
+  upstream.set("x-forwarded-host", headerSafe(opts.host));
+
+  const principal = opts.principal;
+  if (principal !== undefined) {
+    upstream.set(IDENTITY_HEADERS.tenantId, headerSafe(principal.tenantId));
+    upstream.set(IDENTITY_HEADERS.objectId, headerSafe(principal.objectId));
+    upstream.set(IDENTITY_HEADERS.clientAppId, headerSafe(principal.clientAppId));
+    upstream.set(IDENTITY_HEADERS.kind, principal.kind);
+    // An empty list is sent as an empty value, so "no roles" is stated rather than left to guess.
+    upstream.set(IDENTITY_HEADERS.roles, headerSafeList(principal.roles, ","));
+    upstream.set(IDENTITY_HEADERS.scopes, headerSafeList(principal.scopes, " "));
+  }
+  if (opts.assertion !== undefined) upstream.set(IDENTITY_HEADERS.assertion, headerSafe(opts.assertion));
+  return upstream;
+}
+
+/** The backend's response headers without hop-by-hop and Connection-named ones, for the caller. */
+export function cleanResponseHeaders(headers: Headers): Headers {
+  const dropped = connectionNamed(headers);
+  const clean = new Headers();
+  for (const [name, value] of headers) {
+    if (HOP_BY_HOP.has(name) || dropped.has(name)) continue;
+    clean.append(name, value);
+  }
+  return clean;
+}
