@@ -83,9 +83,12 @@ export const REASONS = {
   // Authorization and what comes after it (later issues add to these).
   no_matching_rule: { status: 403, bearerError: "insufficient_scope", title: "No rule allows this request" },
   insufficient_scope: { status: 403, bearerError: "insufficient_scope", title: "Insufficient scope or role" },
+  path_invalid: { status: 400, title: "The request path is ambiguous" },
+  policy_unavailable: { status: 503, title: "The role map is not loaded yet" },
   rate_limited: { status: 429, title: "Rate limit exceeded" },
   backend_unavailable: { status: 502, title: "Backend unavailable" },
   backend_timeout: { status: 504, title: "Backend timed out" },
+  internal_error: { status: 500, title: "Internal error" },
   request_body_too_large: { status: 413, title: "Request body too large" },
   gateway_bypass_rejected: { status: 403, title: "Request did not come through the front end" },
 } as const satisfies Record<string, ReasonSpec>;

@@ -99,6 +99,67 @@ export const SETTING_DOCS = {
     description:
       "If Entra cannot be reached, stored keys keep working this long after they were fetched; after it the answer is 503 `keys_unavailable`.",
   },
+  TOLLGATE_BACKEND_URL: {
+    default: "(none)",
+    example: "https://orders-api.internal.contoso.com",
+    description: "The backend a request goes to when its rule names none. Path and query are appended to it.",
+  },
+  TOLLGATE_POLICY_REFRESH_SECONDS: {
+    default: "30",
+    example: "30",
+    description:
+      "How often each instance re-reads the role map from Table Storage; a pushed policy is live within this.",
+  },
+  TOLLGATE_MAX_BODY_BYTES: {
+    default: "104857600",
+    example: "10485760",
+    description:
+      "Largest request body forwarded (streamed, never buffered); larger is 413 `request_body_too_large`.",
+  },
+  TOLLGATE_BACKEND_CONNECT_TIMEOUT_MS: {
+    default: "5000",
+    example: "5000",
+    description: "Time to connect to the backend; past it, 504 `backend_timeout`.",
+  },
+  TOLLGATE_BACKEND_FIRST_BYTE_TIMEOUT_MS: {
+    default: "30000",
+    example: "30000",
+    description:
+      "Time for the backend's response headers (and longest silence mid-body); past it, 504 `backend_timeout`.",
+  },
+  TOLLGATE_BACKEND_TIMEOUT_MS: {
+    default: "120000",
+    example: "120000",
+    description: "Longest a whole backend exchange may take, body included.",
+  },
+  TOLLGATE_ASSERTION_KEYS: {
+    default: "(none: no assertion)",
+    example: '{"kty":"EC","crv":"P-256","kid":"2026-11","x":"…","y":"…","d":"…"}',
+    description:
+      "Private key(s) for the signed identity assertion: an EC P-256 JWK, a JWKS or PKCS#8 PEM (a Key Vault reference in Azure). The first signs; all are published at `/.well-known/jwks.json`.",
+  },
+  TOLLGATE_ASSERTION_ISSUER: {
+    default: "tollgate",
+    example: "https://tollgate-prod.azurewebsites.net",
+    description: "The `iss` of identity assertions.",
+  },
+  TOLLGATE_ASSERTION_LIFETIME_SECONDS: {
+    default: "60",
+    example: "60",
+    description: "Lifetime of an identity assertion (never longer than the caller's token).",
+  },
+  TOLLGATE_FRONT_DOOR_ID: {
+    default: "(none)",
+    example: "3c4f2b3e-8d5a-4f7e-9c1b-2a6d8e0f1b2c",
+    description:
+      "If set, requests must carry `X-Azure-FDID` equal to this Front Door id (403 `gateway_bypass_rejected`).",
+  },
+  TOLLGATE_GATEWAY_KEY: {
+    default: "(none)",
+    example: "a-long-random-secret-set-by-apim",
+    description:
+      "If set, requests must carry `X-Tollgate-Gateway-Key` with this value (APIM sets it); the header never reaches the backend.",
+  },
 } as const satisfies Record<string, SettingDoc>;
 
 export type SettingName = keyof typeof SETTING_DOCS;

@@ -30,9 +30,33 @@ export interface TokenSettings {
   principalKind: PrincipalKindRequirement;
 }
 
+export interface BackendSettings {
+  defaultUrl: string | undefined;
+  maxBodyBytes: number;
+  connectTimeoutMs: number;
+  firstByteTimeoutMs: number;
+  totalTimeoutMs: number;
+}
+
+export interface AssertionSettings {
+  /** The raw key setting; parsed by the assertion signer, which never echoes it. */
+  keys: string | undefined;
+  issuer: string;
+  lifetimeSeconds: number;
+}
+
+export interface BypassSettings {
+  frontDoorId: string | undefined;
+  gatewayKey: string | undefined;
+}
+
 export interface Settings {
   token: TokenSettings;
   keys: KeySettings;
+  backend: BackendSettings;
+  policyRefreshSeconds: number;
+  assertion: AssertionSettings;
+  bypass: BypassSettings;
   storage: StorageTarget;
   tablePrefix: string;
   storageTimeoutMs: number;
@@ -227,6 +251,33 @@ const tablePrefix = z.string().refine((v) => /^[A-Za-z][A-Za-z0-9]{2,40}$/.test(
   message: `must be 3 to 41 letters and digits, starting with a letter. ${ex("TOLLGATE_TABLE_PREFIX")}`,
 });
 
+const backendUrl = z.string().transform((raw, ctx) => {
+  let url: URL;
+  try {
+    url = new URL(raw.trim());
+  } catch {
+    ctx.addIssue({ code: "custom", message: `'${raw}' is not a URL. ${ex("TOLLGATE_BACKEND_URL")}` });
+    return z.NEVER;
+  }
+  if ((url.protocol !== "https:" && url.protocol !== "http:") || url.search || url.hash || url.username) {
+    ctx.addIssue({
+      code: "custom",
+      message: `'${raw}' must be an http(s) URL without query, fragment or credentials. ${ex("TOLLGATE_BACKEND_URL")}`,
+    });
+    return z.NEVER;
+  }
+  return url.href.replace(/\/+$/, "");
+});
+
+const frontDoorId = z.string().refine((v) => guid.test(v.trim()), {
+  message: `is not a Front Door id (a GUID). ${ex("TOLLGATE_FRONT_DOOR_ID")}`,
+});
+
+// A secret: checked for length only, never echoed.
+const gatewayKey = z.string().refine((v) => v.trim().length >= 16, {
+  message: `must be at least 16 characters. ${ex("TOLLGATE_GATEWAY_KEY")}`,
+});
+
 const schema = z.object({
   TOLLGATE_TENANTS: tenants,
   TOLLGATE_AUDIENCES: audiences,
@@ -255,6 +306,23 @@ const schema = z.object({
     300,
     30 * 86400,
   ).default(72 * 3600),
+  TOLLGATE_BACKEND_URL: backendUrl.optional(),
+  TOLLGATE_POLICY_REFRESH_SECONDS: integer("TOLLGATE_POLICY_REFRESH_SECONDS", 1, 3600).default(30),
+  TOLLGATE_MAX_BODY_BYTES: integer("TOLLGATE_MAX_BODY_BYTES", 0, 4 * 1024 ** 3).default(100 * 1024 * 1024),
+  TOLLGATE_BACKEND_CONNECT_TIMEOUT_MS: integer("TOLLGATE_BACKEND_CONNECT_TIMEOUT_MS", 100, 60_000).default(
+    5000,
+  ),
+  TOLLGATE_BACKEND_FIRST_BYTE_TIMEOUT_MS: integer(
+    "TOLLGATE_BACKEND_FIRST_BYTE_TIMEOUT_MS",
+    100,
+    600_000,
+  ).default(30_000),
+  TOLLGATE_BACKEND_TIMEOUT_MS: integer("TOLLGATE_BACKEND_TIMEOUT_MS", 100, 3_600_000).default(120_000),
+  TOLLGATE_ASSERTION_KEYS: z.string().optional(),
+  TOLLGATE_ASSERTION_ISSUER: z.string().min(1).default("tollgate"),
+  TOLLGATE_ASSERTION_LIFETIME_SECONDS: integer("TOLLGATE_ASSERTION_LIFETIME_SECONDS", 5, 3600).default(60),
+  TOLLGATE_FRONT_DOOR_ID: frontDoorId.optional(),
+  TOLLGATE_GATEWAY_KEY: gatewayKey.optional(),
 } satisfies Record<SettingName, z.ZodType>);
 
 export class SettingsError extends Error {
@@ -318,6 +386,23 @@ export function loadSettings(env: Record<string, string | undefined> = process.e
       refreshSeconds: s.TOLLGATE_KEYS_REFRESH_SECONDS,
       refetchCooldownSeconds: s.TOLLGATE_KEYS_REFETCH_COOLDOWN_SECONDS,
       maxStalenessSeconds: s.TOLLGATE_KEYS_MAX_STALENESS_SECONDS,
+    },
+    backend: {
+      defaultUrl: s.TOLLGATE_BACKEND_URL,
+      maxBodyBytes: s.TOLLGATE_MAX_BODY_BYTES,
+      connectTimeoutMs: s.TOLLGATE_BACKEND_CONNECT_TIMEOUT_MS,
+      firstByteTimeoutMs: s.TOLLGATE_BACKEND_FIRST_BYTE_TIMEOUT_MS,
+      totalTimeoutMs: s.TOLLGATE_BACKEND_TIMEOUT_MS,
+    },
+    policyRefreshSeconds: s.TOLLGATE_POLICY_REFRESH_SECONDS,
+    assertion: {
+      keys: s.TOLLGATE_ASSERTION_KEYS?.trim() === "" ? undefined : s.TOLLGATE_ASSERTION_KEYS,
+      issuer: s.TOLLGATE_ASSERTION_ISSUER,
+      lifetimeSeconds: s.TOLLGATE_ASSERTION_LIFETIME_SECONDS,
+    },
+    bypass: {
+      frontDoorId: s.TOLLGATE_FRONT_DOOR_ID?.trim().toLowerCase(),
+      gatewayKey: s.TOLLGATE_GATEWAY_KEY?.trim(),
     },
     storage: s.TOLLGATE_STORAGE,
     tablePrefix: s.TOLLGATE_TABLE_PREFIX,

@@ -4,6 +4,8 @@
 export const TABLE_SUFFIXES = {
   /** Last-known-good Entra signing keys, one entity per key source. */
   keys: "Keys",
+  /** The role map: immutable policy versions (chunked) and the pointer to the current one. */
+  policy: "Policy",
 } as const;
 
 export type TableKind = keyof typeof TABLE_SUFFIXES;

@@ -1,0 +1,36 @@
+// The HTTP triggers: a catch-all gateway (every method, every path; the host keeps /admin/* and
+// /runtime/* for itself), plus tollgate's own health, readiness and JWKS routes.
+
+import { app, type HttpMethod, type HttpRequest, type HttpResponseInit } from "@azure/functions";
+import { contextOf, toResponseInit, toWebRequest } from "./http-conversion.js";
+import { tollgate } from "./tollgate-app.js";
+
+// Request and response bodies stream through instead of being buffered by the host.
+app.setup({ enableHttpStream: true });
+
+const ALL_METHODS: HttpMethod[] = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"];
+
+async function handle(request: HttpRequest): Promise<HttpResponseInit> {
+  const core = await tollgate();
+  return toResponseInit(await core.handle(toWebRequest(request), contextOf(request)));
+}
+
+app.http("gateway", { route: "{*path}", methods: ALL_METHODS, authLevel: "anonymous", handler: handle });
+app.http("health", {
+  route: ".tollgate/health",
+  methods: ["GET", "HEAD"],
+  authLevel: "anonymous",
+  handler: handle,
+});
+app.http("ready", {
+  route: ".tollgate/ready",
+  methods: ["GET", "HEAD"],
+  authLevel: "anonymous",
+  handler: handle,
+});
+app.http("jwks", {
+  route: ".well-known/jwks.json",
+  methods: ["GET", "HEAD"],
+  authLevel: "anonymous",
+  handler: handle,
+});

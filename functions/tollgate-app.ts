@@ -1,0 +1,21 @@
+// Settings are read and tollgate is built once per worker, when the host loads this module: a
+// wrong setting stops the start (the host logs the message that names it) instead of failing
+// every request.
+
+import { loadSettings } from "../shared/config/settings.js";
+import { createTollgate, type Tollgate } from "../shared/tollgate.js";
+
+const settings = loadSettings(process.env);
+
+let instance: Promise<Tollgate> | undefined;
+
+/** The running tollgate, started on first use and shared by every function in this worker. */
+export function tollgate(): Promise<Tollgate> {
+  instance ??= createTollgate(settings, { log: (line) => console.warn(`[tollgate] ${line}`) }).then(
+    async (t) => {
+      await t.start();
+      return t;
+    },
+  );
+  return instance;
+}

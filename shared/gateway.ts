@@ -1,0 +1,175 @@
+// The pipeline: a web-standard Request in, a Response out. Token, role map, then the backend,
+// with every refusal answered in the contract's shape and reported as one decision.
+
+import type { Clock } from "./clock.js";
+import type { Settings } from "./config/settings.js";
+import {
+  type AssertionSigner,
+  type BackendPools,
+  buildUpstreamHeaders,
+  checkGatewayBypass,
+  forwardRequest,
+} from "./forward/index.js";
+import { problemResponse } from "./http/problem-response.js";
+import type { RequestContext, RequestHandler } from "./http/request-handler.js";
+import { traceIdFor } from "./http/trace-id.js";
+import { authorize, type Decision, splitRequestPath } from "./policy/index.js";
+import type { Policy } from "./policy/policy-schema.js";
+import { TollgateError } from "./reasons.js";
+import type { Principal } from "./token/principal.js";
+import type { TokenValidator } from "./token/token-validator.js";
+
+export const GATEWAY_KEY_HEADER = "x-tollgate-gateway-key";
+export const JWKS_PATH = "/.well-known/jwks.json";
+
+/** One request's outcome, for telemetry and logs. Never carries the token. */
+export interface DecisionRecord {
+  traceId: string;
+  outcome: "allow" | "deny" | "report_only_deny" | "error";
+  reason?: string;
+  ruleId?: string;
+  status: number;
+  principal?: Principal;
+  backendStatus?: number;
+  durationMs: number;
+}
+
+export interface GatewayDeps {
+  settings: Pick<Settings, "backend" | "bypass">;
+  validator: Pick<TokenValidator, "validateAuthorization">;
+  /** The role map in memory; undefined until the first load succeeds. */
+  policy: () => Policy | undefined;
+  signer: AssertionSigner | undefined;
+  pools: BackendPools;
+  clock: Clock;
+  onDecision?: (record: DecisionRecord) => void;
+  /** Answers for tollgate's own paths (health, readiness); undefined means "not mine". */
+  ownRoutes?: (request: Request, url: URL) => Promise<Response | undefined>;
+}
+
+function ruleIdOf(decision: Decision): string | undefined {
+  const rule = decision.rule;
+  return rule !== undefined && "id" in rule ? rule.id : undefined;
+}
+
+export function createGateway(deps: GatewayDeps): RequestHandler {
+  const { settings } = deps;
+  const bypass = {
+    ...(settings.bypass.frontDoorId ? { frontDoorId: settings.bypass.frontDoorId } : {}),
+    ...(settings.bypass.gatewayKey
+      ? { sharedHeader: { name: GATEWAY_KEY_HEADER, value: settings.bypass.gatewayKey } }
+      : {}),
+  };
+  const timeouts = {
+    connectMs: settings.backend.connectTimeoutMs,
+    firstByteMs: settings.backend.firstByteTimeoutMs,
+    totalMs: settings.backend.totalTimeoutMs,
+  };
+
+  const report = (record: DecisionRecord) => {
+    try {
+      deps.onDecision?.(record);
+    } catch {
+      // Reporting must never change an answer.
+    }
+  };
+
+  return async (request: Request, context: RequestContext): Promise<Response> => {
+    const started = deps.clock.now();
+    const traceId = traceIdFor(request.headers);
+    const url = new URL(request.url);
+    let principal: Principal | undefined;
+    let decision: Decision | undefined;
+    try {
+      // Health and the assertion JWKS are public and answered for platform probes too.
+      const own = await deps.ownRoutes?.(request, url);
+      if (own) return own;
+      checkGatewayBypass(request.headers, bypass);
+
+      const path = splitRequestPath(url.pathname);
+      if (!path.ok) throw new TollgateError("path_invalid", `The request path ${path.problem}.`);
+
+      principal = await deps.validator.validateAuthorization(request.headers.get("authorization"), url);
+      const policy = deps.policy();
+      if (policy === undefined) {
+        throw new TollgateError(
+          "policy_unavailable",
+          "The role map has not been loaded yet; try again shortly.",
+          {
+            retryAfterSeconds: 5,
+          },
+        );
+      }
+      decision = authorize(policy, { method: request.method, path: url.pathname, host: url.host }, principal);
+      if (decision.outcome === "invalid_path") throw new TollgateError("path_invalid", decision.message);
+      if (decision.outcome === "deny") {
+        throw new TollgateError(decision.reason ?? "insufficient_scope", decision.message, {
+          ...(decision.requiredScope ? { requiredScope: decision.requiredScope } : {}),
+        });
+      }
+
+      const backendUrl = decision.backendUrl ?? settings.backend.defaultUrl;
+      if (backendUrl === undefined) {
+        throw new TollgateError("backend_unavailable", "No backend is configured for this route.");
+      }
+      const assertion = deps.signer ? await deps.signer.sign(principal, backendUrl) : undefined;
+      const headers = buildUpstreamHeaders(request.headers, {
+        clientIp: context.clientIp,
+        proto: url.protocol === "https:" ? "https" : "http",
+        host: url.host,
+        principal,
+        ...(assertion ? { assertion } : {}),
+        forwardAuthorization: decision.forwardAuthorization,
+        strip: [GATEWAY_KEY_HEADER],
+      });
+      const response = await forwardRequest(
+        request,
+        { backendUrl },
+        {
+          headers,
+          maxBodyBytes: settings.backend.maxBodyBytes,
+          timeouts,
+          signal: context.signal,
+          pools: deps.pools,
+        },
+      );
+      report({
+        traceId,
+        outcome: decision.outcome === "report_only_deny" ? "report_only_deny" : "allow",
+        ...(decision.outcome === "report_only_deny" && decision.reason ? { reason: decision.reason } : {}),
+        ...(ruleIdOf(decision) ? { ruleId: ruleIdOf(decision) } : {}),
+        status: response.status,
+        principal,
+        backendStatus: response.status,
+        durationMs: deps.clock.now() - started,
+      });
+      return response;
+    } catch (error) {
+      if (context.signal.aborted && !(error instanceof TollgateError)) {
+        // The client went away and the backend call was aborted with it: nobody reads this answer.
+        report({
+          traceId,
+          outcome: "error",
+          reason: "client_closed",
+          status: 499,
+          durationMs: deps.clock.now() - started,
+        });
+        return new Response(null, { status: 499 });
+      }
+      const refusal =
+        error instanceof TollgateError
+          ? error
+          : new TollgateError("internal_error", "tollgate could not handle this request.", { cause: error });
+      report({
+        traceId,
+        outcome: refusal.reason === "internal_error" ? "error" : "deny",
+        reason: refusal.reason,
+        ...(decision && ruleIdOf(decision) ? { ruleId: ruleIdOf(decision) } : {}),
+        status: refusal.status,
+        ...(principal ? { principal } : {}),
+        durationMs: deps.clock.now() - started,
+      });
+      return problemResponse(refusal, traceId);
+    }
+  };
+}

@@ -1,0 +1,54 @@
+// tollgate's own paths, answered before authorization: liveness, readiness and the public keys
+// backends use to verify identity assertions.
+
+import type { AssertionSigner } from "./forward/index.js";
+import { JWKS_PATH } from "./gateway.js";
+import type { KeySourceStatus } from "./keys/key-store.js";
+
+export const HEALTH_PATH = "/.tollgate/health";
+export const READY_PATH = "/.tollgate/ready";
+
+export interface ReadinessSources {
+  keys: () => KeySourceStatus[];
+  policy: () => { loaded: boolean; versionId?: string; ageSeconds?: number; lastError?: string };
+}
+
+export interface Readiness {
+  ready: boolean;
+  keys: KeySourceStatus[];
+  policy: ReturnType<ReadinessSources["policy"]>;
+}
+
+export function readiness(sources: ReadinessSources): Readiness {
+  const keys = sources.keys();
+  const policy = sources.policy();
+  const keysReady = keys.length > 0 && keys.every((source) => source.keyCount > 0);
+  return { ready: keysReady && policy.loaded, keys, policy };
+}
+
+const json = (status: number, body: unknown, extra: Record<string, string> = {}) =>
+  new Response(JSON.stringify(body), {
+    status,
+    headers: { "content-type": "application/json", "cache-control": "no-store", ...extra },
+  });
+
+export function createOwnRoutes(signer: AssertionSigner | undefined, sources: ReadinessSources) {
+  return async (request: Request, url: URL): Promise<Response | undefined> => {
+    if (request.method !== "GET" && request.method !== "HEAD") return undefined;
+    switch (url.pathname) {
+      case HEALTH_PATH:
+        return json(200, { status: "alive" });
+      case READY_PATH: {
+        const state = readiness(sources);
+        return json(state.ready ? 200 : 503, state);
+      }
+      case JWKS_PATH:
+        // Backends cache these; a rotation publishes the next key before it signs.
+        return new Response(JSON.stringify(signer ? signer.jwks() : { keys: [] }), {
+          headers: { "content-type": "application/jwk-set+json", "cache-control": "public, max-age=300" },
+        });
+      default:
+        return undefined;
+    }
+  };
+}

@@ -1,0 +1,38 @@
+// Checks that span the document (unique rule ids, backends that exist). They read the raw
+// document, so they report alongside the field errors instead of after those are fixed.
+
+import { formatFieldPath } from "./schema-errors.js";
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+export function referenceErrors(document: unknown): string[] {
+  if (!isRecord(document)) return [];
+  const errors: string[] = [];
+  const backends = isRecord(document.backends) ? Object.keys(document.backends) : [];
+  const seen = new Map<string, string>();
+
+  const check = (rule: unknown, path: (string | number)[], implicitId?: string) => {
+    if (!isRecord(rule)) return;
+    const where = formatFieldPath(path);
+    const id = rule.id ?? implicitId;
+    if (typeof id === "string") {
+      const first = seen.get(id);
+      const note =
+        rule.id === undefined ? " (the default rule is called 'default' unless it sets an id)" : "";
+      if (first !== undefined) errors.push(`${where}.id: '${id}' is already the id of ${first}${note}`);
+      else seen.set(id, where);
+    }
+    if (typeof rule.backend === "string" && !backends.includes(rule.backend)) {
+      const known = backends.length === 0 ? "no backends are defined" : `defined: ${backends.join(", ")}`;
+      errors.push(`${where}.backend: '${rule.backend}' is not a backend under 'backends' (${known})`);
+    }
+  };
+
+  if (Array.isArray(document.rules)) {
+    for (const [index, rule] of document.rules.entries()) check(rule, ["rules", index]);
+  }
+  check(document.defaultRule, ["defaultRule"], "default");
+  return errors;
+}

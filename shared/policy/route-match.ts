@@ -1,0 +1,82 @@
+// Finds the rule for a request: the first rule whose methods, host and path pattern match.
+//
+// Paths are compared case-sensitively, exactly as the backend will receive them: a pattern
+// means the bytes the backend routes on. But backends differ (ASP.NET Core, Azure Functions
+// and Express route ignoring case; Spring, Go and most proxies do not), and either choice alone
+// lets a request slip past a stricter rule on some backend: '/ADMIN/x' under a case-blind
+// backend, or '/PUBLIC/x' under a case-sensitive one when '/public/**' is the open rule. So a
+// path is refused when matching it ignoring case would pick a different rule than matching it
+// exactly: then the rule that decides cannot depend on how the backend treats case. Callers
+// using the path's exact case (every real client) never see that.
+
+import { matchPathPattern } from "./path-pattern.js";
+import type { Policy, PolicyRule } from "./policy-schema.js";
+import { splitRequestPath } from "./request-path.js";
+
+export interface RouteRequest {
+  /** As received; HTTP methods are case-sensitive, and rules name them upper-case. */
+  method: string;
+  /** The URL pathname, still percent-encoded, without query string. */
+  path: string;
+  /** The Host header (or the URL host), port included when the request had one. */
+  host?: string | undefined;
+}
+
+export type RouteMatch =
+  | { rule: PolicyRule; index: number; params: Record<string, string> }
+  /** No rule may match this path; the gateway answers 400 without asking the backend. */
+  | { invalidPath: true; problem: string };
+
+export function matchRule(policy: Policy, request: RouteRequest): RouteMatch | undefined {
+  const split = splitRequestPath(request.path);
+  if (!split.ok) return { invalidPath: true, problem: `the path ${split.problem}` };
+  const host = request.host === undefined ? undefined : normaliseHost(request.host);
+
+  const exact = firstMatch(policy, request.method, host, split.segments, false);
+  const folded = firstMatch(policy, request.method, host, split.segments, true);
+  if (folded?.rule !== exact?.rule) {
+    return {
+      invalidPath: true,
+      problem:
+        "the path differs only in letter case from a route with a different rule; use the route's exact case",
+    };
+  }
+  return exact;
+}
+
+function firstMatch(
+  policy: Policy,
+  method: string,
+  host: HostParts | undefined,
+  segments: readonly string[],
+  foldCase: boolean,
+): { rule: PolicyRule; index: number; params: Record<string, string> } | undefined {
+  for (const [index, rule] of policy.rules.entries()) {
+    if (rule.methods !== "*" && !rule.methods.includes(method)) continue;
+    if (rule.host !== undefined && !hostMatches(rule.host, host)) continue;
+    const params = matchPathPattern(rule.path, segments, foldCase);
+    if (params) return { rule, index, params };
+  }
+  return undefined;
+}
+
+interface HostParts {
+  name: string;
+  withPort: string;
+}
+
+/** Lower-case, without a trailing dot; the port kept apart so a rule may name it or not. */
+function normaliseHost(raw: string): HostParts {
+  const withPort = raw
+    .trim()
+    .toLowerCase()
+    .replace(/\.(?=:\d+$|$)/, "");
+  const name = withPort.replace(/:\d+$/, "");
+  return { name, withPort };
+}
+
+/** A rule naming a port needs that port; one without a port takes the host on any port. */
+function hostMatches(ruleHost: string, host: HostParts | undefined): boolean {
+  if (host === undefined) return false;
+  return /:\d+$/.test(ruleHost) ? host.withPort === ruleHost : host.name === ruleHost;
+}

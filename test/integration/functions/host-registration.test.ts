@@ -1,0 +1,92 @@
+// The Functions host's view of the app: the built files `package.json` `main` names, loaded
+// with a stand-in for the worker's core module (see test/support/functions-host-standin.mjs).
+
+import { spawnSync } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { describe, expect, it } from "vitest";
+
+const root = fileURLToPath(new URL("../../..", import.meta.url));
+const standIn = fileURLToPath(new URL("../../support/functions-host-standin.mjs", import.meta.url));
+const goodEnv = {
+  TOLLGATE_TENANTS: "72f988bf-86f1-41af-91ab-2d7cd011db47",
+  TOLLGATE_AUDIENCES: "api://tollgate-demo",
+  AzureWebJobsStorage: "UseDevelopmentStorage=true",
+};
+
+function loadApp(env: Record<string, string | undefined>) {
+  const clean = Object.fromEntries(
+    Object.entries(process.env).filter(([name]) => !name.startsWith("TOLLGATE_")),
+  );
+  return spawnSync(process.execPath, [standIn, root], {
+    env: { ...clean, AzureWebJobsStorage: undefined, ...env },
+    encoding: "utf8",
+    timeout: 30_000,
+  });
+}
+
+interface Binding {
+  type: string;
+  direction: string;
+  route?: string;
+  methods?: string[];
+  authLevel?: string;
+}
+interface Registration {
+  name: string;
+  bindings: Record<string, Binding>;
+}
+
+describe("the Functions host's view of the app", () => {
+  it("registers every function with its route, methods, auth level and streaming", () => {
+    const run = loadApp(goodEnv);
+    expect(run.stderr).not.toMatch(/Error/);
+    expect(run.status).toBe(0);
+    const loaded = JSON.parse(run.stdout.trim().split("\n").pop() ?? "{}");
+    expect(loaded.files).toContain("dist/functions/gateway.js");
+    expect(loaded.modelName).toBe("@azure/functions");
+    // HTTP streaming: the programming model asks for the proxy the host streams bodies through.
+    expect(loaded.capabilities.HttpUri).toMatch(/^http:\/\/(127\.0\.0\.1|localhost):\d+/);
+
+    const http = new Map<string, Binding>();
+    for (const registration of loaded.registrations as Registration[]) {
+      const bindings = Object.values(registration.bindings);
+      const trigger = bindings.find((b) => b.type === "httpTrigger");
+      expect(trigger, registration.name).toBeDefined();
+      expect(bindings.some((b) => b.type === "http" && b.direction === "out")).toBe(true);
+      http.set(registration.name, trigger as Binding);
+    }
+    expect([...http.keys()].sort()).toEqual(["gateway", "health", "jwks", "ready"]);
+    expect(http.get("gateway")).toMatchObject({
+      route: "{*path}",
+      authLevel: "anonymous",
+      methods: ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"],
+    });
+    expect(http.get("health")).toMatchObject({ route: ".tollgate/health", authLevel: "anonymous" });
+    expect(http.get("ready")).toMatchObject({ route: ".tollgate/ready", authLevel: "anonymous" });
+    expect(http.get("jwks")).toMatchObject({ route: ".well-known/jwks.json", authLevel: "anonymous" });
+  });
+
+  it.each([
+    ["a missing tenant", { TOLLGATE_TENANTS: undefined }, "TOLLGATE_TENANTS is required"],
+    [
+      "a tenant that is not a GUID",
+      { TOLLGATE_TENANTS: "contoso.com" },
+      "TOLLGATE_TENANTS 'contoso.com' is not a tenant id",
+    ],
+    [
+      "a malformed authority URL",
+      { TOLLGATE_AUTHORITY: "not a url" },
+      "TOLLGATE_AUTHORITY 'not a url' is not a URL",
+    ],
+    [
+      "a malformed backend URL",
+      { TOLLGATE_BACKEND_URL: "ftp://x" },
+      "TOLLGATE_BACKEND_URL 'ftp://x' must be an http(s) URL",
+    ],
+  ])("refuses to start with %s, naming the setting", (_, env, message) => {
+    const run = loadApp({ ...goodEnv, ...env });
+    expect(run.status).not.toBe(0);
+    expect(run.stderr).toContain(message);
+    expect(run.stderr).toContain("Example:");
+  });
+});

@@ -1,0 +1,209 @@
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runCli } from "../../../tools/cli/run-cli.js";
+import { type AzuriteHandle, DEVSTORE_ACCOUNT_KEY, startAzurite } from "../../support/azurite.js";
+import { freePort } from "../../support/ports.js";
+
+const GOOD = `# The orders API
+version: 1
+backends:
+  orders: { url: "http://127.0.0.1:7071" }
+rules:
+  - id: orders-read
+    methods: [GET]
+    path: /orders/**
+    require:
+      anyOf:
+        - roles: { anyOf: [reader] }
+        - scopes: { anyOf: [Orders.Read] }
+    backend: orders
+  - id: host-admin
+    methods: ["*"]
+    path: /admin/**
+`;
+
+const CHANGED = GOOD.replace("roles: { anyOf: [reader] }", "roles: { anyOf: [reader, auditor] }");
+
+const BAD = `version: 1
+rules:
+  - id: orders-read
+    methods: [get]
+    path: /orders/**
+    require:
+      anyOf:
+        - roles: { anyof: [reader] }
+`;
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+describe("tollgate policy (runCli) against Azurite", () => {
+  let azurite: AzuriteHandle;
+  let dir: string;
+  let env: Record<string, string>;
+
+  beforeAll(async () => {
+    azurite = await startAzurite();
+    dir = await mkdtemp(join(tmpdir(), "tollgate-cli-"));
+    await writeFile(join(dir, "good.yaml"), GOOD);
+    await writeFile(join(dir, "changed.yaml"), CHANGED);
+    await writeFile(join(dir, "bad.yaml"), BAD);
+    env = { TOLLGATE_STORAGE: azurite.connectionString, TOLLGATE_TABLE_PREFIX: "clitest" };
+  });
+
+  afterAll(async () => {
+    await azurite?.stop();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  async function run(args: string[], runEnv: Record<string, string | undefined> = env): Promise<Run> {
+    let stdout = "";
+    let stderr = "";
+    const code = await runCli(args, {
+      env: runEnv,
+      cwd: dir,
+      stdout: { write: (text: string) => (stdout += text) },
+      stderr: { write: (text: string) => (stderr += text) },
+    });
+    return { code, stdout, stderr };
+  }
+
+  it("validate: a good file passes with its warnings", async () => {
+    const result = await run(["policy", "validate", "good.yaml"]);
+    expect(result).toEqual({
+      code: 0,
+      stdout: "good.yaml: valid (2 rules)\n",
+      stderr:
+        "good.yaml: warning: rules[1] (host-admin): path '/admin/**' is under /admin, which the Azure Functions host " +
+        "keeps for itself (even with an empty route prefix); such requests never reach tollgate\n",
+    });
+  });
+
+  it("validate: a bad file fails with every error and the field it is in", async () => {
+    const result = await run(["policy", "validate", "bad.yaml"]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toBe(
+      [
+        "bad.yaml: not a valid policy (2 errors):",
+        "  rules[0].methods[0]: 'get' must be upper-case ('GET'): HTTP methods are case-sensitive",
+        "  rules[0].require.anyOf[0].roles: unknown key 'anyof' (did you mean 'anyOf'?)",
+        "",
+      ].join("\n"),
+    );
+  });
+
+  it("push, show, diff: the whole round", async () => {
+    // Nothing stored yet.
+    expect(await run(["policy", "show"])).toMatchObject({
+      code: 1,
+      stderr: "No policy has been pushed yet.\n",
+    });
+    const firstDiff = await run(["policy", "diff", "good.yaml"]);
+    expect(firstDiff.code).toBe(1);
+    expect(firstDiff.stdout).toMatch(
+      /^--- stored \(no policy yet\)\n\+\+\+ good\.yaml\n@@ -0,0 \+1,\d+ @@\n\+\{/,
+    );
+
+    // A bad file writes nothing.
+    const badPush = await run(["policy", "push", "bad.yaml"]);
+    expect(badPush.code).toBe(1);
+    expect(badPush.stderr).toMatch(/Nothing was pushed\.\n$/);
+    expect((await run(["policy", "show"])).code).toBe(1);
+
+    const push = await run(["policy", "push", "good.yaml"]);
+    expect(push.code).toBe(0);
+    const versionId = /Pushed policy version (\S+) /.exec(push.stdout)?.[1] as string;
+    expect(versionId).toMatch(/^\d{8}T\d{9}Z-[0-9a-f]{8}$/);
+    expect(await run(["policy", "push", "good.yaml"])).toMatchObject({
+      code: 0,
+      stdout: `Unchanged: the stored policy (version ${versionId}) is already this document.\n`,
+    });
+
+    const show = await run(["policy", "show"]);
+    expect(show.code).toBe(0);
+    expect(show.stdout).toContain(`# version   ${versionId}\n`);
+    expect(show.stdout).toContain("# rules     2\n");
+    expect(show.stdout).toContain("# warning: rules[1] (host-admin)");
+    expect(show.stdout).toContain("    path: /orders/**\n");
+
+    const json = await run(["policy", "show", "--json"]);
+    const shown = JSON.parse(json.stdout);
+    expect(shown).toMatchObject({
+      versionId,
+      valid: true,
+      document: { version: 1, rules: [{ id: "orders-read" }, {}] },
+    });
+    expect(shown.sha256).toMatch(/^[0-9a-f]{64}$/);
+    expect(typeof shown.updatedBy).toBe("string");
+
+    expect(await run(["policy", "diff", "good.yaml"])).toMatchObject({
+      code: 0,
+      stdout: `No differences: good.yaml is the stored policy (version ${versionId}).\n`,
+    });
+    const diff = await run(["policy", "diff", "changed.yaml"]);
+    expect(diff.code).toBe(1);
+    expect(diff.stdout).toContain(`--- stored (version ${versionId})\n+++ changed.yaml\n`);
+    expect(diff.stdout).toContain(
+      '-                "reader"\n+                "reader",\n+                "auditor"\n',
+    );
+
+    // --if-version guards against pushing over someone else's change.
+    const pushed = await run(["policy", "push", "changed.yaml", "--if-version", versionId]);
+    expect(pushed.code).toBe(0);
+    const stale = await run(["policy", "push", "good.yaml", "--if-version", versionId]);
+    expect(stale.code).toBe(1);
+    expect(stale.stderr).toMatch(
+      /^Not pushed: the current policy version is \S+, not \S+; diff again before pushing\.$/m,
+    );
+  });
+
+  it("says what is missing from the environment, without echoing secrets", async () => {
+    const result = await run(["policy", "show"], {});
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/^TOLLGATE_STORAGE is not set \(nor AzureWebJobsStorage\)/);
+    const prefix = await run(["policy", "show"], { ...env, TOLLGATE_TABLE_PREFIX: "a-b" });
+    expect(prefix).toMatchObject({ code: 2 });
+    expect(prefix.stderr).toMatch(/^TOLLGATE_TABLE_PREFIX 'a-b' must be/);
+    // AzureWebJobsStorage is the fallback the Functions host uses too.
+    expect((await run(["policy", "show"], { AzureWebJobsStorage: azurite.connectionString })).code).toBe(1);
+  });
+
+  it("exits 3 when storage cannot be reached, and the message holds no account key", async () => {
+    const port = await freePort();
+    const down =
+      `DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=${DEVSTORE_ACCOUNT_KEY};` +
+      `TableEndpoint=http://127.0.0.1:${port}/devstoreaccount1;`;
+    const result = await run(["policy", "show"], { TOLLGATE_STORAGE: down });
+    expect(result.code).toBe(3);
+    expect(result.stderr).toMatch(/^The policy table could not be used: /);
+    expect(result.stderr).not.toContain(DEVSTORE_ACCOUNT_KEY);
+  });
+
+  it("answers usage mistakes with exit 2 and the usage text", async () => {
+    for (const args of [
+      [],
+      ["policy"],
+      ["policy", "publish", "good.yaml"],
+      ["policy", "validate"],
+      ["policy", "show", "extra"],
+      ["policy", "validate", "good.yaml", "--json"],
+      ["policy", "validate", "good.yaml", "--format", "toml"],
+      ["policy", "show", "--nope"],
+      ["orders"],
+    ]) {
+      const result = await run(args);
+      expect(result.code, args.join(" ")).toBe(2);
+      expect(result.stdout + result.stderr, args.join(" ")).toContain("Usage: tollgate policy <command>");
+    }
+    expect(await run(["--help"])).toMatchObject({ code: 0 });
+    expect(await run(["policy", "validate", "missing.yaml"])).toMatchObject({
+      code: 2,
+      stderr: "missing.yaml: cannot be read (ENOENT)\n",
+    });
+  });
+});

@@ -1,0 +1,135 @@
+import { describe, expect, it } from "vitest";
+import { matchRule, type Policy, parsePolicy, type RouteMatch } from "../../../shared/policy/index.js";
+
+function policyOf(rules: Record<string, unknown>[]): Policy {
+  const result = parsePolicy(JSON.stringify({ version: 1, rules }));
+  if (!result.ok) throw new Error(result.errors.join("\n"));
+  return result.policy;
+}
+
+const policy = policyOf([
+  { id: "health", methods: ["GET"], path: "/health" },
+  { id: "root", methods: ["GET"], path: "/" },
+  { id: "order-items", methods: ["GET"], path: "/orders/{orderId}/items/{itemId}" },
+  { id: "order-any-child", methods: ["GET"], path: "/orders/{orderId}/*" },
+  { id: "orders-write", methods: ["POST", "PUT"], path: "/orders/**" },
+  { id: "orders-read", methods: ["GET", "HEAD"], path: "/orders/**" },
+  { id: "tenant-host", methods: ["*"], path: "/reports/**", host: "reports.contoso.com" },
+  { id: "port-host", methods: ["*"], path: "/reports/**", host: "api.contoso.com:8443" },
+  { id: "manage", methods: ["*"], path: "/manage/**" },
+  { id: "trailing", methods: ["GET"], path: "/docs/" },
+]);
+
+function ruleId(method: string, path: string, host?: string): string | undefined {
+  const match = matchRule(policy, { method, path, host });
+  if (match && "invalidPath" in match) return "invalid";
+  return match?.rule.id;
+}
+
+describe("matchRule", () => {
+  it.each([
+    ["GET", "/health", "health"],
+    ["GET", "/health/", undefined],
+    ["GET", "/healthz", undefined],
+    ["GET", "/", "root"],
+    ["GET", "/orders/42/items/7", "order-items"],
+    ["GET", "/orders/42/notes", "order-any-child"],
+    ["GET", "/orders/42", "orders-read"],
+    ["GET", "/orders", "orders-read"],
+    ["GET", "/orders/", "orders-read"],
+    ["GET", "/orders/42/items/7/history", "orders-read"],
+    ["HEAD", "/orders/42/items/7", "orders-read"],
+    ["POST", "/orders/42/items/7", "orders-write"],
+    ["DELETE", "/orders/42", undefined],
+    ["GET", "/ordersx", undefined],
+    ["GET", "/docs/", "trailing"],
+    ["GET", "/docs", undefined],
+    ["PATCH", "/manage/users/1", "manage"],
+  ])("%s %s → %s", (method, path, expected) => {
+    expect(ruleId(method, path)).toBe(expected);
+  });
+
+  it("returns path parameters, percent-encoding kept", () => {
+    const match = matchRule(policy, { method: "GET", path: "/orders/a%20b/items/7" });
+    expect(match).toMatchObject({ rule: { id: "order-items" }, params: { orderId: "a%20b", itemId: "7" } });
+  });
+
+  it("takes the first matching rule, in order", () => {
+    const first = policyOf([
+      { id: "specific", methods: ["GET"], path: "/a/b" },
+      { id: "general", methods: ["GET"], path: "/a/**" },
+    ]);
+    expect(matchRule(first, { method: "GET", path: "/a/b" })).toMatchObject({
+      rule: { id: "specific" },
+      index: 0,
+    });
+    const reversed = policyOf([
+      { id: "general", methods: ["GET"], path: "/a/**" },
+      { id: "specific", methods: ["GET"], path: "/a/b" },
+    ]);
+    expect(matchRule(reversed, { method: "GET", path: "/a/b" })).toMatchObject({ rule: { id: "general" } });
+  });
+
+  it("compares methods exactly: HTTP methods are case-sensitive", () => {
+    expect(ruleId("get", "/health")).toBeUndefined();
+  });
+
+  it("matches the host ignoring case, port and a trailing dot; a rule naming a port needs it", () => {
+    expect(ruleId("GET", "/reports/1", "reports.contoso.com")).toBe("tenant-host");
+    expect(ruleId("GET", "/reports/1", "REPORTS.contoso.com:443")).toBe("tenant-host");
+    expect(ruleId("GET", "/reports/1", "reports.contoso.com.")).toBe("tenant-host");
+    expect(ruleId("GET", "/reports/1", "api.contoso.com:8443")).toBe("port-host");
+    expect(ruleId("GET", "/reports/1", "api.contoso.com")).toBeUndefined();
+    expect(ruleId("GET", "/reports/1", "other.contoso.com")).toBeUndefined();
+    expect(ruleId("GET", "/reports/1")).toBeUndefined();
+  });
+
+  it.each([
+    "/manage/../orders",
+    "/manage/./orders",
+    "/manage/..",
+    "/manage/..;x/orders",
+    "/%2e%2e/manage",
+    "/manage/%2E%2E/orders",
+    "/manage/%2e/orders",
+    "/orders%2F..%2Fmanage",
+    "/orders%2fx",
+    "/orders%5C..%5Cmanage",
+    "/orders/%252e%252e/manage",
+    "/orders/%252F",
+    "//manage",
+    "/manage//users",
+    "/manage\\users",
+    "/manage/%00",
+    "/manage/%zz",
+    "/manage/ü",
+    "/manage/a b",
+    "/orders?x=1",
+    "manage",
+    "",
+  ])("never matches %j", (path) => {
+    const match = matchRule(policy, { method: "GET", path }) as RouteMatch;
+    expect(match).toMatchObject({ invalidPath: true });
+    expect("invalidPath" in match && match.problem).toMatch(/^the path /);
+  });
+
+  it("refuses a path whose rule would change if letter case were ignored", () => {
+    const cased = policyOf([
+      { id: "admin-area", methods: ["*"], path: "/manage/**" },
+      { id: "everything", methods: ["*"], path: "/**" },
+    ]);
+    // Under a case-blind backend '/MANAGE/x' is '/manage/x': it must not fall to 'everything'.
+    expect(matchRule(cased, { method: "GET", path: "/MANAGE/users" })).toMatchObject({ invalidPath: true });
+    expect(matchRule(cased, { method: "GET", path: "/manage/users" })).toMatchObject({
+      rule: { id: "admin-area" },
+    });
+    // Case in parameters and in paths no rule names literally is fine.
+    expect(matchRule(cased, { method: "GET", path: "/Other/Thing" })).toMatchObject({
+      rule: { id: "everything" },
+    });
+    // With only one rule in play, case that reaches no rule exactly is refused too.
+    const only = policyOf([{ id: "public", methods: ["GET"], path: "/public/**" }]);
+    expect(matchRule(only, { method: "GET", path: "/PUBLIC/x" })).toMatchObject({ invalidPath: true });
+    expect(matchRule(only, { method: "GET", path: "/private/x" })).toBeUndefined();
+  });
+});

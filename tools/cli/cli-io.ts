@@ -1,0 +1,23 @@
+// What a CLI command may touch of the outside world, passed in so tests run it in-process.
+
+export interface CliIo {
+  env: Record<string, string | undefined>;
+  stdout: { write(text: string): unknown };
+  stderr: { write(text: string): unknown };
+  /** Relative file names are read from here; the process's directory when omitted. */
+  cwd?: string;
+}
+
+/** Exit codes: 0 done; 1 the answer is no (invalid policy, differences, nothing stored); 2 usage; 3 storage. */
+export const EXIT = { ok: 0, no: 1, usage: 2, storage: 3 } as const;
+
+/** A failure the CLI explains in one message and ends on, with its exit code. */
+export class CliError extends Error {
+  override readonly name = "CliError";
+  readonly exitCode: number;
+
+  constructor(message: string, exitCode: number) {
+    super(message);
+    this.exitCode = exitCode;
+  }
+}

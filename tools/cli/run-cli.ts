@@ -1,0 +1,106 @@
+// The command line, as a function: arguments and streams in, exit code out. `main.ts` hands it
+// the real process; tests call it directly.
+
+import { parseArgs } from "node:util";
+import type { PolicyFormat } from "../../shared/policy/index.js";
+import { CliError, type CliIo, EXIT } from "./cli-io.js";
+import { diffCommand, pushCommand, showCommand, validateCommand } from "./policy-commands.js";
+
+export const USAGE = `Usage: tollgate policy <command> [options]
+
+Commands:
+  validate <file>   Check a policy file (YAML or JSON); print every error and warning.
+  push <file>       Validate, then publish the file as the new policy version.
+                    --if-version <id>  only if the stored version is still <id>
+  show              Print the stored policy.  --json  as JSON, with its version and sha256
+  diff <file>       Show what pushing the file would change (normalised JSON, unified diff).
+
+Options:
+  --format json|yaml   Read <file> as this format (default: by extension)
+  -h, --help           This help
+
+Storage: TOLLGATE_STORAGE (or AzureWebJobsStorage) is a connection string or a table endpoint
+URL; TOLLGATE_TABLE_PREFIX names the tables (default: tollgate).
+
+Exit codes: 0 done; 1 invalid policy, differences found, or nothing stored; 2 usage; 3 storage.
+`;
+
+export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
+  try {
+    return await dispatch(argv, io);
+  } catch (error) {
+    if (error instanceof CliError) {
+      io.stderr.write(`${error.message}\n`);
+      if (error.exitCode === EXIT.usage && error.message.startsWith("Usage error"))
+        io.stderr.write(`\n${USAGE}`);
+      return error.exitCode;
+    }
+    io.stderr.write(
+      `Unexpected failure: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+    );
+    return EXIT.storage;
+  }
+}
+
+async function dispatch(argv: readonly string[], io: CliIo): Promise<number> {
+  let parsed: ReturnType<typeof parse>;
+  try {
+    parsed = parse(argv);
+  } catch (error) {
+    throw usage((error as Error).message);
+  }
+  const { values, positionals } = parsed;
+  if (values.help || positionals.length === 0) {
+    io.stdout.write(USAGE);
+    return positionals.length === 0 && !values.help ? EXIT.usage : EXIT.ok;
+  }
+  const [group, command, file, ...extra] = positionals;
+  if (group !== "policy") throw usage(`unknown command '${group}'`);
+  const format = formatOption(values.format);
+
+  const needsFile = command === "validate" || command === "push" || command === "diff";
+  if (needsFile && file === undefined) throw usage(`'policy ${command}' needs a policy file`);
+  if (extra.length > 0 || (!needsFile && file !== undefined)) throw usage("too many arguments");
+  if (values.json && command !== "show") throw usage("--json is for 'policy show'");
+  if (values["if-version"] !== undefined && command !== "push")
+    throw usage("--if-version is for 'policy push'");
+
+  const fileOptions = { file: file as string, ...(format === undefined ? {} : { format }) };
+  switch (command) {
+    case "validate":
+      return validateCommand(fileOptions, io);
+    case "push": {
+      const ifVersion = values["if-version"];
+      return pushCommand({ ...fileOptions, ...(ifVersion === undefined ? {} : { ifVersion }) }, io);
+    }
+    case "show":
+      return showCommand({ json: values.json === true }, io);
+    case "diff":
+      return diffCommand(fileOptions, io);
+    default:
+      throw usage(command === undefined ? "'policy' needs a command" : `unknown command 'policy ${command}'`);
+  }
+}
+
+function parse(argv: readonly string[]) {
+  return parseArgs({
+    args: [...argv],
+    allowPositionals: true,
+    strict: true,
+    options: {
+      json: { type: "boolean" },
+      format: { type: "string" },
+      "if-version": { type: "string" },
+      help: { type: "boolean", short: "h" },
+    },
+  });
+}
+
+function formatOption(value: string | undefined): PolicyFormat | undefined {
+  if (value === undefined || value === "json" || value === "yaml") return value;
+  throw usage(`--format must be json or yaml, not '${value}'`);
+}
+
+function usage(problem: string): CliError {
+  return new CliError(`Usage error: ${problem}.`, EXIT.usage);
+}

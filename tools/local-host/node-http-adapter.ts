@@ -1,0 +1,80 @@
+// Serves the web-standard core over Node's HTTP server: IncomingMessage in as a Request (body
+// streamed, not buffered), Response out with backpressure, and a client that goes away aborts
+// the work in flight.
+
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import type { RequestContext, RequestHandler } from "../../shared/http/request-handler.js";
+
+/**
+ * Repeated headers are appended, so the core sees "a, b" for two Authorization headers and can
+ * refuse them; Node's own `headers` object would silently keep only the first.
+ */
+function toHeaders(raw: readonly string[]): Headers {
+  const headers = new Headers();
+  for (let i = 0; i + 1 < raw.length; i += 2) headers.append(raw[i] as string, raw[i + 1] as string);
+  return headers;
+}
+
+export function toWebRequest(req: IncomingMessage, signal: AbortSignal): Request {
+  const host = req.headers.host ?? "localhost";
+  // Only origin-form targets: an absolute URL or `*` in the request line is not a path we route.
+  const target = req.url ?? "/";
+  if (!target.startsWith("/")) throw new Error("request target is not a path");
+  const hasBody = req.method !== "GET" && req.method !== "HEAD";
+  return new Request(`http://${host}${target}`, {
+    method: req.method,
+    headers: toHeaders(req.rawHeaders),
+    body: hasBody ? (Readable.toWeb(req) as ReadableStream<Uint8Array>) : undefined,
+    duplex: "half",
+    signal,
+  } as RequestInit & { duplex: "half" });
+}
+
+export async function writeWebResponse(res: ServerResponse, response: Response): Promise<void> {
+  const headers: Record<string, string | string[]> = {};
+  response.headers.forEach((value, name) => {
+    if (name !== "set-cookie") headers[name] = value;
+  });
+  const cookies = response.headers.getSetCookie();
+  if (cookies.length > 0) headers["set-cookie"] = cookies;
+  res.writeHead(response.status, headers);
+  if (response.body === null) {
+    res.end();
+    return;
+  }
+  await pipeline(Readable.fromWeb(response.body as import("node:stream/web").ReadableStream), res);
+}
+
+function plainError(res: ServerResponse, status: number, message: string): void {
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  res.writeHead(status, { "content-type": "text/plain; charset=utf-8", connection: "close" }).end(message);
+}
+
+export function createNodeServer(handler: RequestHandler): Server {
+  return createServer(async (req, res) => {
+    const aborter = new AbortController();
+    // The client went away before we finished answering: stop the backend call too.
+    res.on("close", () => {
+      if (!res.writableFinished) aborter.abort();
+    });
+    let request: Request;
+    try {
+      request = toWebRequest(req, aborter.signal);
+    } catch {
+      plainError(res, 400, "Bad request");
+      return;
+    }
+    const context: RequestContext = { clientIp: req.socket.remoteAddress ?? "", signal: aborter.signal };
+    try {
+      await writeWebResponse(res, await handler(request, context));
+    } catch {
+      // The handler answers every failure it knows about; what reaches here is a broken stream.
+      plainError(res, 502, "Bad gateway");
+    }
+  });
+}
