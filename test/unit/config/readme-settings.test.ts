@@ -6,7 +6,7 @@ const readme = readFileSync(new URL("../../../README.md", import.meta.url), "utf
 
 describe("README settings table", () => {
   const rows = new Map(
-    [...readme.matchAll(/^\| `(TOLLGATE_[A-Z_]+)` \| (.+?) \| (.+?) \|$/gm)].map((m) => [m[1], m[2]]),
+    [...readme.matchAll(/^\| *`(TOLLGATE_[A-Z_]+)` *\| *(.+?) *\| *(.+?) *\|$/gm)].map((m) => [m[1], m[2]]),
   );
 
   it("lists every setting the schema knows, with its default", () => {

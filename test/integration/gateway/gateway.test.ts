@@ -1,0 +1,261 @@
+// The gateway through the local host, with the real parts around it: Azurite for the role map
+// and key snapshots, the loopback Entra-shaped issuer, and echo backends on loopback.
+
+import { writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createLocalJWKSet, jwtVerify } from "jose";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { generateAssertionKey } from "../../../shared/forward/index.js";
+import { runCli } from "../../../tools/cli/run-cli.js";
+import { type AzuriteHandle, startAzurite } from "../../support/azurite.js";
+import { type EchoBackend, startEchoBackend } from "../../support/echo-backend.js";
+import { EntraIssuer } from "../../support/entra-issuer.js";
+import { type LocalHost, startLocalHost } from "../../support/local-host.js";
+import { freePort } from "../../support/ports.js";
+
+const MB = 1024 * 1024;
+let azurite: AzuriteHandle;
+let issuer: EntraIssuer;
+let backend: EchoBackend;
+let slowBackend: EchoBackend;
+let host: LocalHost;
+let env: Record<string, string>;
+let readerToken: string;
+let adminToken: string;
+
+function policy(extraRules: object[] = []) {
+  return {
+    version: 1,
+    backends: { slow: { url: slowBackend.url }, gone: { url: goneUrl } },
+    rules: [
+      { id: "orders-read", methods: ["GET"], path: "/orders/**", require: { roles: { anyOf: ["reader", "admin"] } } },
+      { id: "orders-write", methods: ["POST", "PUT"], path: "/orders/**", require: { roles: { anyOf: ["admin"] } } },
+      { id: "manage", methods: ["*"], path: "/manage/**", require: { roles: { anyOf: ["admin"] } } },
+      { id: "slow", methods: ["GET"], path: "/slow/**", backend: "slow" },
+      { id: "gone", methods: ["GET"], path: "/gone/**", backend: "gone" },
+      ...extraRules,
+    ],
+  };
+}
+let goneUrl: string;
+
+async function push(document: object): Promise<void> {
+  const file = join(tmpdir(), `tollgate-policy-${process.pid}-${Date.now()}.json`);
+  writeFileSync(file, JSON.stringify(document));
+  const errors: string[] = [];
+  const code = await runCli(["policy", "push", file], {
+    env,
+    stdout: { write: () => true },
+    stderr: { write: (text: string) => errors.push(text) },
+  });
+  expect(code, errors.join("")).toBe(0);
+}
+
+const call = (path: string, token?: string, init: RequestInit = {}) =>
+  fetch(`${host.url}${path}`, {
+    ...init,
+    headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(init.headers as Record<string, string>) },
+  });
+
+async function eventually(check: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await check()) return;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  throw new Error("condition not met in time");
+}
+
+beforeAll(async () => {
+  [azurite, issuer, backend, slowBackend] = await Promise.all([
+    startAzurite(),
+    EntraIssuer.start({ defaultAudience: "api://tollgate-test" }),
+    startEchoBackend(),
+    startEchoBackend(),
+  ]);
+  goneUrl = `http://127.0.0.1:${await freePort()}`;
+  slowBackend.slowMs = 5_000;
+  await slowBackend.setMode("slow-headers");
+  env = {
+    TOLLGATE_TENANTS: issuer.defaultTenant,
+    TOLLGATE_AUDIENCES: "api://tollgate-test",
+    TOLLGATE_AUTHORITY: issuer.authority,
+    TOLLGATE_STORAGE: azurite.connectionString,
+    TOLLGATE_BACKEND_URL: backend.url,
+    TOLLGATE_ASSERTION_KEYS: generateAssertionKey(),
+    TOLLGATE_POLICY_REFRESH_SECONDS: "1",
+    TOLLGATE_STORAGE_TIMEOUT_MS: "500",
+    TOLLGATE_BACKEND_FIRST_BYTE_TIMEOUT_MS: "1000",
+    TOLLGATE_MAX_BODY_BYTES: String(60 * MB),
+  };
+  await push(policy());
+  host = await startLocalHost(env);
+  readerToken = await issuer.mint({ roles: ["reader"] });
+  adminToken = await issuer.mint({ roles: ["admin"] });
+  await eventually(async () => (await call("/.tollgate/ready")).status === 200);
+}, 90_000);
+
+afterAll(async () => {
+  await host?.stop();
+  await Promise.allSettled([azurite?.stop(), issuer?.stop(), backend?.stop(), slowBackend?.stop()]);
+});
+
+describe("an allowed call", () => {
+  it("reaches the backend with identity headers and an assertion it can verify", async () => {
+    const response = await call("/orders/42?expand=lines", readerToken);
+    expect(response.status).toBe(200);
+    const seen = backend.requests.at(-1);
+    expect(seen?.path).toBe("/orders/42?expand=lines");
+    expect(seen?.headers).toMatchObject({
+      "x-tollgate-tenant-id": issuer.defaultTenant,
+      "x-tollgate-object-id": issuer.defaultUserOid,
+      "x-tollgate-client-app-id": issuer.defaultClientApp,
+      "x-tollgate-principal-kind": "user",
+      "x-tollgate-roles": "reader",
+      "x-forwarded-for": "127.0.0.1",
+    });
+    expect(seen?.headers.authorization).toBeUndefined();
+
+    const jwks = await (await call("/.well-known/jwks.json")).json();
+    expect(JSON.stringify(jwks)).not.toContain('"d"');
+    const assertion = seen?.headers["x-tollgate-assertion"] ?? "";
+    const { payload, protectedHeader } = await jwtVerify(assertion, createLocalJWKSet(jwks), {
+      issuer: "tollgate",
+      audience: new URL(backend.url).origin,
+      algorithms: ["ES256"],
+    });
+    expect(protectedHeader.kid).toBe(jwks.keys[0].kid);
+    expect(payload).toMatchObject({ oid: issuer.defaultUserOid, tid: issuer.defaultTenant, roles: ["reader"] });
+  });
+
+  it("never lets client-supplied identity headers through", async () => {
+    const response = await call("/orders/1", readerToken, {
+      headers: {
+        "x-tollgate-object-id": "00000000-0000-0000-0000-000000000000",
+        "x-tollgate-roles": "admin",
+        "x-ms-client-principal": "eyJhZG1pbiI6dHJ1ZX0=",
+        "x-ms-client-principal-id": "evil",
+        "x-forwarded-for": "203.0.113.9",
+        forwarded: "for=203.0.113.9",
+        connection: "x-tollgate-roles",
+      },
+    });
+    expect(response.status).toBe(200);
+    const seen = backend.requests.at(-1)?.headers ?? {};
+    expect(seen["x-tollgate-object-id"]).toBe(issuer.defaultUserOid);
+    expect(seen["x-tollgate-roles"]).toBe("reader");
+    expect(seen["x-ms-client-principal"]).toBeUndefined();
+    expect(seen["x-ms-client-principal-id"]).toBeUndefined();
+    expect(seen.forwarded).toBeUndefined();
+    expect(seen["x-forwarded-for"]).toBe("127.0.0.1");
+  });
+});
+
+describe("refusals follow the contract", () => {
+  it("no token: 401, a bare Bearer challenge and a problem body with a trace id", async () => {
+    const traceId = "4bf92f3577b34da6a3ce929d0e0e4736";
+    const response = await call("/orders/42", undefined, {
+      headers: { traceparent: `00-${traceId}-00f067aa0ba902b7-01` },
+    });
+    expect(response.status).toBe(401);
+    expect(response.headers.get("www-authenticate")).toBe('Bearer realm="tollgate"');
+    expect(response.headers.get("content-type")).toBe("application/problem+json");
+    expect(await response.json()).toMatchObject({ status: 401, reason: "token_missing", traceId });
+  });
+
+  it("an expired token: 401 invalid_token with a description", async () => {
+    const expired = await issuer.mint({ now: Math.floor(Date.now() / 1000) - 7200, lifetimeSeconds: 3600 });
+    const response = await call("/orders/42", expired);
+    expect(response.status).toBe(401);
+    expect(response.headers.get("www-authenticate")).toMatch(
+      /^Bearer realm="tollgate", error="invalid_token", error_description="The token expired at [^"]+"$/,
+    );
+    const body = await response.json();
+    expect(body.reason).toBe("token_expired");
+    expect(body.traceId).toMatch(/^[0-9a-f]{32}$/);
+  });
+
+  it("a reader on the admin area: 403 insufficient_scope naming the role", async () => {
+    const response = await call("/manage/users", readerToken);
+    expect(response.status).toBe(403);
+    expect(response.headers.get("www-authenticate")).toMatch(/error="insufficient_scope".*scope="admin"/);
+    expect((await response.json()).reason).toBe("insufficient_scope");
+    expect(backend.requests.some((r) => r.path.startsWith("/manage"))).toBe(false);
+  });
+
+  it("a path no rule names: 403 no_matching_rule", async () => {
+    const response = await call("/reports/2026", readerToken);
+    expect(response.status).toBe(403);
+    expect((await response.json()).reason).toBe("no_matching_rule");
+  });
+});
+
+describe("the backend", () => {
+  it("down: 502 backend_unavailable", async () => {
+    const response = await call("/gone/x", readerToken);
+    expect(response.status).toBe(502);
+    expect((await response.json()).reason).toBe("backend_unavailable");
+  });
+
+  it("too slow: 504 backend_timeout", async () => {
+    const response = await call("/slow/x", readerToken);
+    expect(response.status).toBe(504);
+    expect((await response.json()).reason).toBe("backend_timeout");
+  });
+});
+
+describe("bodies", () => {
+  function stream(bytes: number): ReadableStream<Uint8Array> {
+    const chunk = new Uint8Array(64 * 1024).fill(97);
+    let sent = 0;
+    return new ReadableStream({
+      pull(controller) {
+        if (sent >= bytes) return controller.close();
+        const size = Math.min(chunk.length, bytes - sent);
+        controller.enqueue(size === chunk.length ? chunk : chunk.subarray(0, size));
+        sent += size;
+      },
+    });
+  }
+
+  it("a 50 MB upload is streamed through with flat memory", async () => {
+    const before = host.rssBytes();
+    const response = await call("/orders/upload", adminToken, {
+      method: "POST",
+      body: stream(50 * MB),
+      duplex: "half",
+    } as RequestInit);
+    expect(response.status).toBe(200);
+    expect(backend.requests.at(-1)?.bodyBytes).toBe(50 * MB);
+    // Buffering would add at least 50 MB; streaming stays within a few chunks and GC slack.
+    expect(host.rssBytes() - before).toBeLessThan(25 * MB);
+  });
+
+  it("a body over the limit is 413 and never reaches the backend", async () => {
+    const count = backend.requests.length;
+    const response = await call("/orders/upload", adminToken, { method: "POST", body: new Uint8Array(61 * MB) });
+    expect(response.status).toBe(413);
+    expect((await response.json()).reason).toBe("request_body_too_large");
+    expect(backend.requests.length).toBe(count);
+  });
+});
+
+describe("the role map in storage", () => {
+  it("a policy pushed by the CLI takes effect without a restart", async () => {
+    expect((await call("/reports/2026", readerToken)).status).toBe(403);
+    await push(policy([{ id: "reports", methods: ["GET"], path: "/reports/**", require: { roles: { anyOf: ["reader"] } } }]));
+    await eventually(async () => (await call("/reports/2026", readerToken)).status === 200);
+  });
+
+  it("storage unreachable keeps the last good policy", async () => {
+    await azurite.stop();
+    // Several refresh intervals pass with storage down.
+    await new Promise((resolve) => setTimeout(resolve, 3_000));
+    expect((await call("/reports/2026", readerToken)).status).toBe(200);
+    expect((await call("/manage/users", readerToken)).status).toBe(403);
+    const ready = await (await call("/.tollgate/ready")).json();
+    expect(ready.policy.loaded).toBe(true);
+    expect(ready.policy.lastError).toBeDefined();
+  });
+});

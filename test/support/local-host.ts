@@ -1,0 +1,67 @@
+// Runs the local host (`npm run serve`) as its own process, as users and the benchmarks do, so
+// tests see the real adapter and can measure the gateway's own memory.
+
+import { type ChildProcess, spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+
+const ROOT = fileURLToPath(new URL("../..", import.meta.url));
+
+export interface LocalHost {
+  url: string;
+  pid: number;
+  /** Everything the process printed, for failure messages. */
+  output(): string;
+  /** Resident memory of the gateway process, in bytes (Linux /proc). */
+  rssBytes(): number;
+  stop(): Promise<void>;
+  kill(): void;
+}
+
+export async function startLocalHost(env: Record<string, string>, timeoutMs = 30_000): Promise<LocalHost> {
+  const clean = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith("TOLLGATE_")));
+  const child: ChildProcess = spawn(process.execPath, ["node_modules/tsx/dist/cli.mjs", "tools/local-host/main.ts"], {
+    cwd: ROOT,
+    env: { ...clean, PORT: "0", ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let output = "";
+  child.stdout?.on("data", (chunk) => {
+    output += chunk;
+  });
+  child.stderr?.on("data", (chunk) => {
+    output += chunk;
+  });
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`local host did not start:\n${output}`)), timeoutMs);
+    const check = () => {
+      const match = /tollgate listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(output);
+      if (match?.[1]) {
+        clearTimeout(timer);
+        resolve(match[1]);
+      }
+    };
+    child.stdout?.on("data", check);
+    child.once("exit", (code) => {
+      clearTimeout(timer);
+      reject(new Error(`local host exited with ${code}:\n${output}`));
+    });
+  });
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  return {
+    url,
+    pid: child.pid ?? 0,
+    output: () => output,
+    rssBytes: () => {
+      const status = readFileSync(`/proc/${child.pid}/status`, "utf8");
+      return Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? 0) * 1024;
+    },
+    async stop() {
+      if (child.exitCode === null) child.kill("SIGTERM");
+      await exited;
+    },
+    kill() {
+      child.kill("SIGKILL");
+    },
+  };
+}
