@@ -19,12 +19,18 @@ export interface LocalHost {
 }
 
 export async function startLocalHost(env: Record<string, string>, timeoutMs = 30_000): Promise<LocalHost> {
-  const clean = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith("TOLLGATE_")));
-  const child: ChildProcess = spawn(process.execPath, ["node_modules/tsx/dist/cli.mjs", "tools/local-host/main.ts"], {
-    cwd: ROOT,
-    env: { ...clean, PORT: "0", ...env },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+  const clean = Object.fromEntries(
+    Object.entries(process.env).filter(([name]) => !name.startsWith("TOLLGATE_")),
+  );
+  const child: ChildProcess = spawn(
+    process.execPath,
+    ["node_modules/tsx/dist/cli.mjs", "tools/local-host/main.ts"],
+    {
+      cwd: ROOT,
+      env: { ...clean, PORT: "0", ...env },
+      stdio: ["ignore", "pipe", "pipe"],
+    },
+  );
   let output = "";
   child.stdout?.on("data", (chunk) => {
     output += chunk;

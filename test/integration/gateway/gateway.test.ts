@@ -29,8 +29,18 @@ function policy(extraRules: object[] = []) {
     version: 1,
     backends: { slow: { url: slowBackend.url }, gone: { url: goneUrl } },
     rules: [
-      { id: "orders-read", methods: ["GET"], path: "/orders/**", require: { roles: { anyOf: ["reader", "admin"] } } },
-      { id: "orders-write", methods: ["POST", "PUT"], path: "/orders/**", require: { roles: { anyOf: ["admin"] } } },
+      {
+        id: "orders-read",
+        methods: ["GET"],
+        path: "/orders/**",
+        require: { roles: { anyOf: ["reader", "admin"] } },
+      },
+      {
+        id: "orders-write",
+        methods: ["POST", "PUT"],
+        path: "/orders/**",
+        require: { roles: { anyOf: ["admin"] } },
+      },
       { id: "manage", methods: ["*"], path: "/manage/**", require: { roles: { anyOf: ["admin"] } } },
       { id: "slow", methods: ["GET"], path: "/slow/**", backend: "slow" },
       { id: "gone", methods: ["GET"], path: "/gone/**", backend: "gone" },
@@ -52,10 +62,20 @@ async function push(document: object): Promise<void> {
   expect(code, errors.join("")).toBe(0);
 }
 
+interface Problem {
+  status: number;
+  reason: string;
+  traceId: string;
+}
+const problem = async (response: Response): Promise<Problem> => (await response.json()) as Problem;
+
 const call = (path: string, token?: string, init: RequestInit = {}) =>
   fetch(`${host.url}${path}`, {
     ...init,
-    headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(init.headers as Record<string, string>) },
+    headers: {
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+      ...(init.headers as Record<string, string>),
+    },
   });
 
 async function eventually(check: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
@@ -117,16 +137,24 @@ describe("an allowed call", () => {
     });
     expect(seen?.headers.authorization).toBeUndefined();
 
-    const jwks = await (await call("/.well-known/jwks.json")).json();
+    const jwks = (await (await call("/.well-known/jwks.json")).json()) as { keys: Array<{ kid: string }> };
     expect(JSON.stringify(jwks)).not.toContain('"d"');
     const assertion = seen?.headers["x-tollgate-assertion"] ?? "";
-    const { payload, protectedHeader } = await jwtVerify(assertion, createLocalJWKSet(jwks), {
-      issuer: "tollgate",
-      audience: new URL(backend.url).origin,
-      algorithms: ["ES256"],
+    const { payload, protectedHeader } = await jwtVerify(
+      assertion,
+      createLocalJWKSet(jwks as Parameters<typeof createLocalJWKSet>[0]),
+      {
+        issuer: "tollgate",
+        audience: new URL(backend.url).origin,
+        algorithms: ["ES256"],
+      },
+    );
+    expect(protectedHeader.kid).toBe(jwks.keys[0]?.kid);
+    expect(payload).toMatchObject({
+      oid: issuer.defaultUserOid,
+      tid: issuer.defaultTenant,
+      roles: ["reader"],
     });
-    expect(protectedHeader.kid).toBe(jwks.keys[0].kid);
-    expect(payload).toMatchObject({ oid: issuer.defaultUserOid, tid: issuer.defaultTenant, roles: ["reader"] });
   });
 
   it("never lets client-supplied identity headers through", async () => {
@@ -161,7 +189,7 @@ describe("refusals follow the contract", () => {
     expect(response.status).toBe(401);
     expect(response.headers.get("www-authenticate")).toBe('Bearer realm="tollgate"');
     expect(response.headers.get("content-type")).toBe("application/problem+json");
-    expect(await response.json()).toMatchObject({ status: 401, reason: "token_missing", traceId });
+    expect(await problem(response)).toMatchObject({ status: 401, reason: "token_missing", traceId });
   });
 
   it("an expired token: 401 invalid_token with a description", async () => {
@@ -171,7 +199,7 @@ describe("refusals follow the contract", () => {
     expect(response.headers.get("www-authenticate")).toMatch(
       /^Bearer realm="tollgate", error="invalid_token", error_description="The token expired at [^"]+"$/,
     );
-    const body = await response.json();
+    const body = await problem(response);
     expect(body.reason).toBe("token_expired");
     expect(body.traceId).toMatch(/^[0-9a-f]{32}$/);
   });
@@ -180,14 +208,14 @@ describe("refusals follow the contract", () => {
     const response = await call("/manage/users", readerToken);
     expect(response.status).toBe(403);
     expect(response.headers.get("www-authenticate")).toMatch(/error="insufficient_scope".*scope="admin"/);
-    expect((await response.json()).reason).toBe("insufficient_scope");
+    expect((await problem(response)).reason).toBe("insufficient_scope");
     expect(backend.requests.some((r) => r.path.startsWith("/manage"))).toBe(false);
   });
 
   it("a path no rule names: 403 no_matching_rule", async () => {
     const response = await call("/reports/2026", readerToken);
     expect(response.status).toBe(403);
-    expect((await response.json()).reason).toBe("no_matching_rule");
+    expect((await problem(response)).reason).toBe("no_matching_rule");
   });
 });
 
@@ -195,13 +223,13 @@ describe("the backend", () => {
   it("down: 502 backend_unavailable", async () => {
     const response = await call("/gone/x", readerToken);
     expect(response.status).toBe(502);
-    expect((await response.json()).reason).toBe("backend_unavailable");
+    expect((await problem(response)).reason).toBe("backend_unavailable");
   });
 
   it("too slow: 504 backend_timeout", async () => {
     const response = await call("/slow/x", readerToken);
     expect(response.status).toBe(504);
-    expect((await response.json()).reason).toBe("backend_timeout");
+    expect((await problem(response)).reason).toBe("backend_timeout");
   });
 });
 
@@ -234,9 +262,12 @@ describe("bodies", () => {
 
   it("a body over the limit is 413 and never reaches the backend", async () => {
     const count = backend.requests.length;
-    const response = await call("/orders/upload", adminToken, { method: "POST", body: new Uint8Array(61 * MB) });
+    const response = await call("/orders/upload", adminToken, {
+      method: "POST",
+      body: new Uint8Array(61 * MB),
+    });
     expect(response.status).toBe(413);
-    expect((await response.json()).reason).toBe("request_body_too_large");
+    expect((await problem(response)).reason).toBe("request_body_too_large");
     expect(backend.requests.length).toBe(count);
   });
 });
@@ -244,7 +275,11 @@ describe("bodies", () => {
 describe("the role map in storage", () => {
   it("a policy pushed by the CLI takes effect without a restart", async () => {
     expect((await call("/reports/2026", readerToken)).status).toBe(403);
-    await push(policy([{ id: "reports", methods: ["GET"], path: "/reports/**", require: { roles: { anyOf: ["reader"] } } }]));
+    await push(
+      policy([
+        { id: "reports", methods: ["GET"], path: "/reports/**", require: { roles: { anyOf: ["reader"] } } },
+      ]),
+    );
     await eventually(async () => (await call("/reports/2026", readerToken)).status === 200);
   });
 
@@ -254,7 +289,9 @@ describe("the role map in storage", () => {
     await new Promise((resolve) => setTimeout(resolve, 3_000));
     expect((await call("/reports/2026", readerToken)).status).toBe(200);
     expect((await call("/manage/users", readerToken)).status).toBe(403);
-    const ready = await (await call("/.tollgate/ready")).json();
+    const ready = (await (await call("/.tollgate/ready")).json()) as {
+      policy: { loaded: boolean; lastError?: string };
+    };
     expect(ready.policy.loaded).toBe(true);
     expect(ready.policy.lastError).toBeDefined();
   });
