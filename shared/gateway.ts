@@ -34,6 +34,19 @@ export interface DecisionRecord {
   durationMs: number;
 }
 
+/**
+ * Where a request's decision is recorded (telemetry). `begin` runs as the request arrives and
+ * names the trace id the problem body will carry, so a caller's report leads to the exact trace.
+ */
+export interface RequestTelemetry {
+  begin(request: Request): { traceId: string; end(record: DecisionRecord): void };
+}
+
+/** Without telemetry: the caller's traceparent trace id, or a fresh one. */
+export const noTelemetry: RequestTelemetry = {
+  begin: (request) => ({ traceId: traceIdFor(request.headers), end: () => {} }),
+};
+
 export interface GatewayDeps {
   settings: Pick<Settings, "backend" | "bypass">;
   validator: Pick<TokenValidator, "validateAuthorization">;
@@ -43,6 +56,7 @@ export interface GatewayDeps {
   pools: BackendPools;
   clock: Clock;
   onDecision?: (record: DecisionRecord) => void;
+  telemetry?: RequestTelemetry;
   /** Answers for tollgate's own paths (health, readiness); undefined means "not mine". */
   ownRoutes?: (request: Request, url: URL) => Promise<Response | undefined>;
 }
@@ -66,24 +80,28 @@ export function createGateway(deps: GatewayDeps): RequestHandler {
     totalMs: settings.backend.totalTimeoutMs,
   };
 
-  const report = (record: DecisionRecord) => {
-    try {
-      deps.onDecision?.(record);
-    } catch {
-      // Reporting must never change an answer.
-    }
-  };
+  const telemetry = deps.telemetry ?? noTelemetry;
 
   return async (request: Request, context: RequestContext): Promise<Response> => {
-    const started = deps.clock.now();
-    const traceId = traceIdFor(request.headers);
     const url = new URL(request.url);
+    // Health and the assertion JWKS are public, answered for platform probes, and not decisions.
+    const own = await deps.ownRoutes?.(request, url);
+    if (own) return own;
+
+    const started = deps.clock.now();
+    const span = telemetry.begin(request);
+    const traceId = span.traceId;
+    const report = (record: DecisionRecord) => {
+      try {
+        span.end(record);
+        deps.onDecision?.(record);
+      } catch {
+        // Reporting must never change an answer.
+      }
+    };
     let principal: Principal | undefined;
     let decision: Decision | undefined;
     try {
-      // Health and the assertion JWKS are public and answered for platform probes too.
-      const own = await deps.ownRoutes?.(request, url);
-      if (own) return own;
       checkGatewayBypass(request.headers, bypass);
 
       const path = splitRequestPath(url.pathname);
