@@ -1,0 +1,904 @@
+// tollgate in Azure: a Function App on the Flex Consumption plan (Node 22, system-assigned
+// identity), its storage (tables, host and deployment blobs; no shared keys), Key Vault for the
+// assertion signing key, Log Analytics and Application Insights, and optionally API Management
+// and/or Front Door in front. Plain resources only, so it builds without a module registry.
+
+targetScope = 'resourceGroup'
+
+// ---------------------------------------------------------------------------------------------
+// Where and what
+// ---------------------------------------------------------------------------------------------
+
+@description('Region of every regional resource. Flex Consumption is not offered in every region: az functionapp list-flexconsumption-locations lists them.')
+param location string = resourceGroup().location
+
+@description('Start of the resource names; a hash of the resource group follows it, so names are unique. Short enough that the app name stays within 32 characters, the length of a Functions host id.')
+@minLength(3)
+@maxLength(18)
+param namePrefix string = 'tollgate'
+
+@description('Tags for every resource.')
+param tags object = {}
+
+@description('Most instances the app may scale out to.')
+@minValue(40)
+@maxValue(1000)
+param maximumInstanceCount int = 100
+
+@description('Memory of each instance, in MB.')
+@allowed([
+  512
+  2048
+  4096
+])
+param instanceMemoryMB int = 2048
+
+@description('Days Log Analytics keeps data.')
+@minValue(30)
+@maxValue(730)
+param logRetentionDays int = 30
+
+@description('Object id of the person or group who operates tollgate (az ad signed-in-user show --query id -o tsv). Granted Storage Table Data Contributor, to push the role map with the tollgate CLI, and Key Vault Secrets Officer, to store the assertion key. Blank: no grant.')
+param operatorPrincipalId string = ''
+
+@description('What operatorPrincipalId is.')
+@allowed([
+  'User'
+  'Group'
+  'ServicePrincipal'
+])
+param operatorPrincipalType string = 'User'
+
+@description('Deploy the tollgate workbook (infra/workbook.json) on Application Insights.')
+param deployWorkbook bool = true
+
+// ---------------------------------------------------------------------------------------------
+// tollgate's settings. One parameter per TOLLGATE_* setting; a blank value leaves the setting
+// empty, which tollgate reads as "not set" and so uses its own default (README, Settings).
+// ---------------------------------------------------------------------------------------------
+
+@description('TOLLGATE_TENANTS (required): tenant ids (GUIDs, comma-separated) whose tokens are accepted; * accepts any tenant.')
+param tenants string
+
+@description('TOLLGATE_AUDIENCES (required): accepted aud values, the API\'s application (client) id and/or its Application ID URI.')
+param audiences string
+
+@description('TOLLGATE_AUTHORITY: Entra authority host, for national clouds. Blank: the public-cloud authority')
+param authority string = ''
+
+@description('TOLLGATE_TOKEN_VERSIONS: access-token versions accepted, 1 and/or 2. Blank: 2')
+param tokenVersions string = ''
+
+@description('TOLLGATE_ALGORITHMS: signature algorithms accepted (asymmetric only). Blank: RS256')
+param algorithms string = ''
+
+@description('TOLLGATE_CLOCK_SKEW_SECONDS: clock skew tolerated on exp, nbf and iat. Blank: 60')
+param clockSkewSeconds string = ''
+
+@description('TOLLGATE_MAX_TOKEN_LIFETIME_SECONDS: tokens living longer than this are refused. Blank: (none)')
+param maxTokenLifetimeSeconds string = ''
+
+@description('TOLLGATE_MAX_TOKEN_BYTES: largest token accepted, in bytes. Blank: 16384')
+param maxTokenBytes string = ''
+
+@description('TOLLGATE_TOKEN_CACHE_SIZE: verified tokens remembered per instance; 0 turns the cache off. Blank: 10000')
+param tokenCacheSize string = ''
+
+@description('TOLLGATE_CLIENT_APPS: only these client application ids may call. Blank: (any)')
+param clientApps string = ''
+
+@description('TOLLGATE_PRINCIPAL_KIND: user, app or any. Blank: any')
+param principalKind string = ''
+
+@description('TOLLGATE_TABLE_PREFIX: prefix of the tables tollgate uses; this template creates them. Default: tollgate')
+@minLength(3)
+@maxLength(41)
+param tablePrefix string = 'tollgate'
+
+@description('TOLLGATE_STORAGE_TIMEOUT_MS: longest a single Table Storage call may take. Blank: 2000')
+param storageTimeoutMs string = ''
+
+@description('TOLLGATE_KEYS_FETCH_TIMEOUT_MS: timeout for fetching Entra discovery documents and JWKS. Blank: 5000')
+param keysFetchTimeoutMs string = ''
+
+@description('TOLLGATE_KEYS_REFRESH_SECONDS: signing keys older than this are refreshed in the background. Blank: 3600')
+param keysRefreshSeconds string = ''
+
+@description('TOLLGATE_KEYS_REFETCH_COOLDOWN_SECONDS: an unknown kid triggers at most one refetch per key source in this period. Blank: 60')
+param keysRefetchCooldownSeconds string = ''
+
+@description('TOLLGATE_KEYS_MAX_STALENESS_SECONDS: how long stored keys keep working when Entra cannot be reached. Blank: 259200')
+param keysMaxStalenessSeconds string = ''
+
+@description('TOLLGATE_KEYS_REMOVED_KEY_GRACE_SECONDS: how long a key removed from Entra\'s JWKS still verifies tokens. Blank: 300')
+param keysRemovedKeyGraceSeconds string = ''
+
+@description('TOLLGATE_KEYS_SNAPSHOT_CHECK_SECONDS: how often each instance re-reads the signing-key snapshot the timer writes. Blank: 60')
+param keysSnapshotCheckSeconds string = ''
+
+@description('TOLLGATE_TIMER_SCHEDULE: NCRONTAB schedule of the key-refresh and audit timer. Blank: every 15 minutes (0 */15 * * * *)')
+param timerSchedule string = ''
+
+@description('TOLLGATE_AUDIT_MAX_LIFETIME_SECONDS: the audit flags tokens of clients without CAE living longer than this. Blank: 5400')
+param auditMaxLifetimeSeconds string = ''
+
+@description('TOLLGATE_AUDIT_MAX_CAE_LIFETIME_SECONDS: the same limit for CAE-capable clients. Blank: 100800')
+param auditMaxCaeLifetimeSeconds string = ''
+
+@description('TOLLGATE_AUDIT_MIN_LIFETIME_SECONDS: the audit flags clients whose tokens all live shorter than this. Blank: 900')
+param auditMinLifetimeSeconds string = ''
+
+@description('TOLLGATE_AUDIT_GRAPH: true to read Entra token-lifetime policies through Microsoft Graph with the app\'s identity (grant it Policy.Read.All first: README, Deploy to Azure). Blank: false')
+param auditGraph string = ''
+
+@description('TOLLGATE_AUDIT_GRAPH_URL: Microsoft Graph endpoint for the audit (national clouds). Blank: the public-cloud Graph')
+param auditGraphUrl string = ''
+
+@description('TOLLGATE_AUDIT_API_APP_ID: the protected API\'s application (client) id or object id. Blank: the GUID in TOLLGATE_AUDIENCES')
+param auditApiAppId string = ''
+
+@description('TOLLGATE_AUDIT_ENFORCE: true refuses tokens living longer than the audit\'s limits. Blank: false')
+param auditEnforce string = ''
+
+@description('TOLLGATE_BACKEND_URL: the backend a request goes to when its rule names none. Blank: (none)')
+param backendUrl string = ''
+
+@description('TOLLGATE_POLICY_REFRESH_SECONDS: how often each instance re-reads the role map. Blank: 30')
+param policyRefreshSeconds string = ''
+
+@description('TOLLGATE_MAX_BODY_BYTES: largest request body forwarded. Blank: 104857600')
+param maxBodyBytes string = ''
+
+@description('TOLLGATE_BACKEND_CONNECT_TIMEOUT_MS: time to connect to the backend. Blank: 5000')
+param backendConnectTimeoutMs string = ''
+
+@description('TOLLGATE_BACKEND_FIRST_BYTE_TIMEOUT_MS: time for the backend\'s response headers. Blank: 30000')
+param backendFirstByteTimeoutMs string = ''
+
+@description('TOLLGATE_BACKEND_TIMEOUT_MS: longest a whole backend exchange may take. Blank: 120000')
+param backendTimeoutMs string = ''
+
+@description('TOLLGATE_RATELIMIT_HEADERS: add the RateLimit and RateLimit-Policy headers to allowed responses too. Blank: true')
+param ratelimitHeaders string = ''
+
+@description('TOLLGATE_ASSERTION_KEYS: name of the Key Vault secret holding the assertion signing key (an EC P-256 JWK, a JWKS or PKCS#8 PEM). The app setting becomes a Key Vault reference to it. Store the secret first (README, Deploy to Azure), then set this. Blank: (none: no assertion)')
+param assertionKeySecretName string = ''
+
+@description('TOLLGATE_ASSERTION_ISSUER: the iss of identity assertions. Blank: tollgate')
+param assertionIssuer string = ''
+
+@description('TOLLGATE_ASSERTION_LIFETIME_SECONDS: lifetime of an identity assertion. Blank: 60')
+param assertionLifetimeSeconds string = ''
+
+@description('TOLLGATE_TELEMETRY_TRACES_PER_SECOND: most decision spans each instance sends per second; 0 sends a fixed share instead. Blank: 5')
+param telemetryTracesPerSecond string = ''
+
+@description('TOLLGATE_TELEMETRY_SAMPLING_RATIO: share of decision spans sent, 0 to 1, when the rate above is 0. Blank: 1')
+param telemetrySamplingRatio string = ''
+
+@description('TOLLGATE_TELEMETRY_INCLUDE_OBJECT_ID: true adds the caller\'s object id to decision spans. Blank: false')
+param telemetryIncludeObjectId string = ''
+
+// ---------------------------------------------------------------------------------------------
+// What stands in front: Front Door, API Management, both (Front Door -> APIM -> tollgate) or
+// neither. Each gives tollgate a bypass defence: the X-Azure-FDID check and the service-tag
+// access restriction for Front Door, the shared X-Tollgate-Gateway-Key header for APIM.
+// ---------------------------------------------------------------------------------------------
+
+@description('Deploy an Azure Front Door (Standard) profile with tollgate (or, with deployApim, APIM) as its origin.')
+param deployFrontDoor bool = false
+
+@description('TOLLGATE_FRONT_DOOR_ID: the id (X-Azure-FDID) of an existing Front Door in front of tollgate; the app then also accepts traffic only from the AzureFrontDoor.Backend service tag. Ignored when deployFrontDoor is true (the new profile\'s id is used). Blank: (none)')
+param frontDoorId string = ''
+
+@description('Front Door SKU.')
+@allowed([
+  'Standard_AzureFrontDoor'
+  'Premium_AzureFrontDoor'
+])
+param frontDoorSku string = 'Standard_AzureFrontDoor'
+
+@description('Deploy an API Management instance with an API whose backend is tollgate.')
+param deployApim bool = false
+
+@description('API Management SKU. Consumption deploys in minutes; the classic tiers take much longer.')
+@allowed([
+  'Consumption'
+  'Developer'
+  'BasicV2'
+  'StandardV2'
+  'Basic'
+  'Standard'
+  'Premium'
+])
+param apimSku string = 'Consumption'
+
+@description('Publisher e-mail of the API Management instance (it receives its notifications).')
+param apimPublisherEmail string = 'apim-admin@example.com'
+
+@description('Publisher name of the API Management instance.')
+param apimPublisherName string = 'tollgate'
+
+@description('URL suffix of the tollgate API in API Management: callers use https://<apim>/<suffix>/<path>; tollgate and the backend see /<path>.')
+param apimApiPath string = 'api'
+
+@description('Require X-Tollgate-Gateway-Key on every request (TOLLGATE_GATEWAY_KEY). On when APIM is deployed; turn it on to use an existing APIM with infra/apim/policy.xml.')
+param requireGatewayKey bool = deployApim
+
+@description('TOLLGATE_GATEWAY_KEY: the shared secret APIM sends as X-Tollgate-Gateway-Key (at least 16 characters). The default is a new random value on every deployment (APIM and tollgate change together); pass your own to keep it stable. Blank: (none)')
+@secure()
+param gatewayKey string = newGuid()
+
+// ---------------------------------------------------------------------------------------------
+// Names and constants
+// ---------------------------------------------------------------------------------------------
+
+var token = uniqueString(resourceGroup().id, namePrefix)
+var functionAppName = '${namePrefix}-${token}'
+var planName = 'plan-${token}'
+var storageAccountName = 'st${token}'
+var keyVaultName = 'kv-${token}'
+var logAnalyticsName = 'log-${token}'
+var appInsightsName = 'appi-${token}'
+var apimName = 'apim-${token}'
+var frontDoorName = 'afd-${token}'
+var frontDoorEndpointName = '${namePrefix}-${token}'
+var deploymentContainerName = 'app-package'
+var gatewayKeyNamedValue = 'tollgate-gateway-key'
+var backendUrlNamedValue = 'tollgate-backend-url'
+
+// The tables tollgate uses: `${tablePrefix}${suffix}` for each suffix in
+// shared/storage/table-names.ts (test/infra checks the two agree).
+var tableSuffixes = [
+  'Keys'
+  'Policy'
+  'Lifetimes'
+  'Findings'
+  'Limits'
+]
+
+// Built-in role definition ids (the same in every tenant).
+var roles = {
+  storageBlobDataOwner: 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b'
+  storageTableDataContributor: '0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3'
+  keyVaultSecretsUser: '4633458b-17de-408a-b874-0445c86b69e6'
+  keyVaultSecretsOfficer: 'b86a8fe4-44ce-4948-aee5-eccb2c155cd7'
+}
+
+// With APIM in front, requests reach tollgate from APIM, not from Front Door's addresses: the
+// service-tag restriction applies only when Front Door talks to tollgate directly.
+var useFrontDoor = deployFrontDoor || !empty(frontDoorId)
+var restrictToFrontDoor = useFrontDoor && !deployApim
+
+var apimMethods = [
+  'GET'
+  'POST'
+  'PUT'
+  'PATCH'
+  'DELETE'
+  'HEAD'
+  'OPTIONS'
+]
+
+// ---------------------------------------------------------------------------------------------
+// Monitoring
+// ---------------------------------------------------------------------------------------------
+
+resource logAnalytics 'Microsoft.OperationalInsights/workspaces@2023-09-01' = {
+  name: logAnalyticsName
+  location: location
+  tags: tags
+  properties: {
+    sku: {
+      name: 'PerGB2018'
+    }
+    retentionInDays: logRetentionDays
+  }
+}
+
+resource appInsights 'Microsoft.Insights/components@2020-02-02' = {
+  name: appInsightsName
+  location: location
+  tags: tags
+  kind: 'web'
+  properties: {
+    Application_Type: 'web'
+    WorkspaceResourceId: logAnalytics.id
+  }
+}
+
+// The telemetry workbook: denials by reason, added latency, signing-key health, audit findings.
+resource workbook 'Microsoft.Insights/workbooks@2023-06-01' = if (deployWorkbook) {
+  name: guid(resourceGroup().id, namePrefix, 'tollgate-workbook')
+  location: location
+  tags: tags
+  kind: 'shared'
+  properties: {
+    displayName: 'tollgate (${namePrefix})'
+    category: 'workbook'
+    sourceId: appInsights.id
+    serializedData: loadTextContent('workbook.json')
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Storage: Table Storage for tollgate, blobs for the Functions host and the deployment package.
+// Shared keys are off: everything signs in with Entra ID.
+// ---------------------------------------------------------------------------------------------
+
+resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' = {
+  name: storageAccountName
+  location: location
+  tags: tags
+  kind: 'StorageV2'
+  sku: {
+    name: 'Standard_LRS'
+  }
+  properties: {
+    allowSharedKeyAccess: false
+    allowBlobPublicAccess: false
+    defaultToOAuthAuthentication: true
+    minimumTlsVersion: 'TLS1_2'
+    supportsHttpsTrafficOnly: true
+    publicNetworkAccess: 'Enabled'
+    networkAcls: {
+      defaultAction: 'Allow'
+      bypass: 'AzureServices'
+    }
+  }
+}
+
+resource blobService 'Microsoft.Storage/storageAccounts/blobServices@2023-05-01' = {
+  parent: storage
+  name: 'default'
+}
+
+resource deploymentContainer 'Microsoft.Storage/storageAccounts/blobServices/containers@2023-05-01' = {
+  parent: blobService
+  name: deploymentContainerName
+  properties: {
+    publicAccess: 'None'
+  }
+}
+
+resource tableService 'Microsoft.Storage/storageAccounts/tableServices@2023-05-01' = {
+  parent: storage
+  name: 'default'
+}
+
+resource tables 'Microsoft.Storage/storageAccounts/tableServices/tables@2023-05-01' = [for suffix in tableSuffixes: {
+  parent: tableService
+  name: '${tablePrefix}${suffix}'
+}]
+
+// ---------------------------------------------------------------------------------------------
+// Key Vault (RBAC) for the assertion signing key
+// ---------------------------------------------------------------------------------------------
+
+resource vault 'Microsoft.KeyVault/vaults@2023-07-01' = {
+  name: keyVaultName
+  location: location
+  tags: tags
+  properties: {
+    tenantId: subscription().tenantId
+    sku: {
+      family: 'A'
+      name: 'standard'
+    }
+    enableRbacAuthorization: true
+    enableSoftDelete: true
+    softDeleteRetentionInDays: 7
+    publicNetworkAccess: 'Enabled'
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Front Door (created before the app, whose settings and access restriction need its id)
+// ---------------------------------------------------------------------------------------------
+
+resource frontDoor 'Microsoft.Cdn/profiles@2024-02-01' = if (deployFrontDoor) {
+  name: frontDoorName
+  location: 'global'
+  tags: tags
+  sku: {
+    name: frontDoorSku
+  }
+}
+
+var frontDoorIdValue = deployFrontDoor ? frontDoor!.properties.frontDoorId : frontDoorId
+
+// Only Front Door's addresses, and of those only requests carrying this profile's id.
+var frontDoorAccessRestrictions = [
+  {
+    name: 'AzureFrontDoor'
+    description: 'Only this Front Door profile reaches tollgate.'
+    action: 'Allow'
+    priority: 100
+    tag: 'ServiceTag'
+    ipAddress: 'AzureFrontDoor.Backend'
+    headers: {
+      'x-azure-fdid': [
+        frontDoorIdValue
+      ]
+    }
+  }
+]
+
+// A Key Vault reference, resolved by the platform with the app's identity. Only set once the
+// secret exists: an unresolved reference would reach tollgate as text and stop it.
+var assertionKeysReference = '@Microsoft.KeyVault(SecretUri=${vault.properties.vaultUri}secrets/${assertionKeySecretName}/)'
+
+// ---------------------------------------------------------------------------------------------
+// The Function App
+// ---------------------------------------------------------------------------------------------
+
+resource plan 'Microsoft.Web/serverfarms@2024-04-01' = {
+  name: planName
+  location: location
+  tags: tags
+  kind: 'functionapp'
+  sku: {
+    tier: 'FlexConsumption'
+    name: 'FC1'
+  }
+  properties: {
+    reserved: true
+  }
+}
+
+resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
+  name: functionAppName
+  location: location
+  tags: union(tags, {
+    'azd-service-name': 'tollgate'
+  })
+  kind: 'functionapp,linux'
+  identity: {
+    type: 'SystemAssigned'
+  }
+  properties: {
+    serverFarmId: plan.id
+    httpsOnly: true
+    functionAppConfig: {
+      deployment: {
+        storage: {
+          type: 'blobContainer'
+          value: '${storage.properties.primaryEndpoints.blob}${deploymentContainerName}'
+          authentication: {
+            type: 'SystemAssignedIdentity'
+          }
+        }
+      }
+      scaleAndConcurrency: {
+        maximumInstanceCount: maximumInstanceCount
+        instanceMemoryMB: instanceMemoryMB
+      }
+      runtime: {
+        name: 'node'
+        version: '22'
+      }
+    }
+    siteConfig: {
+      minTlsVersion: '1.2'
+      http20Enabled: true
+      ipSecurityRestrictionsDefaultAction: restrictToFrontDoor ? 'Deny' : 'Allow'
+      ipSecurityRestrictions: restrictToFrontDoor ? frontDoorAccessRestrictions : []
+      // Deployments go through the SCM site; it keeps its own (open) rules.
+      scmIpSecurityRestrictionsUseMain: false
+      appSettings: [
+        // The Functions host's own storage, through the managed identity (no keys).
+        {
+          name: 'AzureWebJobsStorage__accountName'
+          value: storage.name
+        }
+        {
+          name: 'APPLICATIONINSIGHTS_CONNECTION_STRING'
+          value: appInsights.properties.ConnectionString
+        }
+        {
+          name: 'TOLLGATE_TENANTS'
+          value: tenants
+        }
+        {
+          name: 'TOLLGATE_AUDIENCES'
+          value: audiences
+        }
+        {
+          name: 'TOLLGATE_AUTHORITY'
+          value: authority
+        }
+        {
+          name: 'TOLLGATE_TOKEN_VERSIONS'
+          value: tokenVersions
+        }
+        {
+          name: 'TOLLGATE_ALGORITHMS'
+          value: algorithms
+        }
+        {
+          name: 'TOLLGATE_CLOCK_SKEW_SECONDS'
+          value: clockSkewSeconds
+        }
+        {
+          name: 'TOLLGATE_MAX_TOKEN_LIFETIME_SECONDS'
+          value: maxTokenLifetimeSeconds
+        }
+        {
+          name: 'TOLLGATE_MAX_TOKEN_BYTES'
+          value: maxTokenBytes
+        }
+        {
+          name: 'TOLLGATE_TOKEN_CACHE_SIZE'
+          value: tokenCacheSize
+        }
+        {
+          name: 'TOLLGATE_CLIENT_APPS'
+          value: clientApps
+        }
+        {
+          name: 'TOLLGATE_PRINCIPAL_KIND'
+          value: principalKind
+        }
+        // A table endpoint URL: tollgate signs in with the app's managed identity.
+        {
+          name: 'TOLLGATE_STORAGE'
+          value: storage.properties.primaryEndpoints.table
+        }
+        {
+          name: 'TOLLGATE_TABLE_PREFIX'
+          value: tablePrefix
+        }
+        {
+          name: 'TOLLGATE_STORAGE_TIMEOUT_MS'
+          value: storageTimeoutMs
+        }
+        {
+          name: 'TOLLGATE_KEYS_FETCH_TIMEOUT_MS'
+          value: keysFetchTimeoutMs
+        }
+        {
+          name: 'TOLLGATE_KEYS_REFRESH_SECONDS'
+          value: keysRefreshSeconds
+        }
+        {
+          name: 'TOLLGATE_KEYS_REFETCH_COOLDOWN_SECONDS'
+          value: keysRefetchCooldownSeconds
+        }
+        {
+          name: 'TOLLGATE_KEYS_MAX_STALENESS_SECONDS'
+          value: keysMaxStalenessSeconds
+        }
+        {
+          name: 'TOLLGATE_KEYS_REMOVED_KEY_GRACE_SECONDS'
+          value: keysRemovedKeyGraceSeconds
+        }
+        {
+          name: 'TOLLGATE_KEYS_SNAPSHOT_CHECK_SECONDS'
+          value: keysSnapshotCheckSeconds
+        }
+        {
+          name: 'TOLLGATE_TIMER_SCHEDULE'
+          value: timerSchedule
+        }
+        {
+          name: 'TOLLGATE_AUDIT_MAX_LIFETIME_SECONDS'
+          value: auditMaxLifetimeSeconds
+        }
+        {
+          name: 'TOLLGATE_AUDIT_MAX_CAE_LIFETIME_SECONDS'
+          value: auditMaxCaeLifetimeSeconds
+        }
+        {
+          name: 'TOLLGATE_AUDIT_MIN_LIFETIME_SECONDS'
+          value: auditMinLifetimeSeconds
+        }
+        {
+          name: 'TOLLGATE_AUDIT_GRAPH'
+          value: auditGraph
+        }
+        {
+          name: 'TOLLGATE_AUDIT_GRAPH_URL'
+          value: auditGraphUrl
+        }
+        {
+          name: 'TOLLGATE_AUDIT_API_APP_ID'
+          value: auditApiAppId
+        }
+        {
+          name: 'TOLLGATE_AUDIT_ENFORCE'
+          value: auditEnforce
+        }
+        {
+          name: 'TOLLGATE_BACKEND_URL'
+          value: backendUrl
+        }
+        {
+          name: 'TOLLGATE_POLICY_REFRESH_SECONDS'
+          value: policyRefreshSeconds
+        }
+        {
+          name: 'TOLLGATE_MAX_BODY_BYTES'
+          value: maxBodyBytes
+        }
+        {
+          name: 'TOLLGATE_BACKEND_CONNECT_TIMEOUT_MS'
+          value: backendConnectTimeoutMs
+        }
+        {
+          name: 'TOLLGATE_BACKEND_FIRST_BYTE_TIMEOUT_MS'
+          value: backendFirstByteTimeoutMs
+        }
+        {
+          name: 'TOLLGATE_BACKEND_TIMEOUT_MS'
+          value: backendTimeoutMs
+        }
+        {
+          name: 'TOLLGATE_RATELIMIT_HEADERS'
+          value: ratelimitHeaders
+        }
+        {
+          name: 'TOLLGATE_ASSERTION_KEYS'
+          value: empty(assertionKeySecretName) ? '' : assertionKeysReference
+        }
+        {
+          name: 'TOLLGATE_ASSERTION_ISSUER'
+          value: assertionIssuer
+        }
+        {
+          name: 'TOLLGATE_ASSERTION_LIFETIME_SECONDS'
+          value: assertionLifetimeSeconds
+        }
+        {
+          name: 'TOLLGATE_TELEMETRY_TRACES_PER_SECOND'
+          value: telemetryTracesPerSecond
+        }
+        {
+          name: 'TOLLGATE_TELEMETRY_SAMPLING_RATIO'
+          value: telemetrySamplingRatio
+        }
+        {
+          name: 'TOLLGATE_TELEMETRY_INCLUDE_OBJECT_ID'
+          value: telemetryIncludeObjectId
+        }
+        {
+          name: 'TOLLGATE_FRONT_DOOR_ID'
+          value: useFrontDoor ? frontDoorIdValue : ''
+        }
+        {
+          name: 'TOLLGATE_GATEWAY_KEY'
+          value: requireGatewayKey ? gatewayKey : ''
+        }
+      ]
+    }
+  }
+  // The Flex deployment container must exist when the app is created; nothing above names it.
+  dependsOn: [
+    deploymentContainer
+  ]
+}
+
+// ---------------------------------------------------------------------------------------------
+// Role assignments. Names are built from ids known when the deployment starts.
+// ---------------------------------------------------------------------------------------------
+
+// The Functions host keeps its state and the Flex deployment package in blobs.
+resource appBlobDataOwner 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(storage.id, functionApp.id, roles.storageBlobDataOwner)
+  scope: storage
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.storageBlobDataOwner)
+    principalId: functionApp.identity.principalId
+    principalType: 'ServicePrincipal'
+  }
+}
+
+// tollgate's tables: keys snapshot, role map, audit observations and findings, rate limits.
+resource appTableDataContributor 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(storage.id, functionApp.id, roles.storageTableDataContributor)
+  scope: storage
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.storageTableDataContributor)
+    principalId: functionApp.identity.principalId
+    principalType: 'ServicePrincipal'
+  }
+}
+
+// Key Vault references resolve with the app's identity.
+resource appKeyVaultSecretsUser 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(vault.id, functionApp.id, roles.keyVaultSecretsUser)
+  scope: vault
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.keyVaultSecretsUser)
+    principalId: functionApp.identity.principalId
+    principalType: 'ServicePrincipal'
+  }
+}
+
+resource operatorTableDataContributor 'Microsoft.Authorization/roleAssignments@2022-04-01' = if (!empty(operatorPrincipalId)) {
+  name: guid(storage.id, operatorPrincipalId, roles.storageTableDataContributor)
+  scope: storage
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.storageTableDataContributor)
+    principalId: operatorPrincipalId
+    principalType: operatorPrincipalType
+  }
+}
+
+resource operatorKeyVaultSecretsOfficer 'Microsoft.Authorization/roleAssignments@2022-04-01' = if (!empty(operatorPrincipalId)) {
+  name: guid(vault.id, operatorPrincipalId, roles.keyVaultSecretsOfficer)
+  scope: vault
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.keyVaultSecretsOfficer)
+    principalId: operatorPrincipalId
+    principalType: operatorPrincipalType
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// API Management: an API whose backend is tollgate, every method on every path, with the
+// inbound policy from apim/policy.xml (forwards the caller's Authorization, sets the gateway key).
+// ---------------------------------------------------------------------------------------------
+
+resource apim 'Microsoft.ApiManagement/service@2022-08-01' = if (deployApim) {
+  name: apimName
+  location: location
+  tags: tags
+  sku: {
+    name: apimSku
+    capacity: apimSku == 'Consumption' ? 0 : 1
+  }
+  properties: {
+    publisherEmail: apimPublisherEmail
+    publisherName: apimPublisherName
+  }
+}
+
+resource apimGatewayKey 'Microsoft.ApiManagement/service/namedValues@2022-08-01' = if (deployApim) {
+  parent: apim
+  name: gatewayKeyNamedValue
+  properties: {
+    displayName: gatewayKeyNamedValue
+    secret: true
+    value: gatewayKey
+  }
+}
+
+resource apimBackendUrl 'Microsoft.ApiManagement/service/namedValues@2022-08-01' = if (deployApim) {
+  parent: apim
+  name: backendUrlNamedValue
+  properties: {
+    displayName: backendUrlNamedValue
+    secret: false
+    value: 'https://${functionApp.properties.defaultHostName}'
+  }
+}
+
+resource apimApi 'Microsoft.ApiManagement/service/apis@2022-08-01' = if (deployApim) {
+  parent: apim
+  name: 'tollgate'
+  properties: {
+    displayName: 'tollgate'
+    path: apimApiPath
+    protocols: [
+      'https'
+    ]
+    serviceUrl: 'https://${functionApp.properties.defaultHostName}'
+    // tollgate authorizes every call; an APIM subscription key would be a second, weaker gate.
+    subscriptionRequired: false
+  }
+}
+
+resource apimOperations 'Microsoft.ApiManagement/service/apis/operations@2022-08-01' = [for method in apimMethods: if (deployApim) {
+  parent: apimApi
+  name: toLower('${method}-all')
+  properties: {
+    displayName: '${method} /*'
+    method: method
+    urlTemplate: '/*'
+  }
+}]
+
+resource apimPolicy 'Microsoft.ApiManagement/service/apis/policies@2022-08-01' = if (deployApim) {
+  parent: apimApi
+  name: 'policy'
+  properties: {
+    format: 'xml'
+    value: loadTextContent('apim/policy.xml')
+  }
+  // The policy names these values in {{…}}: they must exist before it is saved.
+  dependsOn: [
+    apimGatewayKey
+    apimBackendUrl
+  ]
+}
+
+// ---------------------------------------------------------------------------------------------
+// Front Door: endpoint, origin group, origin (tollgate, or APIM when both are deployed), route.
+// ---------------------------------------------------------------------------------------------
+
+var frontDoorOriginHost = deployApim ? replace(apim!.properties.gatewayUrl, 'https://', '') : functionApp.properties.defaultHostName
+
+resource frontDoorEndpoint 'Microsoft.Cdn/profiles/afdEndpoints@2024-02-01' = if (deployFrontDoor) {
+  parent: frontDoor
+  name: frontDoorEndpointName
+  location: 'global'
+  tags: tags
+  properties: {
+    enabledState: 'Enabled'
+  }
+}
+
+resource frontDoorOriginGroup 'Microsoft.Cdn/profiles/originGroups@2024-02-01' = if (deployFrontDoor) {
+  parent: frontDoor
+  name: 'tollgate'
+  properties: {
+    loadBalancingSettings: {
+      sampleSize: 4
+      successfulSamplesRequired: 3
+      additionalLatencyInMilliseconds: 50
+    }
+    // tollgate answers its health route before any authorization or bypass check.
+    healthProbeSettings: {
+      probePath: deployApim ? '/${apimApiPath}/.tollgate/health' : '/.tollgate/health'
+      probeRequestType: 'GET'
+      probeProtocol: 'Https'
+      probeIntervalInSeconds: 100
+    }
+  }
+}
+
+resource frontDoorOrigin 'Microsoft.Cdn/profiles/originGroups/origins@2024-02-01' = if (deployFrontDoor) {
+  parent: frontDoorOriginGroup
+  name: 'tollgate'
+  properties: {
+    hostName: frontDoorOriginHost
+    originHostHeader: frontDoorOriginHost
+    httpPort: 80
+    httpsPort: 443
+    priority: 1
+    weight: 1000
+    enabledState: 'Enabled'
+    enforceCertificateNameCheck: true
+  }
+}
+
+resource frontDoorRoute 'Microsoft.Cdn/profiles/afdEndpoints/routes@2024-02-01' = if (deployFrontDoor) {
+  parent: frontDoorEndpoint
+  name: 'tollgate'
+  properties: {
+    originGroup: {
+      id: frontDoorOriginGroup.id
+    }
+    originPath: deployApim ? '/${apimApiPath}' : null
+    supportedProtocols: [
+      'Http'
+      'Https'
+    ]
+    patternsToMatch: [
+      '/*'
+    ]
+    forwardingProtocol: 'HttpsOnly'
+    linkToDefaultDomain: 'Enabled'
+    httpsRedirect: 'Enabled'
+    // No cacheConfiguration: authorization decisions are never cached at the edge.
+  }
+  // A route whose origin group has no origin yet is refused.
+  dependsOn: [
+    frontDoorOrigin
+  ]
+}
+
+// ---------------------------------------------------------------------------------------------
+// Outputs
+// ---------------------------------------------------------------------------------------------
+
+output functionAppName string = functionApp.name
+output functionAppUrl string = 'https://${functionApp.properties.defaultHostName}'
+output storageAccountName string = storage.name
+output tableEndpoint string = storage.properties.primaryEndpoints.table
+output keyVaultName string = vault.name
+output applicationInsightsName string = appInsights.name
+output apimGatewayUrl string = deployApim ? '${apim!.properties.gatewayUrl}/${apimApiPath}' : ''
+output frontDoorUrl string = deployFrontDoor ? 'https://${frontDoorEndpoint!.properties.hostName}' : ''
+output frontDoorId string = frontDoorIdValue
+output publicUrl string = deployFrontDoor ? 'https://${frontDoorEndpoint!.properties.hostName}' : (deployApim ? '${apim!.properties.gatewayUrl}/${apimApiPath}' : 'https://${functionApp.properties.defaultHostName}')
