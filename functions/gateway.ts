@@ -1,6 +1,7 @@
 // The HTTP triggers: a catch-all gateway (every method, every path; the host keeps /admin/* and
 // /runtime/* for itself), plus tollgate's own health, readiness and JWKS routes.
 
+import "./telemetry-bootstrap.js";
 import { app, type HttpMethod, type HttpRequest, type HttpResponseInit } from "@azure/functions";
 import { contextOf, toResponseInit, toWebRequest } from "./http-conversion.js";
 import { tollgate } from "./tollgate-app.js";

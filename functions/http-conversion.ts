@@ -1,6 +1,7 @@
 // Between the Functions host's HTTP types and the core's web-standard ones, without copying
 // bodies: with HTTP streaming on, both sides are ReadableStreams.
 
+import "./telemetry-bootstrap.js";
 import type { HttpRequest, HttpResponseInit } from "@azure/functions";
 import type { RequestContext } from "../shared/http/request-handler.js";
 

@@ -2,20 +2,24 @@
 // wrong setting stops the start (the host logs the message that names it) instead of failing
 // every request.
 
+import "./telemetry-bootstrap.js";
 import { loadSettings } from "../shared/config/settings.js";
+import { telemetryFor } from "../shared/telemetry/start-telemetry.js";
 import { createTollgate, type Tollgate } from "../shared/tollgate.js";
 
-const settings = loadSettings(process.env);
+/** Parsed once per worker; the timer function reads its schedule from here too. */
+export const settings = loadSettings(process.env);
 
 let instance: Promise<Tollgate> | undefined;
 
 /** The running tollgate, started on first use and shared by every function in this worker. */
 export function tollgate(): Promise<Tollgate> {
-  instance ??= createTollgate(settings, { log: (line) => console.warn(`[tollgate] ${line}`) }).then(
-    async (t) => {
-      await t.start();
-      return t;
-    },
-  );
+  instance ??= createTollgate(settings, {
+    log: (line) => console.warn(`[tollgate] ${line}`),
+    telemetry: telemetryFor(settings.telemetry),
+  }).then(async (t) => {
+    await t.start();
+    return t;
+  });
   return instance;
 }

@@ -13,6 +13,7 @@ import {
 import { problemResponse } from "./http/problem-response.js";
 import type { RequestContext, RequestHandler } from "./http/request-handler.js";
 import { traceIdFor } from "./http/trace-id.js";
+import type { LimitOutcome, LimitVerdict, RateLimiter } from "./limits/index.js";
 import { authorize, type Decision, splitRequestPath } from "./policy/index.js";
 import type { Policy } from "./policy/policy-schema.js";
 import { TollgateError } from "./reasons.js";
@@ -31,6 +32,14 @@ export interface DecisionRecord {
   status: number;
   principal?: Principal;
   backendStatus?: number;
+  /** The rate-limit policy the request was charged to, what it decided and what is left. */
+  rateLimitPolicy?: string;
+  rateLimitOutcome?: LimitOutcome;
+  rateLimitRemaining?: number;
+  /** Time spent validating the token (shape, keys, signature, Entra rules), whatever the result. */
+  verifyMs?: number;
+  /** Time until the backend's status line (or its failure), when the backend was called. */
+  backendMs?: number;
   durationMs: number;
 }
 
@@ -48,17 +57,35 @@ export const noTelemetry: RequestTelemetry = {
 };
 
 export interface GatewayDeps {
-  settings: Pick<Settings, "backend" | "bypass">;
+  settings: Pick<Settings, "backend" | "bypass" | "rateLimitHeaders">;
   validator: Pick<TokenValidator, "validateAuthorization">;
   /** The role map in memory; undefined until the first load succeeds. */
   policy: () => Policy | undefined;
   signer: AssertionSigner | undefined;
+  /** Without it, rules' rate limits are not enforced (tests of other parts). */
+  limiter?: Pick<RateLimiter, "check">;
   pools: BackendPools;
   clock: Clock;
   onDecision?: (record: DecisionRecord) => void;
   telemetry?: RequestTelemetry;
   /** Answers for tollgate's own paths (health, readiness); undefined means "not mine". */
   ownRoutes?: (request: Request, url: URL) => Promise<Response | undefined>;
+}
+
+function limitFields(limit: LimitVerdict | undefined): Partial<DecisionRecord> {
+  if (limit === undefined) return {};
+  return {
+    rateLimitPolicy: limit.policyName,
+    rateLimitOutcome: limit.outcome,
+    ...(limit.remaining !== undefined ? { rateLimitRemaining: limit.remaining } : {}),
+  };
+}
+
+/** Backend responses may have immutable headers: copy them to add the RateLimit fields. */
+function withHeaders(response: Response, extra: Readonly<Record<string, string>>): Response {
+  const headers = new Headers(response.headers);
+  for (const [name, value] of Object.entries(extra)) headers.set(name, value);
+  return new Response(response.body, { status: response.status, statusText: response.statusText, headers });
 }
 
 function ruleIdOf(decision: Decision): string | undefined {
@@ -101,13 +128,27 @@ export function createGateway(deps: GatewayDeps): RequestHandler {
     };
     let principal: Principal | undefined;
     let decision: Decision | undefined;
+    let limit: LimitVerdict | undefined;
+    // Durations, not time of day: monotonic and finer than a millisecond (a signature check is
+    // well under one), so performance.now() rather than the injectable clock.
+    let verifyMs: number | undefined;
+    let backendStarted: number | undefined;
+    const timings = (): Pick<DecisionRecord, "verifyMs" | "backendMs"> => ({
+      ...(verifyMs !== undefined ? { verifyMs } : {}),
+      ...(backendStarted !== undefined ? { backendMs: performance.now() - backendStarted } : {}),
+    });
     try {
       checkGatewayBypass(request.headers, bypass);
 
       const path = splitRequestPath(url.pathname);
       if (!path.ok) throw new TollgateError("path_invalid", `The request path ${path.problem}.`);
 
-      principal = await deps.validator.validateAuthorization(request.headers.get("authorization"), url);
+      const verifyStarted = performance.now();
+      try {
+        principal = await deps.validator.validateAuthorization(request.headers.get("authorization"), url);
+      } finally {
+        verifyMs = performance.now() - verifyStarted;
+      }
       const policy = deps.policy();
       if (policy === undefined) {
         throw new TollgateError(
@@ -126,6 +167,36 @@ export function createGateway(deps: GatewayDeps): RequestHandler {
         });
       }
 
+      const limitPolicy =
+        decision.rateLimit === undefined ? undefined : policy.rateLimits[decision.rateLimit];
+      if (limitPolicy !== undefined && decision.rateLimit !== undefined && deps.limiter) {
+        limit = await deps.limiter.check(
+          decision.rateLimit,
+          limitPolicy,
+          principal,
+          ruleIdOf(decision) ?? "default",
+        );
+        if (limit.outcome === "deny") {
+          throw new TollgateError(
+            "rate_limited",
+            `Rate limit '${limit.policyName}' allows ${limitPolicy.requests} requests per ${limitPolicy.window} s; try again in ${limit.retryAfterSeconds} s.`,
+            {
+              ...(limit.retryAfterSeconds !== undefined
+                ? { retryAfterSeconds: limit.retryAfterSeconds }
+                : {}),
+              ...(limit.headers ? { headers: limit.headers } : {}),
+            },
+          );
+        }
+        if (limit.outcome === "storage_closed") {
+          throw new TollgateError(
+            "rate_limit_unavailable",
+            `Rate limit '${limit.policyName}' cannot be checked right now and fails closed; try again shortly.`,
+            limit.retryAfterSeconds !== undefined ? { retryAfterSeconds: limit.retryAfterSeconds } : {},
+          );
+        }
+      }
+
       const backendUrl = decision.backendUrl ?? settings.backend.defaultUrl;
       if (backendUrl === undefined) {
         throw new TollgateError("backend_unavailable", "No backend is configured for this route.");
@@ -140,6 +211,7 @@ export function createGateway(deps: GatewayDeps): RequestHandler {
         forwardAuthorization: decision.forwardAuthorization,
         strip: [GATEWAY_KEY_HEADER],
       });
+      backendStarted = performance.now();
       const response = await forwardRequest(
         request,
         { backendUrl },
@@ -159,9 +231,11 @@ export function createGateway(deps: GatewayDeps): RequestHandler {
         status: response.status,
         principal,
         backendStatus: response.status,
+        ...limitFields(limit),
+        ...timings(),
         durationMs: deps.clock.now() - started,
       });
-      return response;
+      return settings.rateLimitHeaders && limit?.headers ? withHeaders(response, limit.headers) : response;
     } catch (error) {
       if (context.signal.aborted && !(error instanceof TollgateError)) {
         // The client went away and the backend call was aborted with it: nobody reads this answer.
@@ -170,6 +244,7 @@ export function createGateway(deps: GatewayDeps): RequestHandler {
           outcome: "error",
           reason: "client_closed",
           status: 499,
+          ...timings(),
           durationMs: deps.clock.now() - started,
         });
         return new Response(null, { status: 499 });
@@ -185,6 +260,8 @@ export function createGateway(deps: GatewayDeps): RequestHandler {
         ...(decision && ruleIdOf(decision) ? { ruleId: ruleIdOf(decision) } : {}),
         status: refusal.status,
         ...(principal ? { principal } : {}),
+        ...limitFields(limit),
+        ...timings(),
         durationMs: deps.clock.now() - started,
       });
       return problemResponse(refusal, traceId);

@@ -86,6 +86,7 @@ export const REASONS = {
   path_invalid: { status: 400, title: "The request path is ambiguous" },
   policy_unavailable: { status: 503, title: "The role map is not loaded yet" },
   rate_limited: { status: 429, title: "Rate limit exceeded" },
+  rate_limit_unavailable: { status: 503, title: "Rate-limit storage is unavailable" },
   backend_unavailable: { status: 502, title: "Backend unavailable" },
   backend_timeout: { status: 504, title: "Backend timed out" },
   internal_error: { status: 500, title: "Internal error" },
@@ -110,17 +111,25 @@ export class TollgateError extends Error {
   readonly retryAfterSeconds: number | undefined;
   /** Scopes or roles that would satisfy the request, for `insufficient_scope` challenges. */
   readonly requiredScope: string | undefined;
+  /** Extra response headers the refusal carries (RateLimit fields on a 429). */
+  readonly headers: Readonly<Record<string, string>> | undefined;
 
   constructor(
     reason: Reason,
     message: string,
-    options: { retryAfterSeconds?: number; requiredScope?: string; cause?: unknown } = {},
+    options: {
+      retryAfterSeconds?: number;
+      requiredScope?: string;
+      headers?: Readonly<Record<string, string>>;
+      cause?: unknown;
+    } = {},
   ) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.reason = reason;
     this.status = REASONS[reason].status;
     this.retryAfterSeconds = options.retryAfterSeconds;
     this.requiredScope = options.requiredScope;
+    this.headers = options.headers;
   }
 }
 

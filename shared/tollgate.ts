@@ -1,6 +1,13 @@
 // Builds a running tollgate from settings: the one composition root every entry point (the
 // Functions app, the local host, the benchmarks) shares, so they all run the same thing.
 
+import {
+  createLifetimeTable,
+  enforceLifetimeLimits,
+  LifetimeAggregator,
+  type LifetimeAggregatorEvent,
+  lifetimeLimits,
+} from "./audit/index.js";
 import { type Clock, systemClock } from "./clock.js";
 import type { Settings } from "./config/settings.js";
 import { SettingsError } from "./config/settings.js";
@@ -9,9 +16,13 @@ import { createGateway, type DecisionRecord } from "./gateway.js";
 import type { RequestHandler } from "./http/request-handler.js";
 import { keySourcesFor } from "./keys/key-sources.js";
 import type { KeyStoreEvent } from "./keys/key-store-events.js";
+import { RateLimiter, WindowCounterTable } from "./limits/index.js";
 import { createOwnRoutes, type Readiness, readiness } from "./own-routes.js";
 import { PolicyStore, type PolicyStoreEvent, policyTableClient } from "./policy/index.js";
 import { createTableClientFactory, type TableClientFactory } from "./storage/table-client.js";
+import { tableName } from "./storage/table-names.js";
+import { recordKeyEvent } from "./telemetry/key-events.js";
+import { type Telemetry, telemetryOff } from "./telemetry/telemetry.js";
 import { createTokenValidator } from "./token/create-token-validator.js";
 
 export interface TollgateOptions {
@@ -23,6 +34,12 @@ export interface TollgateOptions {
   onDecision?: (record: DecisionRecord) => void;
   onKeyEvent?: (event: KeyStoreEvent) => void;
   onPolicyEvent?: (event: PolicyStoreEvent) => void;
+  /** Told how many Table Storage calls each rate-limit lease or sync made. */
+  onRateLimitStorageOperations?: (count: number) => void;
+  /** Decision spans and metrics, key events and key age; off (silent) when not given. */
+  telemetry?: Telemetry;
+  /** What the observed-lifetime aggregator wrote (at most once a minute) or failed to write. */
+  onLifetimeEvent?: (event: LifetimeAggregatorEvent) => void;
 }
 
 export interface Tollgate {
@@ -37,6 +54,7 @@ export async function createTollgate(settings: Settings, options: TollgateOption
   const clock = options.clock ?? systemClock;
   const log = options.log ?? (() => {});
   const tables = options.tables ?? createTableClientFactory(settings.storage);
+  const telemetry = options.telemetry ?? telemetryOff;
 
   let signer: AssertionSigner | undefined;
   if (settings.assertion.keys !== undefined) {
@@ -62,9 +80,34 @@ export async function createTollgate(settings: Settings, options: TollgateOption
     onKeyEvent: (event) => {
       if (event.type === "fetch_failed")
         log(`signing keys for ${event.sourceId}: fetch failed: ${event.error}`);
+      recordKeyEvent(telemetry, event);
       options.onKeyEvent?.(event);
     },
   });
+
+  telemetry.observeKeyAges(() => keyStore.status());
+
+  // Every verified token's lifetime feeds the audit, in memory, written at most once a minute.
+  const lifetimes = new LifetimeAggregator({
+    table: createLifetimeTable({
+      tables,
+      tablePrefix: settings.tablePrefix,
+      storageTimeoutMs: settings.storageTimeoutMs,
+    }),
+    clock,
+    onEvent: (event) => {
+      if (event.type === "lifetimes_flush_failed") log(`token lifetimes could not be stored: ${event.error}`);
+      options.onLifetimeEvent?.(event);
+    },
+  });
+  const observeLifetime = (record: DecisionRecord) => {
+    if (record.principal !== undefined) lifetimes.observe(record.principal);
+  };
+  const limits = lifetimeLimits(settings.audit);
+  // Tokens refused for their lifetime are verified too: the audit still counts them.
+  const gatewayValidator = settings.audit.enforce
+    ? enforceLifetimeLimits(validator, limits, (principal) => lifetimes.observe(principal))
+    : validator;
 
   let policyError: string | undefined;
   const policyStore = new PolicyStore({
@@ -92,6 +135,18 @@ export async function createTollgate(settings: Settings, options: TollgateOption
     },
   });
 
+  const limiter = new RateLimiter({
+    counters: new WindowCounterTable({
+      client: tables(tableName(settings.tablePrefix, "limits")),
+      storageTimeoutMs: settings.storageTimeoutMs,
+      onOperations: (count) => {
+        telemetry.recordStorageOperations(count);
+        options.onRateLimitStorageOperations?.(count);
+      },
+    }),
+    clock,
+  });
+
   const pools = new BackendPools();
   const sources = {
     keys: () => keyStore.status(),
@@ -109,12 +164,17 @@ export async function createTollgate(settings: Settings, options: TollgateOption
 
   const handle = createGateway({
     settings,
-    validator,
+    validator: gatewayValidator,
     policy: () => policyStore.current()?.policy,
     signer,
+    limiter,
     pools,
     clock,
-    ...(options.onDecision ? { onDecision: options.onDecision } : {}),
+    telemetry,
+    onDecision: (record) => {
+      observeLifetime(record);
+      options.onDecision?.(record);
+    },
     ownRoutes: createOwnRoutes(signer, sources),
   });
 
@@ -125,7 +185,9 @@ export async function createTollgate(settings: Settings, options: TollgateOption
     },
     async stop() {
       policyStore.stop();
-      await Promise.allSettled([pools.close(), keyStore.idle()]);
+      limiter.stop();
+      await limiter.flush();
+      await Promise.allSettled([pools.close(), keyStore.idle(), lifetimes.flush()]);
     },
     readiness: () => readiness(sources),
   };

@@ -61,6 +61,12 @@ export const SETTING_DOCS = {
     example: "user",
     description: "Require user tokens (`user`), app-only tokens (`app`) or accept both (`any`).",
   },
+  TOLLGATE_TOKEN_CACHE_SIZE: {
+    default: "10000",
+    example: "10000",
+    description:
+      "Verified tokens remembered per instance (until each expires), so a repeat caller costs a lookup instead of an RSA verification. `0` turns it off.",
+  },
   TOLLGATE_STORAGE: {
     default: "AzureWebJobsStorage",
     example: "https://mystorage.table.core.windows.net",
@@ -98,6 +104,66 @@ export const SETTING_DOCS = {
     example: "259200",
     description:
       "If Entra cannot be reached, stored keys keep working this long after they were fetched; after it the answer is 503 `keys_unavailable`.",
+  },
+  TOLLGATE_KEYS_REMOVED_KEY_GRACE_SECONDS: {
+    default: "300",
+    example: "300",
+    description:
+      "A signing key that disappears from Entra's JWKS still verifies tokens for at most this long after the removal is seen, then never again (an emergency rotation takes effect). `0` drops it at once.",
+  },
+  TOLLGATE_KEYS_SNAPSHOT_CHECK_SECONDS: {
+    default: "60",
+    example: "60",
+    description:
+      "How often each instance re-reads the signing-key snapshot the timer function writes (in the background); a rotation or a removed key reaches every instance within this, without a restart.",
+  },
+  TOLLGATE_TIMER_SCHEDULE: {
+    default: "0 */15 * * * *",
+    example: "0 */5 * * * *",
+    description:
+      "NCRONTAB schedule of the timer function that refreshes the signing-key snapshot and runs the token-lifetime audit (it also runs at start).",
+  },
+  TOLLGATE_AUDIT_MAX_LIFETIME_SECONDS: {
+    default: "5400",
+    example: "3600",
+    description:
+      "Access tokens of clients without CAE that live longer than this (`exp - iat`, with 5 minutes' allowance for back-dated `iat`) are flagged by the audit.",
+  },
+  TOLLGATE_AUDIT_MAX_CAE_LIFETIME_SECONDS: {
+    default: "100800",
+    example: "86400",
+    description:
+      "The same limit for CAE-capable clients (`xms_cc` holds `cp1`), whose tokens Entra may issue for up to 28 hours because they can be revoked.",
+  },
+  TOLLGATE_AUDIT_MIN_LIFETIME_SECONDS: {
+    default: "900",
+    example: "600",
+    description:
+      "Client apps whose tokens all live shorter than this are flagged: they refresh constantly (refresh storms). `0` turns the check off.",
+  },
+  TOLLGATE_AUDIT_GRAPH: {
+    default: "false",
+    example: "true",
+    description:
+      "`true`: the audit also reads Entra's token-lifetime policies through Microsoft Graph with the app's managed identity (needs the Graph application permission `Policy.Read.All`). `false`: that part is skipped with one log line.",
+  },
+  TOLLGATE_AUDIT_GRAPH_URL: {
+    default: "https://graph.microsoft.com",
+    example: "https://graph.microsoft.us",
+    description:
+      "Microsoft Graph endpoint for the audit (national clouds). `http://` is allowed only on loopback.",
+  },
+  TOLLGATE_AUDIT_API_APP_ID: {
+    default: "(the GUID in TOLLGATE_AUDIENCES)",
+    example: "11111111-2222-3333-4444-555555555555",
+    description:
+      "The protected API's application (client) id or object id: the audit flags token-lifetime policies assigned to it.",
+  },
+  TOLLGATE_AUDIT_ENFORCE: {
+    default: "false",
+    example: "true",
+    description:
+      "`true`: tokens that live longer than the audit's limits (by CAE capability) are refused with `token_lifetime_exceeds_policy`.",
   },
   TOLLGATE_BACKEND_URL: {
     default: "(none)",
@@ -159,6 +225,30 @@ export const SETTING_DOCS = {
     example: "a-long-random-secret-set-by-apim",
     description:
       "If set, requests must carry `X-Tollgate-Gateway-Key` with this value (APIM sets it); the header never reaches the backend.",
+  },
+  TOLLGATE_RATELIMIT_HEADERS: {
+    default: "true",
+    example: "false",
+    description:
+      "Add the IETF `RateLimit` and `RateLimit-Policy` headers to allowed responses too (429s always carry them).",
+  },
+  TOLLGATE_TELEMETRY_TRACES_PER_SECOND: {
+    default: "5",
+    example: "20",
+    description:
+      "Most decision spans (the `requests` rows) each instance sends to Application Insights per second; `0` sends a fixed share instead (`TOLLGATE_TELEMETRY_SAMPLING_RATIO`). Decision metrics are never sampled.",
+  },
+  TOLLGATE_TELEMETRY_SAMPLING_RATIO: {
+    default: "1",
+    example: "0.25",
+    description:
+      "Share of decision spans sent, from `0` to `1`, when `TOLLGATE_TELEMETRY_TRACES_PER_SECOND` is `0`. Whole traces are kept or dropped together.",
+  },
+  TOLLGATE_TELEMETRY_INCLUDE_OBJECT_ID: {
+    default: "false",
+    example: "true",
+    description:
+      "`true` adds the caller's object id (`oid`) to decision spans. Tenant, client app, principal kind and token version are always recorded; a token, its signature, an email or a `upn` never are.",
   },
 } as const satisfies Record<string, SettingDoc>;
 

@@ -15,6 +15,31 @@ export interface KeySettings {
   refreshSeconds: number;
   refetchCooldownSeconds: number;
   maxStalenessSeconds: number;
+  /**
+   * A key that disappears from Entra's JWKS stays usable this long, then never again. Optional so
+   * that a KeyStore built by hand keeps the old behaviour (0: dropped at once).
+   */
+  removedKeyGraceSeconds?: number;
+  /** How often a running instance re-reads the Table snapshot the timer writes; absent: only when stale. */
+  snapshotCheckSeconds?: number;
+}
+
+/** What the timer function's token-lifetime audit flags, and whether the gateway enforces it. */
+export interface AuditSettings {
+  /** Longest acceptable access-token lifetime for clients without CAE, in seconds. */
+  maxLifetimeSeconds: number;
+  /** Longest acceptable lifetime for CAE-capable clients (`xms_cc` holds `cp1`), in seconds. */
+  maxCaeLifetimeSeconds: number;
+  /** Client apps whose tokens all live shorter than this are flagged (refresh storms). */
+  minLifetimeSeconds: number;
+  /** Read Entra's token-lifetime policies through Microsoft Graph with the app's managed identity. */
+  graph: boolean;
+  /** Microsoft Graph's origin (national clouds; a loopback stand-in in tests). */
+  graphUrl: string;
+  /** The protected API's application (client) id or object id, for the "assigned to the API" check. */
+  apiAppId: string | undefined;
+  /** Reject tokens that outlive the limits above with `token_lifetime_exceeds_policy`. */
+  enforce: boolean;
 }
 
 export interface TokenSettings {
@@ -28,6 +53,8 @@ export interface TokenSettings {
   maxTokenBytes: number;
   clientApps: readonly string[] | undefined;
   principalKind: PrincipalKindRequirement;
+  /** Verified tokens remembered (0: off). */
+  cacheSize: number;
 }
 
 export interface BackendSettings {
@@ -50,16 +77,30 @@ export interface BypassSettings {
   gatewayKey: string | undefined;
 }
 
+/** How much of the decision telemetry goes to Application Insights, and what it may name. */
+export interface TelemetrySettings {
+  /** Rate-limited sampling of decision spans per instance; 0 switches to `samplingRatio`. */
+  tracesPerSecond: number;
+  samplingRatio: number;
+  /** Record the caller's object id on decision spans (an operator's opt-in). */
+  includeObjectId: boolean;
+}
+
 export interface Settings {
   token: TokenSettings;
   keys: KeySettings;
   backend: BackendSettings;
   policyRefreshSeconds: number;
+  rateLimitHeaders: boolean;
   assertion: AssertionSettings;
   bypass: BypassSettings;
   storage: StorageTarget;
   tablePrefix: string;
   storageTimeoutMs: number;
+  telemetry: TelemetrySettings;
+  audit: AuditSettings;
+  /** NCRONTAB schedule of the timer function (key refresh and audit). */
+  timerSchedule: string;
 }
 
 /** Asymmetric algorithms only: an HMAC algorithm would let a public key act as a shared secret. */
@@ -84,6 +125,31 @@ function integer(name: SettingName, min: number, max: number) {
       ctx.addIssue({
         code: "custom",
         message: `'${raw}' is not a whole number from ${min} to ${max}. ${ex(name)}`,
+      });
+      return z.NEVER;
+    }
+    return value;
+  });
+}
+
+function boolean(name: SettingName) {
+  return z.string().transform((raw, ctx) => {
+    const value = raw.trim().toLowerCase();
+    if (value === "true" || value === "1") return true;
+    if (value === "false" || value === "0") return false;
+    ctx.addIssue({ code: "custom", message: `'${raw}' is not true or false. ${ex(name)}` });
+    return z.NEVER;
+  });
+}
+
+function decimal(name: SettingName, min: number, max: number) {
+  return z.string().transform((raw, ctx) => {
+    const text = raw.trim();
+    const value = Number(text);
+    if (!/^\d+(\.\d+)?$/.test(text) || value < min || value > max) {
+      ctx.addIssue({
+        code: "custom",
+        message: `'${raw}' is not a number from ${min} to ${max}. ${ex(name)}`,
       });
       return z.NEVER;
     }
@@ -251,6 +317,52 @@ const tablePrefix = z.string().refine((v) => /^[A-Za-z][A-Za-z0-9]{2,40}$/.test(
   message: `must be 3 to 41 letters and digits, starting with a letter. ${ex("TOLLGATE_TABLE_PREFIX")}`,
 });
 
+// NCRONTAB as the Functions timer trigger reads it: six fields, seconds first.
+const NCRONTAB_FIELD = /^[0-9A-Za-z*/,-]+$/;
+const timerSchedule = z.string().transform((raw, ctx) => {
+  const fields = raw.trim().split(/\s+/);
+  if (fields.length !== 6 || !fields.every((field) => NCRONTAB_FIELD.test(field))) {
+    ctx.addIssue({
+      code: "custom",
+      message: `'${raw}' is not an NCRONTAB schedule of six fields ({second} {minute} {hour} {day} {month} {day-of-week}). ${ex("TOLLGATE_TIMER_SCHEDULE")}`,
+    });
+    return z.NEVER;
+  }
+  return fields.join(" ");
+});
+
+const graphUrl = z.string().transform((raw, ctx) => {
+  let url: URL;
+  try {
+    url = new URL(raw.trim());
+  } catch {
+    ctx.addIssue({ code: "custom", message: `'${raw}' is not a URL. ${ex("TOLLGATE_AUDIT_GRAPH_URL")}` });
+    return z.NEVER;
+  }
+  // The managed identity's Graph token goes to this origin: plain HTTP only for a loopback stand-in.
+  const secure = url.protocol === "https:" || (url.protocol === "http:" && loopbackHost(url.hostname));
+  if (!secure || url.search || url.hash || url.username || (url.pathname !== "/" && url.pathname !== "")) {
+    ctx.addIssue({
+      code: "custom",
+      message: `'${raw}' must be an https origin without a path (http only on loopback). ${ex("TOLLGATE_AUDIT_GRAPH_URL")}`,
+    });
+    return z.NEVER;
+  }
+  return url.origin;
+});
+
+const apiAppId = z.string().transform((raw, ctx) => {
+  const id = raw.trim().toLowerCase();
+  if (!guid.test(id)) {
+    ctx.addIssue({
+      code: "custom",
+      message: `'${raw}' is not an application (client) id or object id GUID. ${ex("TOLLGATE_AUDIT_API_APP_ID")}`,
+    });
+    return z.NEVER;
+  }
+  return id;
+});
+
 const backendUrl = z.string().transform((raw, ctx) => {
   let url: URL;
   try {
@@ -307,6 +419,26 @@ const schema = z.object({
     30 * 86400,
   ).default(72 * 3600),
   TOLLGATE_BACKEND_URL: backendUrl.optional(),
+  TOLLGATE_KEYS_REMOVED_KEY_GRACE_SECONDS: integer(
+    "TOLLGATE_KEYS_REMOVED_KEY_GRACE_SECONDS",
+    0,
+    86400,
+  ).default(300),
+  TOLLGATE_KEYS_SNAPSHOT_CHECK_SECONDS: integer("TOLLGATE_KEYS_SNAPSHOT_CHECK_SECONDS", 5, 3600).default(60),
+  TOLLGATE_TIMER_SCHEDULE: timerSchedule.default("0 */15 * * * *"),
+  TOLLGATE_AUDIT_MAX_LIFETIME_SECONDS: integer("TOLLGATE_AUDIT_MAX_LIFETIME_SECONDS", 600, 86400).default(
+    5400,
+  ),
+  TOLLGATE_AUDIT_MAX_CAE_LIFETIME_SECONDS: integer(
+    "TOLLGATE_AUDIT_MAX_CAE_LIFETIME_SECONDS",
+    600,
+    7 * 86400,
+  ).default(28 * 3600),
+  TOLLGATE_AUDIT_MIN_LIFETIME_SECONDS: integer("TOLLGATE_AUDIT_MIN_LIFETIME_SECONDS", 0, 86400).default(900),
+  TOLLGATE_AUDIT_GRAPH: boolean("TOLLGATE_AUDIT_GRAPH").default(false),
+  TOLLGATE_AUDIT_GRAPH_URL: graphUrl.default("https://graph.microsoft.com"),
+  TOLLGATE_AUDIT_API_APP_ID: apiAppId.optional(),
+  TOLLGATE_AUDIT_ENFORCE: boolean("TOLLGATE_AUDIT_ENFORCE").default(false),
   TOLLGATE_POLICY_REFRESH_SECONDS: integer("TOLLGATE_POLICY_REFRESH_SECONDS", 1, 3600).default(30),
   TOLLGATE_MAX_BODY_BYTES: integer("TOLLGATE_MAX_BODY_BYTES", 0, 4 * 1024 ** 3).default(100 * 1024 * 1024),
   TOLLGATE_BACKEND_CONNECT_TIMEOUT_MS: integer("TOLLGATE_BACKEND_CONNECT_TIMEOUT_MS", 100, 60_000).default(
@@ -323,6 +455,11 @@ const schema = z.object({
   TOLLGATE_ASSERTION_LIFETIME_SECONDS: integer("TOLLGATE_ASSERTION_LIFETIME_SECONDS", 5, 3600).default(60),
   TOLLGATE_FRONT_DOOR_ID: frontDoorId.optional(),
   TOLLGATE_GATEWAY_KEY: gatewayKey.optional(),
+  TOLLGATE_TELEMETRY_TRACES_PER_SECOND: decimal("TOLLGATE_TELEMETRY_TRACES_PER_SECOND", 0, 10_000).default(5),
+  TOLLGATE_TELEMETRY_SAMPLING_RATIO: decimal("TOLLGATE_TELEMETRY_SAMPLING_RATIO", 0, 1).default(1),
+  TOLLGATE_TELEMETRY_INCLUDE_OBJECT_ID: boolean("TOLLGATE_TELEMETRY_INCLUDE_OBJECT_ID").default(false),
+  TOLLGATE_RATELIMIT_HEADERS: boolean("TOLLGATE_RATELIMIT_HEADERS").default(true),
+  TOLLGATE_TOKEN_CACHE_SIZE: integer("TOLLGATE_TOKEN_CACHE_SIZE", 0, 1_000_000).default(10_000),
 } satisfies Record<SettingName, z.ZodType>);
 
 export class SettingsError extends Error {
@@ -380,12 +517,15 @@ export function loadSettings(env: Record<string, string | undefined> = process.e
       maxTokenBytes: s.TOLLGATE_MAX_TOKEN_BYTES,
       clientApps: s.TOLLGATE_CLIENT_APPS,
       principalKind: s.TOLLGATE_PRINCIPAL_KIND,
+      cacheSize: s.TOLLGATE_TOKEN_CACHE_SIZE,
     },
     keys: {
       fetchTimeoutMs: s.TOLLGATE_KEYS_FETCH_TIMEOUT_MS,
       refreshSeconds: s.TOLLGATE_KEYS_REFRESH_SECONDS,
       refetchCooldownSeconds: s.TOLLGATE_KEYS_REFETCH_COOLDOWN_SECONDS,
       maxStalenessSeconds: s.TOLLGATE_KEYS_MAX_STALENESS_SECONDS,
+      removedKeyGraceSeconds: s.TOLLGATE_KEYS_REMOVED_KEY_GRACE_SECONDS,
+      snapshotCheckSeconds: s.TOLLGATE_KEYS_SNAPSHOT_CHECK_SECONDS,
     },
     backend: {
       defaultUrl: s.TOLLGATE_BACKEND_URL,
@@ -395,6 +535,7 @@ export function loadSettings(env: Record<string, string | undefined> = process.e
       totalTimeoutMs: s.TOLLGATE_BACKEND_TIMEOUT_MS,
     },
     policyRefreshSeconds: s.TOLLGATE_POLICY_REFRESH_SECONDS,
+    rateLimitHeaders: s.TOLLGATE_RATELIMIT_HEADERS,
     assertion: {
       keys: s.TOLLGATE_ASSERTION_KEYS?.trim() === "" ? undefined : s.TOLLGATE_ASSERTION_KEYS,
       issuer: s.TOLLGATE_ASSERTION_ISSUER,
@@ -407,5 +548,60 @@ export function loadSettings(env: Record<string, string | undefined> = process.e
     storage: s.TOLLGATE_STORAGE,
     tablePrefix: s.TOLLGATE_TABLE_PREFIX,
     storageTimeoutMs: s.TOLLGATE_STORAGE_TIMEOUT_MS,
+    telemetry: telemetryFrom(s),
+    audit: {
+      maxLifetimeSeconds: s.TOLLGATE_AUDIT_MAX_LIFETIME_SECONDS,
+      maxCaeLifetimeSeconds: s.TOLLGATE_AUDIT_MAX_CAE_LIFETIME_SECONDS,
+      minLifetimeSeconds: s.TOLLGATE_AUDIT_MIN_LIFETIME_SECONDS,
+      graph: s.TOLLGATE_AUDIT_GRAPH,
+      graphUrl: s.TOLLGATE_AUDIT_GRAPH_URL,
+      // By default the API is the application whose client id is one of the accepted audiences.
+      apiAppId:
+        s.TOLLGATE_AUDIT_API_APP_ID ?? s.TOLLGATE_AUDIENCES.find((aud) => guid.test(aud))?.toLowerCase(),
+      enforce: s.TOLLGATE_AUDIT_ENFORCE,
+    },
+    timerSchedule: s.TOLLGATE_TIMER_SCHEDULE,
   };
+}
+
+type TelemetryInput = Pick<
+  z.output<typeof schema>,
+  | "TOLLGATE_TELEMETRY_TRACES_PER_SECOND"
+  | "TOLLGATE_TELEMETRY_SAMPLING_RATIO"
+  | "TOLLGATE_TELEMETRY_INCLUDE_OBJECT_ID"
+>;
+
+function telemetryFrom(s: TelemetryInput): TelemetrySettings {
+  return {
+    tracesPerSecond: s.TOLLGATE_TELEMETRY_TRACES_PER_SECOND,
+    samplingRatio: s.TOLLGATE_TELEMETRY_SAMPLING_RATIO,
+    includeObjectId: s.TOLLGATE_TELEMETRY_INCLUDE_OBJECT_ID,
+  };
+}
+
+/**
+ * The telemetry settings alone, with the same rules and messages as loadSettings: telemetry
+ * starts before anything else loads, and must not fail on a setting it does not use.
+ */
+export function loadTelemetrySettings(
+  env: Record<string, string | undefined> = process.env,
+): TelemetrySettings {
+  const names = [
+    "TOLLGATE_TELEMETRY_TRACES_PER_SECOND",
+    "TOLLGATE_TELEMETRY_SAMPLING_RATIO",
+    "TOLLGATE_TELEMETRY_INCLUDE_OBJECT_ID",
+  ] as const;
+  const input: Record<string, string | undefined> = {};
+  for (const name of names) input[name] = env[name]?.trim() ? env[name] : undefined;
+  const result = schema
+    .pick({
+      TOLLGATE_TELEMETRY_TRACES_PER_SECOND: true,
+      TOLLGATE_TELEMETRY_SAMPLING_RATIO: true,
+      TOLLGATE_TELEMETRY_INCLUDE_OBJECT_ID: true,
+    })
+    .safeParse(input);
+  if (!result.success) {
+    throw new SettingsError(result.error.issues.map((issue) => `${String(issue.path[0])} ${issue.message}`));
+  }
+  return telemetryFrom(result.data);
 }

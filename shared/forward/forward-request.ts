@@ -91,8 +91,9 @@ function responseHeaders(raw: Dispatcher.ResponseData["headers"]): Headers {
  * Throws TollgateError `request_body_too_large` (413) for a Content-Length over the limit before
  * contacting the backend, or once a streamed body grows past it (the backend request is then
  * abandoned); `backend_unavailable` (502) when the backend cannot be reached or breaks off;
- * `backend_timeout` (504) for a connect, first-byte or total timeout. After the Response is
- * returned the same errors surface from reading its body. When `signal` aborts, the promise (or
+ * `backend_timeout` (504) for a connect, first-byte or total timeout. The Response is returned
+ * once the first body byte has arrived (a backend that fails before it is still a clean 502/504);
+ * after that the same errors surface from reading its body. When `signal` aborts, the promise (or
  * the body) fails with `signal.reason`, as fetch does; an error from reading the request body
  * itself is passed on as its cause was thrown.
  */
@@ -158,5 +159,5 @@ export async function forwardRequest(
     body.dump().then(settle, settle);
     return new Response(null, { status: statusCode, headers });
   }
-  return new Response(responseStream(body, settle, failure), { status: statusCode, headers });
+  return new Response(await responseStream(body, settle, failure), { status: statusCode, headers });
 }

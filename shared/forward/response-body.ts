@@ -4,22 +4,33 @@
 import type { Readable } from "node:stream";
 
 /**
- * `body` as a web stream. Each read pulls one chunk from the backend; nothing is read ahead.
- * `settle` runs once, when the body ends, fails or is cancelled. A failure reaches the reader as
+ * `body` as a web stream, once its first chunk (or its end) has arrived: until then nothing has
+ * gone to the caller, so a backend that stalls or breaks before its first body byte rejects here
+ * with `mapError(error)` and can still be answered 502/504 rather than as a 200 cut short. After
+ * that each read pulls one chunk from the backend; nothing more is read ahead. `settle` runs
+ * once, when the body ends, fails or is cancelled. A later failure reaches the reader as
  * `mapError(error)`. Cancelling destroys the backend body, which gives its socket up.
  */
-export function responseStream(
+export async function responseStream(
   body: Readable,
   settle: () => void,
   mapError: (error: unknown) => unknown,
-): ReadableStream<Uint8Array> {
+): Promise<ReadableStream<Uint8Array>> {
   const chunks: AsyncIterator<Uint8Array> = body[Symbol.asyncIterator]();
+  let first: IteratorResult<Uint8Array> | undefined;
+  try {
+    first = await chunks.next();
+  } catch (error) {
+    settle();
+    throw mapError(error);
+  }
   return new ReadableStream<Uint8Array>(
     {
       async pull(controller) {
         let next: IteratorResult<Uint8Array>;
         try {
-          next = await chunks.next();
+          next = first ?? (await chunks.next());
+          first = undefined;
         } catch (error) {
           settle();
           controller.error(mapError(error));

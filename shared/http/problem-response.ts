@@ -26,7 +26,7 @@ export function problemResponse(
     reason: error.reason,
     traceId,
   };
-  const out = new Headers(headers);
+  const out = new Headers({ ...error.headers, ...headers });
   out.set("content-type", "application/problem+json");
   out.set("cache-control", "no-store");
   const challenge = bearerChallenge(error);

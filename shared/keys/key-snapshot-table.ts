@@ -5,6 +5,7 @@ import type { TableClient } from "@azure/data-tables";
 import { z } from "zod";
 import { ensureTable, type TableClientFactory } from "../storage/table-client.js";
 import { tableName } from "../storage/table-names.js";
+import type { RetiredKey } from "./retired-keys.js";
 import type { ValidatedJwk } from "./types.js";
 import { validateJwk } from "./validate-jwk.js";
 
@@ -15,6 +16,13 @@ export interface KeySnapshot {
   /** When these keys were fetched from Entra (ms since epoch). */
   fetchedAt: number;
   keys: readonly ValidatedJwk[];
+  /** Keys Entra no longer publishes, still within the removed-key grace. */
+  retired?: readonly RetiredKey[];
+  /**
+   * The timer's last refresh failed after these keys were fetched: they are kept, and instances
+   * report the failure. Cleared by the next successful write.
+   */
+  refreshFailure?: { at: number; error: string };
 }
 
 export interface KeySnapshotTable {
@@ -26,6 +34,11 @@ export interface KeySnapshotTable {
   read(sourceId: string, onProblem?: (problem: string) => void): Promise<KeySnapshot | undefined>;
   /** Replaces the source's snapshot, creating the table when it is missing. */
   write(sourceId: string, snapshot: KeySnapshot): Promise<void>;
+  /**
+   * Notes on the stored snapshot that a refresh failed, leaving its keys and `fetchedAt` as they
+   * are. False when there is no snapshot to note it on.
+   */
+  recordRefreshFailure(sourceId: string, failure: { at: number; error: string }): Promise<boolean>;
 }
 
 export interface KeySnapshotTableOptions {
@@ -43,7 +56,12 @@ const entitySchema = z.object({
   jwksUri: z.string().min(1),
   fetchedAt: z.number().nonnegative(),
   keys: z.string(),
+  retired: z.string().optional(),
+  refreshError: z.string().optional(),
+  refreshFailedAt: z.number().optional(),
 });
+
+const retiredSchema = z.object({ key: z.unknown(), removedAt: z.number().nonnegative() });
 
 function statusOf(error: unknown): number | undefined {
   const status = (error as { statusCode?: unknown } | null)?.statusCode;
@@ -102,12 +120,38 @@ export function createKeySnapshotTable(options: KeySnapshotTableOptions): KeySna
       onProblem?.(`snapshot ${name}/${sourceId} has no usable key; ignored`);
       return undefined;
     }
-    return {
+    const snapshot: KeySnapshot = {
       issuer: fields.data.issuer,
       jwksUri: fields.data.jwksUri,
       fetchedAt: fields.data.fetchedAt,
       keys,
     };
+    const retired = readRetired(fields.data.retired, (problem) =>
+      onProblem?.(`snapshot ${name}/${sourceId} ${problem}`),
+    );
+    if (retired.length > 0) snapshot.retired = retired;
+    const { refreshError, refreshFailedAt } = fields.data;
+    if (refreshError !== undefined && refreshFailedAt !== undefined) {
+      snapshot.refreshFailure = { at: refreshFailedAt, error: refreshError };
+    }
+    return snapshot;
+  }
+
+  function readRetired(json: string | undefined, onProblem: (problem: string) => void): RetiredKey[] {
+    if (json === undefined) return [];
+    const entries = parseKeys(json);
+    if (entries === undefined) {
+      onProblem("retired keys are not a JSON array; none kept");
+      return [];
+    }
+    const retired: RetiredKey[] = [];
+    for (const entry of entries) {
+      const parsed = retiredSchema.safeParse(entry);
+      const result = parsed.success ? validateJwk(parsed.data.key, options.algorithms) : undefined;
+      if (parsed.success && result?.ok) retired.push({ key: result.jwk, removedAt: parsed.data.removedAt });
+      else onProblem(`retired key skipped (${result && !result.ok ? result.problem : "malformed entry"})`);
+    }
+    return retired;
   }
 
   async function write(sourceId: string, snapshot: KeySnapshot): Promise<void> {
@@ -119,6 +163,7 @@ export function createKeySnapshotTable(options: KeySnapshotTableOptions): KeySna
       // Typed explicitly, so the service never has to guess Int32, Int64 or Double for a timestamp.
       fetchedAt: { value: snapshot.fetchedAt, type: "Double" as const },
       keys: JSON.stringify(snapshot.keys),
+      retired: JSON.stringify(snapshot.retired ?? []),
     };
     try {
       await table().upsertEntity(entity, "Replace", { abortSignal: signal() });
@@ -130,5 +175,25 @@ export function createKeySnapshotTable(options: KeySnapshotTableOptions): KeySna
     }
   }
 
-  return { read, write };
+  async function recordRefreshFailure(
+    sourceId: string,
+    failure: { at: number; error: string },
+  ): Promise<boolean> {
+    const entity = {
+      partitionKey: sourceId,
+      rowKey: ROW_KEY,
+      refreshError: failure.error,
+      refreshFailedAt: { value: failure.at, type: "Double" as const },
+    };
+    try {
+      // Merge, and only onto an existing entity: the keys and their fetch time stay untouched.
+      await table().updateEntity(entity, "Merge", { abortSignal: signal() });
+      return true;
+    } catch (error) {
+      if (statusOf(error) === 404) return false;
+      throw error;
+    }
+  }
+
+  return { read, write, recordRefreshFailure };
 }

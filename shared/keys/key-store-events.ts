@@ -12,6 +12,10 @@ export type KeyStoreEvent =
   /** A snapshot, or a key in it, could not be used and was ignored. */
   | { type: "snapshot_problem"; sourceId: string; problem: string }
   | { type: "snapshot_written"; sourceId: string; keyCount: number }
+  /** A running instance took a newer snapshot (written by the timer or another instance). */
+  | { type: "snapshot_adopted"; sourceId: string; keyCount: number; ageSeconds: number }
+  /** Entra stopped publishing a key; it verifies tokens until `usableUntil` (ms), then never again. */
+  | { type: "key_retired"; sourceId: string; kid: string; usableUntil: number }
   | { type: "snapshot_write_failed"; sourceId: string; error: string }
   /** A key Entra published (or the snapshot held) was refused; the others are still used. */
   | { type: "key_rejected"; sourceId: string; problem: string };

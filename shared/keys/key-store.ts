@@ -1,6 +1,7 @@
-// The signing-key store: keys from memory, else the Table snapshot, else Entra. Refreshes in the
-// background, refetches once per cooldown for an unknown kid, and answers 503 (never 401) when
-// it has no usable keys.
+// The signing-key store: keys from memory, else the Table snapshot, else Entra. Re-reads the
+// snapshot the timer keeps fresh, refreshes in the background, looks again once per cooldown for
+// an unknown kid, retires keys Entra removed after a grace, and answers 503 (never 401) when it
+// has no usable keys.
 
 import { importJWK, type JWK } from "jose";
 import type { Clock } from "../clock.js";
@@ -9,9 +10,11 @@ import { TollgateError } from "../reasons.js";
 import { fetchKeySet } from "./fetch-key-set.js";
 import { algorithmFor } from "./key-algorithm.js";
 import { KeyFetchError } from "./key-fetch-error.js";
+import { keySetPrint } from "./key-set-print.js";
 import type { KeySnapshot, KeySnapshotTable } from "./key-snapshot-table.js";
 import type { KeyStoreEvent, KeyStoreEventListener } from "./key-store-events.js";
 import { printable } from "./printable.js";
+import { type PublishedKeys, type RetiredKey, retireRemovedKeys, withinGrace } from "./retired-keys.js";
 import type { KeySet, KeySource, SigningKeys, ValidatedJwk, VerificationKey } from "./types.js";
 
 export interface KeyStoreDeps {
@@ -34,6 +37,10 @@ export interface KeySourceStatus {
   keyCount: number;
   /** Why the last fetch failed; absent once a fetch succeeds. */
   lastError?: string;
+  /** The keys are older than the refresh interval: neither the timer nor this instance got newer ones. */
+  stale?: true;
+  /** The timer's last refresh of the stored keys failed (time in ms, and why); they were kept. */
+  refreshFailure?: { at: number; error: string };
 }
 
 interface SourceState {
@@ -49,21 +56,34 @@ interface SourceState {
   lastFailure: unknown;
   /** What the Table holds, as far as this instance knows: decides whether a fetch is worth writing. */
   stored: { fetchedAt: number; fingerprint: string } | undefined;
+  /** The JWKs behind `current`, published and retired: the next fetch tells which were removed. */
+  material: PublishedKeys | undefined;
+  /** The last time this instance read the Table snapshot. */
+  lastCheckAt: number | undefined;
+  /** The timer's last refresh failure, as the snapshot records it. */
+  refreshFailure: { at: number; error: string } | undefined;
   loading: Promise<KeySet> | undefined;
   refreshing: Promise<KeySet> | undefined;
+  checking: Promise<void> | undefined;
   writing: Promise<void> | undefined;
 }
 
-type KeyMaterial = Pick<KeySnapshot, "issuer" | "jwksUri" | "keys">;
+type KeyMaterial = Pick<KeySnapshot, "issuer" | "jwksUri" | "keys" | "retired">;
+
+/** A key set imported and ready to become a source's current one. */
+interface PreparedSet {
+  set: KeySet;
+  imported: Map<string, { jwk: string; key: VerificationKey }>;
+  /** The JWKs that made it in, published and retired. */
+  material: PublishedKeys;
+  print: string;
+}
+
+/** What a refresh must achieve for the Table snapshot alone to do, without asking Entra. */
+type Enough = (set: KeySet) => boolean;
 
 function messageOf(error: unknown): string {
   return printable(error instanceof Error ? error.message : String(error), 300);
-}
-
-/** Identifies a key set's content regardless of JWKS order. */
-function fingerprint(material: KeyMaterial): string {
-  const keys = [...material.keys].sort((a, b) => (a.kid < b.kid ? -1 : a.kid > b.kid ? 1 : 0));
-  return JSON.stringify([material.issuer, material.jwksUri, keys]);
 }
 
 /** Only the key material goes to WebCrypto; kid, use and issuer are tollgate's business. */
@@ -77,6 +97,7 @@ export class KeyStore implements SigningKeys {
   readonly #deps: KeyStoreDeps;
   readonly #origin: string;
   readonly #sources = new Map<string, SourceState>();
+  readonly #graceMs: number;
   /** Background refreshes and snapshot writes, so tests and shutdown can wait for them. */
   readonly #background = new Set<Promise<void>>();
 
@@ -84,6 +105,7 @@ export class KeyStore implements SigningKeys {
     this.#deps = deps;
     // Parsed here so that a wrong authority fails at start, not on the first request.
     this.#origin = new URL(deps.authority).origin;
+    this.#graceMs = (deps.keys.removedKeyGraceSeconds ?? 0) * 1000;
   }
 
   async keySet(source: KeySource): Promise<KeySet> {
@@ -92,30 +114,42 @@ export class KeyStore implements SigningKeys {
     const age = this.#now() - set.fetchedAt;
     if (age > this.#deps.keys.maxStalenessSeconds * 1000) return this.#refreshStale(state);
     if (age > this.#deps.keys.refreshSeconds * 1000) this.#refreshInBackground(state);
+    else this.#checkSnapshotInBackground(state);
     return set;
   }
 
   async getKey(source: KeySource, kid: string): Promise<VerificationKey> {
-    const known = (await this.keySet(source)).keys.get(kid);
+    const held = (await this.keySet(source)).keys.get(kid);
+    const known = this.#usable(held);
     if (known !== undefined) return known;
+    const name = JSON.stringify(printable(kid));
+    // A key past its removed-key grace is known to be gone: asking again would not bring it back
+    // (if Entra publishes it again, the timer's snapshot says so within a snapshot check).
+    if (held !== undefined) {
+      throw new TollgateError(
+        "key_not_found",
+        `The signing key with kid ${name} is no longer published for ${source.id}.`,
+      );
+    }
 
-    // An unknown kid may be a key Entra has just rotated in. Ask again, but at most once per
-    // cooldown and once for every request waiting: kids come from callers, who may be attackers.
+    // An unknown kid may be a key Entra has just rotated in: look in the Table snapshot (the timer
+    // may have it already), then ask Entra. At most once per cooldown and once for every request
+    // waiting: kids come from callers, who may be attackers.
     const state = this.#state(source);
     if (state.refreshing !== undefined || !this.#inCooldown(state)) {
       try {
-        await this.#refresh(state);
+        await this.#refresh(state, (set) => this.#usable(set.keys.get(kid)) !== undefined);
       } catch {
         // Recorded by #refresh; the last good set stays in place.
       }
     }
-    const found = state.current?.keys.get(kid);
+    const found = this.#usable(state.current?.keys.get(kid));
     if (found !== undefined) return found;
     // Without a recent good answer from Entra the kid may well be real: that is key trouble (503).
     if (state.lastError !== undefined) throw this.#unavailable(state);
     throw new TollgateError(
       "key_not_found",
-      `No signing key with kid ${JSON.stringify(printable(kid))} is published for ${source.id}.`,
+      `No signing key with kid ${name} is published for ${source.id}.`,
     );
   }
 
@@ -133,6 +167,13 @@ export class KeyStore implements SigningKeys {
         entry.ageSeconds = Math.max(0, Math.floor((now - state.current.fetchedAt) / 1000));
       }
       if (state.lastError !== undefined) entry.lastError = state.lastError;
+      if (
+        state.current !== undefined &&
+        now - state.current.fetchedAt > this.#deps.keys.refreshSeconds * 1000
+      ) {
+        entry.stale = true;
+      }
+      if (state.refreshFailure !== undefined) entry.refreshFailure = { ...state.refreshFailure };
       return entry;
     });
   }
@@ -158,8 +199,12 @@ export class KeyStore implements SigningKeys {
         lastError: undefined,
         lastFailure: undefined,
         stored: undefined,
+        material: undefined,
+        lastCheckAt: undefined,
+        refreshFailure: undefined,
         loading: undefined,
         refreshing: undefined,
+        checking: undefined,
         writing: undefined,
       };
       this.#sources.set(source.id, state);
@@ -180,6 +225,12 @@ export class KeyStore implements SigningKeys {
     this.#background.add(work);
     const done = () => this.#background.delete(work);
     work.then(done, done);
+  }
+
+  /** The key, unless it is retired and its grace is over. */
+  #usable(key: VerificationKey | undefined): VerificationKey | undefined {
+    if (key?.retiredUntil !== undefined && this.#now() >= key.retiredUntil) return undefined;
+    return key;
   }
 
   #inCooldown(state: SourceState): boolean {
@@ -216,15 +267,17 @@ export class KeyStore implements SigningKeys {
   }
 
   async #coldLoad(state: SourceState): Promise<KeySet> {
+    state.lastCheckAt = this.#now();
     const snapshot = await this.#readSnapshot(state);
     if (snapshot !== undefined) {
+      state.refreshFailure = snapshot.refreshFailure;
       // A snapshot from the future (clock skew, tampering) must not look fresh forever.
       const fetchedAt = Math.min(snapshot.fetchedAt, this.#now());
       const age = this.#now() - fetchedAt;
       if (age <= this.#deps.keys.maxStalenessSeconds * 1000) {
         try {
-          const { set } = await this.#install(state, snapshot, fetchedAt);
-          state.stored = { fetchedAt: snapshot.fetchedAt, fingerprint: fingerprint(snapshot) };
+          const set = this.#commit(state, await this.#prepare(state, snapshot, fetchedAt));
+          state.stored = { fetchedAt: snapshot.fetchedAt, fingerprint: keySetPrint(snapshot) };
           this.#emit({
             type: "snapshot_loaded",
             sourceId: state.source.id,
@@ -258,13 +311,14 @@ export class KeyStore implements SigningKeys {
     }
   }
 
-  /** The set is too old to trust: only a fresh fetch will do. */
+  /** The set is too old to trust: only a newer snapshot or a fresh fetch will do. */
   async #refreshStale(state: SourceState): Promise<KeySet> {
     if (state.refreshing === undefined && state.lastError !== undefined && this.#inCooldown(state)) {
       throw this.#unavailable(state);
     }
+    const maxAgeMs = this.#deps.keys.maxStalenessSeconds * 1000;
     try {
-      return await this.#refresh(state);
+      return await this.#refresh(state, (set) => this.#now() - set.fetchedAt <= maxAgeMs);
     } catch {
       throw this.#unavailable(state);
     }
@@ -272,23 +326,91 @@ export class KeyStore implements SigningKeys {
 
   #refreshInBackground(state: SourceState): void {
     if (state.refreshing !== undefined || this.#inCooldown(state)) return;
+    const refreshMs = this.#deps.keys.refreshSeconds * 1000;
     // The failure is recorded in the state and reported as an event; nobody awaits this.
     this.#track(
-      this.#refresh(state).then(
+      this.#refresh(state, (set) => this.#now() - set.fetchedAt <= refreshMs).then(
         () => undefined,
         () => undefined,
       ),
     );
   }
 
-  /** One fetch from Entra at a time per source; every caller meanwhile shares its outcome. */
-  #refresh(state: SourceState): Promise<KeySet> {
+  /**
+   * Re-reads the Table snapshot every `snapshotCheckSeconds`, so that what the timer wrote (a
+   * rotation, a removed key, a refresh failure) reaches this instance without a restart and
+   * without asking Entra. One point read per source per interval, never awaited by a request.
+   */
+  #checkSnapshotInBackground(state: SourceState): void {
+    const everySeconds = this.#deps.keys.snapshotCheckSeconds;
+    if (everySeconds === undefined || this.#deps.snapshotTable === undefined) return;
+    if (state.checking !== undefined || state.refreshing !== undefined || state.loading !== undefined) return;
+    if (state.lastCheckAt !== undefined && this.#now() - state.lastCheckAt < everySeconds * 1000) return;
+    const checking = this.#adoptSnapshot(state).then(
+      () => undefined,
+      () => undefined,
+    );
+    state.checking = checking;
+    this.#track(
+      checking.finally(() => {
+        state.checking = undefined;
+      }),
+    );
+  }
+
+  /**
+   * Takes the Table snapshot when it is newer than the set held (and not past the staleness
+   * horizon); always takes its note of the timer's last failure. True when the set changed.
+   */
+  async #adoptSnapshot(state: SourceState): Promise<boolean> {
+    state.lastCheckAt = this.#now();
+    const snapshot = await this.#readSnapshot(state);
+    if (snapshot === undefined) return false;
+    state.refreshFailure = snapshot.refreshFailure;
+    const fetchedAt = Math.min(snapshot.fetchedAt, this.#now());
+    const newer = () => state.current === undefined || fetchedAt > state.current.fetchedAt;
+    if (!newer() || this.#now() - fetchedAt > this.#deps.keys.maxStalenessSeconds * 1000) return false;
+    let prepared: PreparedSet;
+    try {
+      prepared = await this.#prepare(state, snapshot, fetchedAt);
+    } catch (error) {
+      this.#emit({ type: "snapshot_problem", sourceId: state.source.id, problem: messageOf(error) });
+      return false;
+    }
+    // A fetch from Entra may have installed a newer set while the keys were imported.
+    if (!newer()) return false;
+    const set = this.#commit(state, prepared);
+    state.stored = { fetchedAt: snapshot.fetchedAt, fingerprint: keySetPrint(snapshot) };
+    this.#emit({
+      type: "snapshot_adopted",
+      sourceId: state.source.id,
+      keyCount: set.keys.size,
+      ageSeconds: Math.floor((this.#now() - fetchedAt) / 1000),
+    });
+    return true;
+  }
+
+  /**
+   * One refresh at a time per source; every caller meanwhile shares its outcome. With `enough`,
+   * the Table snapshot is tried first and Entra is asked only when it does not satisfy it.
+   */
+  #refresh(state: SourceState, enough?: Enough): Promise<KeySet> {
     if (state.refreshing !== undefined) return state.refreshing;
-    const refreshing = this.#fetch(state).finally(() => {
+    const refreshing = this.#sync(state, enough).finally(() => {
       state.refreshing = undefined;
     });
     state.refreshing = refreshing;
     return refreshing;
+  }
+
+  async #sync(state: SourceState, enough: Enough | undefined): Promise<KeySet> {
+    if (enough !== undefined && this.#deps.snapshotTable !== undefined) {
+      // Counts as an attempt: the cooldown also bounds how often callers make us read the Table.
+      state.lastAttemptAt = this.#now();
+      await this.#adoptSnapshot(state);
+      if (state.current !== undefined && enough(state.current)) return state.current;
+    }
+    return this.#fetch(state);
   }
 
   async #fetch(state: SourceState): Promise<KeySet> {
@@ -305,7 +427,12 @@ export class KeyStore implements SigningKeys {
 
       const before = state.currentPrint;
       const fetchedAt = this.#now();
-      const { set, keys } = await this.#install(state, fetched, fetchedAt);
+      const published = retireRemovedKeys(state.material, fetched.keys, fetchedAt, this.#graceMs);
+      const material = { issuer: fetched.issuer, jwksUri: fetched.jwksUri, ...published };
+      const prepared = await this.#prepare(state, material, fetchedAt);
+      const set = this.#commit(state, prepared);
+      // What made it in: a key WebCrypto refused is not written to the snapshot either.
+      const { keys, retired } = prepared.material;
       state.lastError = undefined;
       state.lastFailure = undefined;
       this.#emit({
@@ -314,7 +441,13 @@ export class KeyStore implements SigningKeys {
         keyCount: set.keys.size,
         changed: state.currentPrint !== before,
       });
-      this.#writeSnapshot(state, { issuer: fetched.issuer, jwksUri: fetched.jwksUri, fetchedAt, keys });
+      this.#writeSnapshot(state, {
+        issuer: fetched.issuer,
+        jwksUri: fetched.jwksUri,
+        fetchedAt,
+        keys,
+        retired,
+      });
       return set;
     } catch (error) {
       if (error instanceof KeyFetchError) {
@@ -328,19 +461,21 @@ export class KeyStore implements SigningKeys {
   }
 
   /**
-   * Imports the keys (reusing those already imported) and makes them the source's current set.
-   * Returns the set and the JWKs that made it in; a key WebCrypto refuses is reported and left out.
+   * Imports the keys, reusing those already imported; a key WebCrypto refuses is reported and left
+   * out. Retired keys past their grace are dropped; the others verify until their grace ends.
    */
-  async #install(
-    state: SourceState,
-    material: KeyMaterial,
-    fetchedAt: number,
-  ): Promise<{ set: KeySet; keys: ValidatedJwk[] }> {
+  async #prepare(state: SourceState, material: KeyMaterial, fetchedAt: number): Promise<PreparedSet> {
     const sourceId = state.source.id;
     const imported = new Map<string, { jwk: string; key: VerificationKey }>();
     const keys = new Map<string, VerificationKey>();
     const installed: ValidatedJwk[] = [];
-    for (const jwk of material.keys) {
+    const installedRetired: RetiredKey[] = [];
+    const retired = withinGrace(material.retired ?? [], this.#now(), this.#graceMs);
+    const entries = [
+      ...material.keys.map((jwk) => ({ jwk, retired: undefined })),
+      ...retired.map((entry) => ({ jwk: entry.key, retired: entry })),
+    ];
+    for (const { jwk, retired: retirement } of entries) {
       // fetchKeySet drops repeated kids; a snapshot could still hold them.
       if (keys.has(jwk.kid)) continue;
       const serialized = JSON.stringify(jwk);
@@ -362,16 +497,39 @@ export class KeyStore implements SigningKeys {
         }
       }
       imported.set(jwk.kid, entry);
-      keys.set(jwk.kid, entry.key);
-      installed.push(jwk);
+      if (retirement === undefined) {
+        keys.set(jwk.kid, entry.key);
+        installed.push(jwk);
+      } else {
+        keys.set(jwk.kid, { ...entry.key, retiredUntil: retirement.removedAt + this.#graceMs });
+        installedRetired.push(retirement);
+      }
     }
-    if (keys.size === 0) throw new KeyFetchError(material.jwksUri, "no key could be imported");
+    if (installed.length === 0) throw new KeyFetchError(material.jwksUri, "no key could be imported");
 
-    state.imported = imported;
     const set: KeySet = { sourceId, issuer: material.issuer, jwksUri: material.jwksUri, fetchedAt, keys };
-    state.current = set;
-    state.currentPrint = fingerprint({ issuer: material.issuer, jwksUri: material.jwksUri, keys: installed });
-    return { set, keys: installed };
+    const published = { keys: installed, retired: installedRetired };
+    const print = keySetPrint({ issuer: material.issuer, jwksUri: material.jwksUri, ...published });
+    return { set, imported, material: published, print };
+  }
+
+  /** Makes a prepared set the source's current one, and tells of keys newly retired. */
+  #commit(state: SourceState, prepared: PreparedSet): KeySet {
+    const wasRetired = new Set(state.material?.retired.map((entry) => entry.key.kid));
+    state.imported = prepared.imported;
+    state.current = prepared.set;
+    state.currentPrint = prepared.print;
+    state.material = prepared.material;
+    for (const entry of prepared.material.retired) {
+      if (wasRetired.has(entry.key.kid)) continue;
+      this.#emit({
+        type: "key_retired",
+        sourceId: state.source.id,
+        kid: entry.key.kid,
+        usableUntil: entry.removedAt + this.#graceMs,
+      });
+    }
+    return prepared.set;
   }
 
   /**
@@ -381,7 +539,7 @@ export class KeyStore implements SigningKeys {
   #writeSnapshot(state: SourceState, snapshot: KeySnapshot): void {
     const table = this.#deps.snapshotTable;
     if (table === undefined) return;
-    const print = fingerprint(snapshot);
+    const print = keySetPrint(snapshot);
     const stored = state.stored;
     const halfRefreshMs = (this.#deps.keys.refreshSeconds * 1000) / 2;
     if (stored?.fingerprint === print && snapshot.fetchedAt - stored.fetchedAt < halfRefreshMs) return;

@@ -35,6 +35,11 @@ export interface VerificationKey {
   key: CryptoKey;
   /** Entra's key `issuer` property; may hold the `{tenantid}` template. */
   issuer: string | undefined;
+  /**
+   * Set once Entra no longer publishes the key: it verifies nothing from this time on (ms since
+   * epoch), the end of the removed-key grace.
+   */
+  retiredUntil?: number;
 }
 
 export interface KeySet {

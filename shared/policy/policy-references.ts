@@ -11,6 +11,7 @@ export function referenceErrors(document: unknown): string[] {
   if (!isRecord(document)) return [];
   const errors: string[] = [];
   const backends = isRecord(document.backends) ? Object.keys(document.backends) : [];
+  const limits = isRecord(document.rateLimits) ? Object.keys(document.rateLimits) : [];
   const seen = new Map<string, string>();
 
   const check = (rule: unknown, path: (string | number)[], implicitId?: string) => {
@@ -27,6 +28,10 @@ export function referenceErrors(document: unknown): string[] {
     if (typeof rule.backend === "string" && !backends.includes(rule.backend)) {
       const known = backends.length === 0 ? "no backends are defined" : `defined: ${backends.join(", ")}`;
       errors.push(`${where}.backend: '${rule.backend}' is not a backend under 'backends' (${known})`);
+    }
+    if (typeof rule.rateLimit === "string" && !limits.includes(rule.rateLimit)) {
+      const known = limits.length === 0 ? "no rate limits are defined" : `defined: ${limits.join(", ")}`;
+      errors.push(`${where}.rateLimit: '${rule.rateLimit}' is not a policy under 'rateLimits' (${known})`);
     }
   };
 

@@ -3,6 +3,7 @@
 
 import { z } from "zod";
 import { guid } from "../config/parsers.js";
+import { limitPolicySchema } from "../limits/limit-policy.js";
 import { compilePathPattern, type PathPattern } from "./path-pattern.js";
 import { unknownKeyMessage } from "./unknown-key.js";
 
@@ -236,10 +237,8 @@ export const defaultRuleSchema = z.union(
 export const policySchema = strict({
   version: z.literal(1, { error: "must be 1" }),
   backends: z.record(name(), strict({ url: backendUrl })).default({}),
-  /** Defined by the rate-limit work; until then each entry need only be an object. */
-  rateLimits: z
-    .record(z.string(), z.record(z.string(), z.unknown(), { error: "must be an object of settings" }))
-    .optional(),
+  /** Named rate-limit policies that rules refer to by `rateLimit`. */
+  rateLimits: z.record(name(), limitPolicySchema).default({}),
   rules: z.array(ruleSchema),
   defaultRule: defaultRuleSchema.default("deny"),
 });

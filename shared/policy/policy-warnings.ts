@@ -35,13 +35,6 @@ export function policyWarnings(policy: Policy): string[] {
         `${name(rule, index)} is report-only: a caller it would refuse is let through and only recorded`,
       );
     }
-    if (
-      rule.rateLimit !== undefined &&
-      policy.rateLimits !== undefined &&
-      !(rule.rateLimit in policy.rateLimits)
-    ) {
-      warnings.push(`${name(rule, index)}: rate limit '${rule.rateLimit}' is not defined under 'rateLimits'`);
-    }
   });
 
   if (policy.defaultRule !== "deny") {

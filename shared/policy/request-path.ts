@@ -17,6 +17,16 @@ const CHECKS: ReadonlyArray<readonly [RegExp, string]> = [
   // (or decodes twice) would see a different path.
   [/%(?:25)*(?:2f|5c|2e)/i, "holds an encoded '/', '\\' or '.'"],
   [/%(?:25)*00/, "holds an encoded NUL"],
+  // RFC 3986 §2.3: an encoded letter, digit, '-', '_' or '~' is the same path as the plain one to
+  // a backend that decodes before routing (ASP.NET Core, Spring, Tomcat), but not to the role
+  // map: "/%6danage" would pass a '*' segment that "/manage" never does. No client encodes these.
+  [
+    /%(?:25)*(?:[46][1-9a-f]|[57][0-9a]|3[0-9]|2d|5f|7e)/i,
+    "holds a percent-encoded letter, digit, '-', '_' or '~'",
+  ],
+  // Tomcat, Jetty and Spring drop ";params" from each segment before routing: "/;x/manage" is
+  // "//manage" to them. Parameters after a name are checked against the rules in route-match.ts.
+  [/\/;/, "holds a segment that starts with ';'"],
   [/%(?![0-9A-Fa-f]{2})/, "holds a '%' that is not a percent-encoding"],
 ];
 

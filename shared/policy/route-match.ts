@@ -41,6 +41,21 @@ export function matchRule(policy: Policy, request: RouteRequest): RouteMatch | u
         "the path differs only in letter case from a route with a different rule; use the route's exact case",
     };
   }
+  // Tomcat, Jetty and Spring drop ";params" from each segment before routing, so to them
+  // "/manage;x/health" is "/manage/health". Refused when that reading (in either case) would
+  // pick another rule; a parameter that changes nothing ("/orders/1;v=2") passes.
+  if (request.path.includes(";")) {
+    const stripped = split.segments.map((segment) => segment.replace(/;.*$/, ""));
+    for (const foldCase of [false, true]) {
+      if (firstMatch(policy, request.method, host, stripped, foldCase)?.rule !== exact?.rule) {
+        return {
+          invalidPath: true,
+          problem:
+            "the path holds ';' parameters, and without them (as some backends route) another rule applies",
+        };
+      }
+    }
+  }
   return exact;
 }
 

@@ -6,6 +6,12 @@ export const TABLE_SUFFIXES = {
   keys: "Keys",
   /** The role map: immutable policy versions (chunked) and the pointer to the current one. */
   policy: "Policy",
+  /** Token lifetimes the gateway observed, aggregated per hour, client app and instance. */
+  lifetimes: "Lifetimes",
+  /** The token-lifetime audit's findings, one entity per finding. */
+  findings: "Findings",
+  /** Rate-limit windows: one entity per limit key and window, partitioned by key. */
+  limits: "Limits",
 } as const;
 
 export type TableKind = keyof typeof TABLE_SUFFIXES;

@@ -4,6 +4,8 @@
 import { TollgateError } from "../reasons.js";
 
 const BASE64URL = /^[A-Za-z0-9_-]*$/;
+/** One decoder for every token: building one per call costs more than the decoding. */
+const UTF8 = new TextDecoder("utf-8", { fatal: true });
 
 export interface SplitToken {
   /** The token exactly as received; canonical once it has passed the gate. */
@@ -29,16 +31,63 @@ function decodeSegment(segment: string, what: string): Buffer {
   return bytes;
 }
 
+/**
+ * True when an object anywhere in `text` names a member twice. JSON.parse silently keeps the
+ * last one, while other parsers keep the first or refuse (RFC 7515 §5.2 says refuse): a token
+ * must not mean one thing here and another to a backend it is forwarded to. `text` is JSON that
+ * JSON.parse accepted, so a single pass over strings and brackets suffices; it is as long as the
+ * token, which the size check bounds.
+ */
+function hasDuplicateMember(text: string): boolean {
+  // One entry per open object (its member names) or array (undefined).
+  const open: Array<Set<string> | undefined> = [];
+  let expectName = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x22) {
+      let end = i + 1;
+      while (text.charCodeAt(end) !== 0x22) end += text.charCodeAt(end) === 0x5c ? 2 : 1;
+      const names = open.at(-1);
+      if (expectName && names !== undefined) {
+        const raw = text.slice(i + 1, end);
+        // "\u0061" and "a" are the same name.
+        const name = raw.includes("\\") ? (JSON.parse(text.slice(i, end + 1)) as string) : raw;
+        if (names.has(name)) return true;
+        names.add(name);
+      }
+      expectName = false;
+      i = end;
+    } else if (c === 0x7b) {
+      open.push(new Set());
+      expectName = true;
+    } else if (c === 0x5b) {
+      open.push(undefined);
+      expectName = false;
+    } else if (c === 0x7d || c === 0x5d) {
+      open.pop();
+      expectName = false;
+    } else if (c === 0x2c) {
+      expectName = open.at(-1) !== undefined;
+    }
+  }
+  return false;
+}
+
 function decodeJsonObject(segment: string, what: string): Record<string, unknown> {
   const bytes = decodeSegment(segment, what);
+  let text: string;
   let value: unknown;
   try {
-    value = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(bytes));
+    text = UTF8.decode(bytes);
+    value = JSON.parse(text);
   } catch {
     throw new TollgateError("token_malformed", `The token's ${what} is not valid UTF-8 JSON.`);
   }
   if (typeof value !== "object" || value === null || Array.isArray(value)) {
     throw new TollgateError("token_malformed", `The token's ${what} is not a JSON object.`);
+  }
+  if (hasDuplicateMember(text)) {
+    throw new TollgateError("token_malformed", `The token's ${what} names a member more than once.`);
   }
   return value as Record<string, unknown>;
 }

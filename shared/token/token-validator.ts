@@ -20,17 +20,20 @@ import { extractBearerToken } from "./extract.js";
 import { checkProtectedHeader } from "./header-rules.js";
 import { buildPrincipal, type Principal } from "./principal.js";
 import { decodePayload, shapeGate } from "./shape-gate.js";
+import { VerifiedTokenCache } from "./verified-token-cache.js";
 import { verifySignature } from "./verify-signature.js";
 
 export class TokenValidator {
   readonly #settings: TokenSettings;
   readonly #keys: SigningKeys;
   readonly #clock: Clock;
+  readonly #cache: VerifiedTokenCache;
 
   constructor(settings: TokenSettings, keys: SigningKeys, clock: Clock) {
     this.#settings = settings;
     this.#keys = keys;
     this.#clock = clock;
+    this.#cache = new VerifiedTokenCache(settings.cacheSize);
   }
 
   /** Validates the request's Authorization header; throws TollgateError with the reason. */
@@ -40,6 +43,14 @@ export class TokenValidator {
 
   async validateToken(token: string): Promise<Principal> {
     const settings = this.#settings;
+    const nowSeconds = Math.floor(this.#clock.now() / 1000);
+    // Only strings that passed every check are ever stored, so an exact hit is a token that
+    // passed; the size check first bounds the cost of hashing an attacker's string.
+    if (this.#cache.enabled && token.length <= settings.maxTokenBytes) {
+      const hit = this.#cache.get(token, nowSeconds, settings.clockSkewSeconds);
+      // Still published? A key Entra withdrew stops validating its cached tokens too.
+      if (hit !== undefined && (await this.#keys.getKey(hit.source, hit.kid))) return hit.principal;
+    }
     const split = shapeGate(token, settings.maxTokenBytes);
     const header = checkProtectedHeader(split.header, settings.algorithms, split.unsigned);
     const payload = decodePayload(split);
@@ -47,7 +58,7 @@ export class TokenValidator {
     rejectGraphAudience(payload);
     const routing = readRoutingClaims(payload, settings);
     const audience = checkAudience(payload, settings.audiences);
-    const times = checkTimes(payload, Math.floor(this.#clock.now() / 1000), settings);
+    const times = checkTimes(payload, nowSeconds, settings);
     const clientAppId = checkClientApp(payload, routing.version, settings.clientApps);
     const kind = principalKind(payload, settings.principalKind);
 
@@ -62,7 +73,7 @@ export class TokenValidator {
     checkKeyIssuer(key.issuer, routing, settings.authority);
     await verifySignature(split.compact, header.alg, key);
 
-    return buildPrincipal(payload, {
+    const principal = buildPrincipal(payload, {
       tid: routing.tid,
       version: routing.version,
       clientAppId,
@@ -70,5 +81,7 @@ export class TokenValidator {
       audience,
       times,
     });
+    this.#cache.set(token, { principal, source, kid: header.kid });
+    return principal;
   }
 }

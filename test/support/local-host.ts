@@ -20,7 +20,10 @@ export interface LocalHost {
 
 export async function startLocalHost(env: Record<string, string>, timeoutMs = 30_000): Promise<LocalHost> {
   const clean = Object.fromEntries(
-    Object.entries(process.env).filter(([name]) => !name.startsWith("TOLLGATE_")),
+    // Nothing from the developer's shell leaks in: no settings, no real Application Insights resource.
+    Object.entries(process.env).filter(
+      ([name]) => !name.startsWith("TOLLGATE_") && name !== "APPLICATIONINSIGHTS_CONNECTION_STRING",
+    ),
   );
   const child: ChildProcess = spawn(
     process.execPath,

@@ -1,14 +1,22 @@
-// The policy table for the CLI, from two environment variables only: the CLI must work without
+// Tollgate's tables for the CLI, from two environment variables only: the CLI must work without
 // the token settings the gateway needs.
 
 import type { TableClient } from "@azure/data-tables";
 import { policyTableClient } from "../../shared/policy/index.js";
-import { createTableClientFactory, parseStorageTarget } from "../../shared/storage/table-client.js";
+import {
+  createTableClientFactory,
+  parseStorageTarget,
+  type TableClientFactory,
+} from "../../shared/storage/table-client.js";
 import { CliError, EXIT } from "./cli-io.js";
 
 const PREFIX = /^[A-Za-z][A-Za-z0-9]{2,40}$/;
 
-export function policyTableFromEnv(env: Record<string, string | undefined>): TableClient {
+/** The table factory and prefix the environment names; a CliError when they are missing or wrong. */
+export function tablesFromEnv(env: Record<string, string | undefined>): {
+  tables: TableClientFactory;
+  prefix: string;
+} {
   // The value may hold an account key: never echo it.
   const storage = (env.TOLLGATE_STORAGE ?? env.AzureWebJobsStorage ?? "").trim();
   if (storage === "") {
@@ -25,5 +33,10 @@ export function policyTableFromEnv(env: Record<string, string | undefined>): Tab
       EXIT.usage,
     );
   }
-  return policyTableClient(createTableClientFactory(parseStorageTarget(storage)), prefix);
+  return { tables: createTableClientFactory(parseStorageTarget(storage)), prefix };
+}
+
+export function policyTableFromEnv(env: Record<string, string | undefined>): TableClient {
+  const { tables, prefix } = tablesFromEnv(env);
+  return policyTableClient(tables, prefix);
 }

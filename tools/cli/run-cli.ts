@@ -3,10 +3,12 @@
 
 import { parseArgs } from "node:util";
 import type { PolicyFormat } from "../../shared/policy/index.js";
+import { auditCommand } from "./audit-command.js";
 import { CliError, type CliIo, EXIT } from "./cli-io.js";
 import { diffCommand, pushCommand, showCommand, validateCommand } from "./policy-commands.js";
 
 export const USAGE = `Usage: tollgate policy <command> [options]
+       tollgate audit [--json] [--all]
 
 Commands:
   validate <file>   Check a policy file (YAML or JSON); print every error and warning.
@@ -15,6 +17,9 @@ Commands:
   show              Print the stored policy.  --json  as JSON, with its version and sha256
   diff <file>       Show what pushing the file would change (normalised JSON, unified diff).
 
+  audit             List the token-lifetime findings the timer function stored (open ones).
+                    --all  resolved ones too;  --json  as JSON
+
 Options:
   --format json|yaml   Read <file> as this format (default: by extension)
   -h, --help           This help
@@ -22,7 +27,8 @@ Options:
 Storage: TOLLGATE_STORAGE (or AzureWebJobsStorage) is a connection string or a table endpoint
 URL; TOLLGATE_TABLE_PREFIX names the tables (default: tollgate).
 
-Exit codes: 0 done; 1 invalid policy, differences found, or nothing stored; 2 usage; 3 storage.
+Exit codes: 0 done; 1 invalid policy, differences found, nothing stored, or open findings;
+2 usage; 3 storage.
 `;
 
 export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
@@ -55,13 +61,20 @@ async function dispatch(argv: readonly string[], io: CliIo): Promise<number> {
     return positionals.length === 0 && !values.help ? EXIT.usage : EXIT.ok;
   }
   const [group, command, file, ...extra] = positionals;
+  if (group === "audit") {
+    if (command !== undefined) throw usage("'audit' takes no arguments");
+    if (values.format !== undefined || values["if-version"] !== undefined)
+      throw usage("'audit' takes --json and --all only");
+    return auditCommand({ json: values.json === true, all: values.all === true }, io);
+  }
+  if (values.all) throw usage("--all is for 'audit'");
   if (group !== "policy") throw usage(`unknown command '${group}'`);
   const format = formatOption(values.format);
 
   const needsFile = command === "validate" || command === "push" || command === "diff";
   if (needsFile && file === undefined) throw usage(`'policy ${command}' needs a policy file`);
   if (extra.length > 0 || (!needsFile && file !== undefined)) throw usage("too many arguments");
-  if (values.json && command !== "show") throw usage("--json is for 'policy show'");
+  if (values.json && command !== "show") throw usage("--json is for 'policy show' and 'audit'");
   if (values["if-version"] !== undefined && command !== "push")
     throw usage("--if-version is for 'policy push'");
 
@@ -89,6 +102,7 @@ function parse(argv: readonly string[]) {
     strict: true,
     options: {
       json: { type: "boolean" },
+      all: { type: "boolean" },
       format: { type: "string" },
       "if-version": { type: "string" },
       help: { type: "boolean", short: "h" },

@@ -2,7 +2,9 @@
 // The local host: the same core as the Functions app, over Node's HTTP server, configured by the
 // same TOLLGATE_* settings plus PORT. For the sandbox, the tests and the benchmarks.
 
+import "./telemetry-bootstrap.js";
 import { loadSettings, SettingsError } from "../../shared/config/settings.js";
+import { stopTelemetry, telemetryFor } from "../../shared/telemetry/start-telemetry.js";
 import { createTollgate } from "../../shared/tollgate.js";
 import { createNodeServer } from "./node-http-adapter.js";
 
@@ -13,7 +15,7 @@ async function main(): Promise<void> {
     throw new SettingsError([`PORT '${process.env.PORT}' is not a port number. Example: PORT=8080`]);
   }
   const log = (line: string) => console.error(`[tollgate] ${line}`);
-  const tollgate = await createTollgate(settings, { log });
+  const tollgate = await createTollgate(settings, { log, telemetry: telemetryFor(settings.telemetry) });
   await tollgate.start();
 
   const server = createNodeServer(tollgate.handle);
@@ -29,7 +31,11 @@ async function main(): Promise<void> {
   const shutdown = () => {
     server.close();
     server.closeIdleConnections();
-    void tollgate.stop().finally(() => process.exit(0));
+    // What telemetry still holds (the last spans, metrics and events) is sent before exiting.
+    void tollgate
+      .stop()
+      .then(stopTelemetry)
+      .finally(() => process.exit(0));
     setTimeout(() => process.exit(0), 5000).unref();
   };
   process.once("SIGINT", shutdown);

@@ -17,8 +17,22 @@ function toHeaders(raw: readonly string[]): Headers {
   return headers;
 }
 
+/**
+ * A host name, IPv4 or bracketed IPv6 address, with an optional port. The Host header is pasted
+ * in front of the path to make the URL, so a '/', '?', '#', '@' or '\' in it (or an empty one)
+ * would move the path the role map matches and the backend receives.
+ */
+const HOST = /^(?:[A-Za-z0-9._~!$&'()*+,;=-]+|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$/;
+
+/**
+ * Headers up to 32 KiB in all, as Kestrel (under the Functions host) allows, rather than Node's
+ * 16 KiB: a token near TOLLGATE_MAX_TOKEN_BYTES then reaches tollgate, which names the reason.
+ */
+const MAX_HEADER_BYTES = 32 * 1024;
+
 export function toWebRequest(req: IncomingMessage, signal: AbortSignal): Request {
   const host = req.headers.host ?? "localhost";
+  if (!HOST.test(host)) throw new Error("the Host header is not a host name");
   // Only origin-form targets: an absolute URL or `*` in the request line is not a path we route.
   const target = req.url ?? "/";
   if (!target.startsWith("/")) throw new Error("request target is not a path");
@@ -56,7 +70,7 @@ function plainError(res: ServerResponse, status: number, message: string): void 
 }
 
 export function createNodeServer(handler: RequestHandler): Server {
-  return createServer(async (req, res) => {
+  return createServer({ maxHeaderSize: MAX_HEADER_BYTES }, async (req, res) => {
     const aborter = new AbortController();
     // The client went away before we finished answering: stop the backend call too.
     res.on("close", () => {

@@ -41,6 +41,11 @@ export async function sandboxScript(gateway: string, issuer: EntraIssuer): Promi
     },
     { says: "No token at all", command: `curl -s -i ${gateway}/orders/42`, status: 401 },
     {
+      says: "Four quick searches against a limit of three a minute: the last is refused with Retry-After",
+      command: `for i in 1 2 3 4; do curl -s -o /dev/null -w "%{http_code}\\n" ${gateway}/search/tea -H "Authorization: Bearer $READER"; done`,
+      status: 429,
+    },
+    {
       says: "An expired token: the problem body says when it expired",
       command: `curl -s -i ${gateway}/orders/42 -H "Authorization: Bearer $EXPIRED"`,
       status: 401,

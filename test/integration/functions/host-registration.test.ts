@@ -30,6 +30,8 @@ interface Binding {
   route?: string;
   methods?: string[];
   authLevel?: string;
+  schedule?: string;
+  runOnStartup?: boolean;
 }
 interface Registration {
   name: string;
@@ -48,14 +50,27 @@ describe("the Functions host's view of the app", () => {
     expect(loaded.capabilities.HttpUri).toMatch(/^http:\/\/(127\.0\.0\.1|localhost):\d+/);
 
     const http = new Map<string, Binding>();
+    const timers = new Map<string, Binding>();
     for (const registration of loaded.registrations as Registration[]) {
       const bindings = Object.values(registration.bindings);
+      const timer = bindings.find((b) => b.type === "timerTrigger");
+      if (timer !== undefined) {
+        timers.set(registration.name, timer);
+        continue;
+      }
       const trigger = bindings.find((b) => b.type === "httpTrigger");
       expect(trigger, registration.name).toBeDefined();
       expect(bindings.some((b) => b.type === "http" && b.direction === "out")).toBe(true);
       http.set(registration.name, trigger as Binding);
     }
     expect([...http.keys()].sort()).toEqual(["gateway", "health", "jwks", "ready"]);
+    // The timer: key snapshot refresh and token-lifetime audit, every 15 minutes and at start.
+    expect([...timers.keys()]).toEqual(["keysAndAudit"]);
+    expect(timers.get("keysAndAudit")).toMatchObject({
+      direction: "in",
+      schedule: "0 */15 * * * *",
+      runOnStartup: true,
+    });
     expect(http.get("gateway")).toMatchObject({
       route: "{*path}",
       authLevel: "anonymous",
@@ -64,6 +79,16 @@ describe("the Functions host's view of the app", () => {
     expect(http.get("health")).toMatchObject({ route: ".tollgate/health", authLevel: "anonymous" });
     expect(http.get("ready")).toMatchObject({ route: ".tollgate/ready", authLevel: "anonymous" });
     expect(http.get("jwks")).toMatchObject({ route: ".well-known/jwks.json", authLevel: "anonymous" });
+  });
+
+  it("registers the timer on the schedule TOLLGATE_TIMER_SCHEDULE names", () => {
+    const run = loadApp({ ...goodEnv, TOLLGATE_TIMER_SCHEDULE: "30 */5 * * * *" });
+    expect(run.status).toBe(0);
+    const loaded = JSON.parse(run.stdout.trim().split("\n").pop() ?? "{}");
+    const timer = (loaded.registrations as Registration[]).find((r) => r.name === "keysAndAudit");
+    expect(Object.values(timer?.bindings ?? {})).toEqual([
+      expect.objectContaining({ type: "timerTrigger", schedule: "30 */5 * * * *" }),
+    ]);
   });
 
   it.each([
@@ -82,6 +107,11 @@ describe("the Functions host's view of the app", () => {
       "a malformed backend URL",
       { TOLLGATE_BACKEND_URL: "ftp://x" },
       "TOLLGATE_BACKEND_URL 'ftp://x' must be an http(s) URL",
+    ],
+    [
+      "a timer schedule that is not NCRONTAB",
+      { TOLLGATE_TIMER_SCHEDULE: "every 15 minutes" },
+      "TOLLGATE_TIMER_SCHEDULE 'every 15 minutes' is not an NCRONTAB schedule",
     ],
   ])("refuses to start with %s, naming the setting", (_, env, message) => {
     const run = loadApp({ ...goodEnv, ...env });

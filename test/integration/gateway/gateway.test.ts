@@ -28,7 +28,15 @@ function policy(extraRules: object[] = []) {
   return {
     version: 1,
     backends: { slow: { url: slowBackend.url }, gone: { url: goneUrl } },
+    rateLimits: {
+      tight: { requests: 2, window: "1h", key: ["objectId"] },
+      "fails-closed": { requests: 1000, window: "1h", key: ["objectId"] },
+      "fails-open": { requests: 1000, window: "1h", key: ["objectId"], onStorageError: "open" },
+    },
     rules: [
+      { id: "search", methods: ["GET"], path: "/search/**", rateLimit: "tight" },
+      { id: "closed", methods: ["GET"], path: "/closed/**", rateLimit: "fails-closed" },
+      { id: "open", methods: ["GET"], path: "/open/**", rateLimit: "fails-open" },
       {
         id: "orders-read",
         methods: ["GET"],
@@ -272,6 +280,30 @@ describe("bodies", () => {
   });
 });
 
+describe("rate limits", () => {
+  it("a caller over the limit gets 429 with Retry-After and the RateLimit fields", async () => {
+    const token = await issuer.mint({ roles: ["reader"], oid: crypto.randomUUID() });
+    const first = await call("/search/a", token);
+    expect(first.status).toBe(200);
+    expect(first.headers.get("ratelimit-policy")).toBe('"tight";q=2;w=3600');
+    expect(first.headers.get("ratelimit")).toMatch(/^"tight";r=1;t=\d+$/);
+    expect((await call("/search/b", token)).status).toBe(200);
+    const over = await call("/search/c", token);
+    const windowEnd = Math.ceil(Date.now() / 3_600_000) * 3_600_000;
+    expect(over.status).toBe(429);
+    expect(over.headers.get("content-type")).toBe("application/problem+json");
+    expect(over.headers.get("www-authenticate")).toBeNull();
+    const retryAfter = Number(over.headers.get("retry-after"));
+    // Right to the second: the window ends within the second the header names.
+    expect(Math.abs(retryAfter - (windowEnd - Date.now()) / 1000)).toBeLessThan(1.5);
+    expect(over.headers.get("ratelimit")).toBe(`"tight";r=0;t=${retryAfter}`);
+    expect(await problem(over)).toMatchObject({ status: 429, reason: "rate_limited" });
+    // Another caller has their own budget.
+    const other = await issuer.mint({ roles: ["reader"], oid: crypto.randomUUID() });
+    expect((await call("/search/a", other)).status).toBe(200);
+  });
+});
+
 describe("the role map in storage", () => {
   it("a policy pushed by the CLI takes effect without a restart", async () => {
     expect((await call("/reports/2026", readerToken)).status).toBe(403);
@@ -294,5 +326,21 @@ describe("the role map in storage", () => {
     };
     expect(ready.policy.loaded).toBe(true);
     expect(ready.policy.lastError).toBeDefined();
+  });
+
+  it("storage unreachable: strict limits fail closed (503), open ones admit, within the storage timeout", async () => {
+    // Azurite is still down. New callers need a lease, which needs storage.
+    const started = Date.now();
+    const closed = await call(
+      "/closed/x",
+      await issuer.mint({ roles: ["reader"], oid: crypto.randomUUID() }),
+    );
+    expect(closed.status).toBe(503);
+    expect(closed.headers.get("retry-after")).toMatch(/^\d+$/);
+    expect(await problem(closed)).toMatchObject({ reason: "rate_limit_unavailable" });
+    const open = await call("/open/x", await issuer.mint({ roles: ["reader"], oid: crypto.randomUUID() }));
+    expect(open.status).toBe(200);
+    // TOLLGATE_STORAGE_TIMEOUT_MS is 500: neither answer waited much longer.
+    expect(Date.now() - started).toBeLessThan(2_000);
   });
 });

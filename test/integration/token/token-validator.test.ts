@@ -297,3 +297,46 @@ describe("keys", () => {
     }
   });
 });
+
+describe("the verified-token cache", () => {
+  it("answers a repeat token without fetching keys, and forgets it when it expires", async () => {
+    const { validator } = validatorFor();
+    const token = await issuer.mint({ lifetimeSeconds: 600 });
+    await validator.validateToken(token);
+    issuer.setMode("down");
+    try {
+      expect(await reasonOf(validator.validateToken(token))).toBe("accepted");
+      clock.advance(661_000); // past exp plus the 60 s skew
+      expect(await reasonOf(validator.validateToken(token))).toBe("token_expired");
+    } finally {
+      issuer.setMode("up");
+    }
+  });
+
+  it("stops honouring a cached token once its key is withdrawn", async () => {
+    const { validator } = validatorFor({
+      TOLLGATE_KEYS_REFETCH_COOLDOWN_SECONDS: "0",
+      TOLLGATE_KEYS_REMOVED_KEY_GRACE_SECONDS: "0",
+    });
+    const kid = await issuer.addKey({ publish: true });
+    const token = await issuer.mint({ kid });
+    expect(await reasonOf(validator.validateToken(token))).toBe("accepted");
+    issuer.unpublish(kid);
+    // The next refresh (forced here by a token with an unknown kid) drops the key.
+    await reasonOf(
+      validator.validateToken(await issuer.mint({ kid: await issuer.addKey({ publish: false }) })),
+    );
+    expect(await reasonOf(validator.validateToken(token))).toBe("key_not_found");
+  });
+
+  it("never lets a cached token through with a changed payload or signature", async () => {
+    const { validator } = validatorFor();
+    const token = await issuer.mint({ roles: ["reader"] });
+    await validator.validateToken(token);
+    const [h, p, s] = token.split(".");
+    const forged = Buffer.from(
+      JSON.stringify({ ...JSON.parse(Buffer.from(p ?? "", "base64url").toString()), roles: ["admin"] }),
+    ).toString("base64url");
+    expect(await reasonOf(validator.validateToken(`${h}.${forged}.${s}`))).toBe("signature_invalid");
+  });
+});

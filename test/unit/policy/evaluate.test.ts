@@ -184,6 +184,7 @@ function policyOf(document: Record<string, unknown>): Policy {
 describe("authorize", () => {
   const policy = policyOf({
     backends: { orders: { url: "http://127.0.0.1:7071" } },
+    rateLimits: { "per-app": { requests: 100, window: "1m" } },
     rules: [
       {
         id: "orders-read",

@@ -5,6 +5,8 @@ const EXAMPLE = `
 version: 1
 backends:
   orders: { url: "http://127.0.0.1:7071" }
+rateLimits:
+  per-app: { requests: 100, window: 1m, key: [tenant, clientApp] }
 rules:
   - id: orders-read
     methods: [GET, HEAD]
@@ -285,7 +287,7 @@ describe("parsePolicy: every error names the field it is in", () => {
     [
       "a rate limit that is not an object",
       JSON.stringify({ version: 1, rules: [], rateLimits: { "per-app": 100 } }),
-      ['rateLimits["per-app"]: must be an object of settings'],
+      ['rateLimits["per-app"]: expected object, got number'],
     ],
   ])("%s", (_what, text, expected) => {
     expect(errorsOf(text)).toEqual(expected);
@@ -386,19 +388,18 @@ describe("policyWarnings (in parsePolicy's result)", () => {
     ]);
   });
 
-  it("warns about report-only rules, an open default rule, plain http to another host, unknown rate limits", () => {
+  it("warns about report-only rules, an open default rule, plain http to another host", () => {
     const warnings = warningsOf(
       JSON.stringify({
         version: 1,
         backends: { far: { url: "http://orders.contoso.com" }, near: { url: "http://127.0.0.1:7071" } },
-        rateLimits: { "per-app": {} },
-        rules: [{ id: "a", methods: ["GET"], path: "/a", reportOnly: true, rateLimit: "per-user" }],
+        rateLimits: { "per-app": { requests: 10, window: "1m" } },
+        rules: [{ id: "a", methods: ["GET"], path: "/a", reportOnly: true, rateLimit: "per-app" }],
         defaultRule: {},
       }),
     );
     expect(warnings).toEqual([
       "rules[0] (a) is report-only: a caller it would refuse is let through and only recorded",
-      "rules[0] (a): rate limit 'per-user' is not defined under 'rateLimits'",
       "defaultRule is not 'deny': requests no rule matches are sent on when the caller meets it",
       "backends.far: 'http://orders.contoso.com' is plain http to another host; the identity headers travel unencrypted",
     ]);

@@ -104,6 +104,11 @@ describe("matchRule", () => {
     "/manage/%zz",
     "/manage/ü",
     "/manage/a b",
+    "/%6danage/users",
+    "/orders/%31",
+    "/orders/%7e",
+    "/orders/%256d",
+    "/;x/manage",
     "/orders?x=1",
     "manage",
     "",
@@ -131,5 +136,26 @@ describe("matchRule", () => {
     const only = policyOf([{ id: "public", methods: ["GET"], path: "/public/**" }]);
     expect(matchRule(only, { method: "GET", path: "/PUBLIC/x" })).toMatchObject({ invalidPath: true });
     expect(matchRule(only, { method: "GET", path: "/private/x" })).toBeUndefined();
+  });
+
+  it("refuses ';' parameters whose removal (as Tomcat and Spring route) would change the rule", () => {
+    const params = policyOf([
+      { id: "admin-area", methods: ["*"], path: "/manage/**" },
+      { id: "health", methods: ["GET"], path: "/*/health" },
+      { id: "orders", methods: ["GET"], path: "/orders/**" },
+    ]);
+    expect(matchRule(params, { method: "GET", path: "/manage;x=1/health" })).toMatchObject({
+      invalidPath: true,
+    });
+    expect(matchRule(params, { method: "GET", path: "/MANAGE;x/health" })).toMatchObject({
+      invalidPath: true,
+    });
+    // A parameter that leaves the rule as it was is the backend's business.
+    expect(matchRule(params, { method: "GET", path: "/orders/1;v=2" })).toMatchObject({
+      rule: { id: "orders" },
+    });
+    expect(matchRule(params, { method: "GET", path: "/status;v=2/health" })).toMatchObject({
+      rule: { id: "health" },
+    });
   });
 });

@@ -65,6 +65,20 @@ describe("shape gate", () => {
   ])("refuses %s as token_malformed", (_, t) => {
     expect(reasonOf(() => gateAndHeader(t))).toBe("token_malformed");
   });
+
+  it.each([
+    ["in the header", `${b64('{"alg":"none","typ":"JWT","kid":"k1","alg":"RS256"}')}.${b64(PAYLOAD)}.${SIG}`],
+    ["in the payload", token(HEADER, '{"roles":["reader"],"ver":"2.0","roles":["admin"]}')],
+    ["spelled with an escape", token(HEADER, '{"roles":["reader"],"\\u0072oles":["admin"]}')],
+    ["in a nested object", token(HEADER, '{"ver":"2.0","cnf":{"a":[{"x":1}],"b":{"a":1},"a":2}}')],
+  ])("refuses a member named twice %s as token_malformed", (_, t) => {
+    expect(reasonOf(() => gateAndHeader(t))).toBe("token_malformed");
+  });
+
+  it("accepts the same name in different objects, and names that only look alike", () => {
+    const payload = '{"a":{"a":1,"b":[{"a":2},{"a":3}]},"b":"a\\",\\"a\\":1","c":["a","a"],"A":1,"a ":2}';
+    expect(reasonOf(() => gateAndHeader(token(HEADER, payload)))).toBe("accepted");
+  });
 });
 
 describe("protected header rules", () => {

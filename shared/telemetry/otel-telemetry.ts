@@ -1,0 +1,154 @@
+// Telemetry over the OpenTelemetry API, which the Azure Monitor distro exports to Application
+// Insights: one SERVER span per decision (a `requests` row), decision metrics (never sampled),
+// custom events as log records the exporter turns into `customEvents`.
+
+import {
+  context,
+  isSpanContextValid,
+  metrics,
+  propagation,
+  SpanKind,
+  SpanStatusCode,
+  type TextMapGetter,
+  trace,
+} from "@opentelemetry/api";
+import { logs, SeverityNumber } from "@opentelemetry/api-logs";
+import { traceIdFor } from "../http/trace-id.js";
+import {
+  type DecisionAttributeOptions,
+  decisionAttributes,
+  decisionMeasurements,
+  decisionMetricAttributes,
+} from "./decision-attributes.js";
+import { DECISION_ATTRIBUTES, METRIC_ATTRIBUTES, METRICS } from "./names.js";
+import { scrub } from "./scrub.js";
+import type { EventProperties, KeyAge, Telemetry } from "./telemetry.js";
+
+/** The exporter sends a log record carrying this attribute as a custom event of that name. */
+const CUSTOM_EVENT_NAME = "microsoft.custom_event.name";
+/** A JSON object of numbers the exporter sends as the item's `customMeasurements`. */
+const CUSTOM_MEASUREMENTS = "microsoft.custom_measurements";
+
+const SCOPE = "tollgate";
+
+const headerGetter: TextMapGetter<Headers> = {
+  get: (headers, key) => headers.get(key) ?? undefined,
+  keys: (headers) => [...headers.keys()],
+};
+
+/**
+ * Reads the global providers, so call it after the distro has started (instruments taken from the
+ * no-op meter stay no-ops). Without a started distro every span context is invalid and the trace
+ * id falls back to the caller's traceparent or a fresh one.
+ */
+export function createOtelTelemetry(options: DecisionAttributeOptions): Telemetry {
+  const tracer = trace.getTracer(SCOPE);
+  const meter = metrics.getMeter(SCOPE);
+  const logger = logs.getLogger(SCOPE);
+
+  const decisions = meter.createCounter(METRICS.decisions, {
+    description: "Decisions by outcome and reason",
+    unit: "{decision}",
+  });
+  const verifyDuration = meter.createHistogram(METRICS.verifyDuration, {
+    description: "Time to validate a token",
+    unit: "ms",
+  });
+  const backendDuration = meter.createHistogram(METRICS.backendDuration, {
+    description: "Time until the backend's status line",
+    unit: "ms",
+  });
+  const storageOperations = meter.createCounter(METRICS.rateLimitStorageOperations, {
+    description: "Table Storage calls made by rate limiting",
+    unit: "{operation}",
+  });
+  const keyAgeReaders = new Set<() => readonly KeyAge[]>();
+  meter
+    .createObservableGauge(METRICS.keyAge, {
+      description: "Age of the signing keys held, per key source",
+      unit: "s",
+    })
+    .addCallback((result) => {
+      for (const read of keyAgeReaders) {
+        for (const source of read()) {
+          if (source.ageSeconds !== undefined) {
+            result.observe(source.ageSeconds, { [METRIC_ATTRIBUTES.keySource]: source.sourceId });
+          }
+        }
+      }
+    });
+
+  return {
+    begin(request) {
+      const started = performance.now();
+      const url = new URL(request.url);
+      // The path is the caller's to choose: one shaped like a token or an email is not repeated.
+      const path = scrub(url.pathname);
+      // The caller's traceparent when it sent one; else the active context (in Functions, the
+      // invocation's, which the distro's hook makes active), else a new trace.
+      const parent = propagation.extract(context.active(), request.headers, headerGetter);
+      const span = tracer.startSpan(
+        `${request.method} ${path}`,
+        {
+          kind: SpanKind.SERVER,
+          attributes: {
+            "http.request.method": request.method,
+            // Never the query string: a client may put a token there, though tollgate never reads one.
+            "url.full": `${url.origin}${path}`,
+          },
+        },
+        parent,
+      );
+      const spanContext = span.spanContext();
+      const traceId = isSpanContextValid(spanContext) ? spanContext.traceId : traceIdFor(request.headers);
+      return {
+        traceId,
+        end(record) {
+          const elapsedMs = performance.now() - started;
+          span.setAttributes(decisionAttributes(record, options));
+          span.setAttribute("http.response.status_code", record.status);
+          span.setAttribute(CUSTOM_MEASUREMENTS, JSON.stringify(decisionMeasurements(record, elapsedMs)));
+          if (record.outcome === "error") {
+            span.setStatus({
+              code: SpanStatusCode.ERROR,
+              ...(record.reason ? { message: record.reason } : {}),
+            });
+          }
+          span.end();
+          decisions.add(1, decisionMetricAttributes(record));
+          if (record.verifyMs !== undefined) verifyDuration.record(record.verifyMs);
+          if (record.backendMs !== undefined) {
+            backendDuration.record(record.backendMs, {
+              [DECISION_ATTRIBUTES.backendStatus]:
+                record.backendStatus !== undefined ? String(record.backendStatus) : "failed",
+            });
+          }
+        },
+      };
+    },
+
+    event(name: string, properties: EventProperties = {}) {
+      const attributes: Record<string, string> = { [CUSTOM_EVENT_NAME]: name };
+      const measurements: Record<string, number> = {};
+      for (const [key, value] of Object.entries(properties)) {
+        if (value === undefined) continue;
+        if (typeof value === "number") {
+          if (Number.isFinite(value)) measurements[key] = value;
+        } else {
+          attributes[key] = typeof value === "string" ? scrub(value) : String(value);
+        }
+      }
+      if (Object.keys(measurements).length > 0)
+        attributes[CUSTOM_MEASUREMENTS] = JSON.stringify(measurements);
+      logger.emit({ severityNumber: SeverityNumber.INFO, attributes });
+    },
+
+    recordStorageOperations(count: number, policy?: string) {
+      storageOperations.add(count, policy ? { [DECISION_ATTRIBUTES.rateLimitPolicy]: policy } : {});
+    },
+
+    observeKeyAges(read) {
+      keyAgeReaders.add(read);
+    },
+  };
+}

@@ -1,0 +1,89 @@
+// Starts the Azure Monitor OpenTelemetry distro once per process, from the environment, before
+// the rest of tollgate loads: entry points import a bootstrap module that calls this first.
+
+import { DefaultAzureCredential } from "@azure/identity";
+import { shutdownAzureMonitor, useAzureMonitor } from "@azure/monitor-opentelemetry";
+import { loadTelemetrySettings, type TelemetrySettings } from "../config/settings.js";
+import { CONNECTION_STRING_SETTING, parseConnectionString } from "./connection-string.js";
+import { createOtelTelemetry } from "./otel-telemetry.js";
+import { type Telemetry, telemetryOff } from "./telemetry.js";
+
+let running: boolean | undefined;
+
+/**
+ * The distro's automatic instrumentations stay off: tollgate's decision span is the request, an
+ * HTTP server span beside it would duplicate every row (with the query string in its URL), and
+ * one dependency row per Table Storage call (policy refresh, rate-limit leases) is cost without
+ * insight; rate-limit storage calls are counted as a metric instead.
+ */
+const INSTRUMENTATIONS_OFF = {
+  http: { enabled: false },
+  azureSdk: { enabled: false },
+  mongoDb: { enabled: false },
+  mySql: { enabled: false },
+  postgreSql: { enabled: false },
+  redis: { enabled: false },
+  redis4: { enabled: false },
+  bunyan: { enabled: false },
+  winston: { enabled: false },
+  console: { enabled: false },
+};
+
+function describeSampling(settings: TelemetrySettings): string {
+  return settings.tracesPerSecond > 0
+    ? `at most ${settings.tracesPerSecond} decision spans a second`
+    : `${settings.samplingRatio * 100}% of decision spans`;
+}
+
+/**
+ * Starts telemetry when APPLICATIONINSIGHTS_CONNECTION_STRING is set; says so in one line either
+ * way. Throws SettingsError for a malformed connection string or telemetry setting. Idempotent.
+ */
+export function startTelemetry(
+  env: Record<string, string | undefined>,
+  log: (line: string) => void,
+): boolean {
+  if (running !== undefined) return running;
+  const settings = loadTelemetrySettings(env);
+  const raw = env[CONNECTION_STRING_SETTING]?.trim() ?? "";
+  if (raw === "") {
+    log(`${CONNECTION_STRING_SETTING} is not set: telemetry to Application Insights is off.`);
+    running = false;
+    return running;
+  }
+  const connection = parseConnectionString(raw);
+  // The resource's service.name is App Insights' cloud_RoleName; an operator's own value wins.
+  process.env.OTEL_SERVICE_NAME ??= "tollgate";
+  useAzureMonitor({
+    azureMonitorExporterOptions: {
+      connectionString: connection.value,
+      // With local authentication disabled on the resource, the app's managed identity signs in.
+      ...(connection.entraAuth ? { credential: new DefaultAzureCredential() } : {}),
+    },
+    tracesPerSecond: settings.tracesPerSecond,
+    samplingRatio: settings.samplingRatio,
+    // Live Metrics holds a connection to its own endpoint from every instance; off unless asked.
+    enableLiveMetrics: false,
+    instrumentationOptions: INSTRUMENTATIONS_OFF,
+  });
+  running = true;
+  log(`telemetry goes to Application Insights (${describeSampling(settings)}; metrics unsampled).`);
+  return running;
+}
+
+let shared: Telemetry | undefined;
+
+/**
+ * The telemetry entry points hand to createTollgate (and the timer to its job): real once
+ * started, else silent. One per process, so the gateway and the timer share its instruments.
+ */
+export function telemetryFor(settings: TelemetrySettings): Telemetry {
+  if (!running) return telemetryOff;
+  shared ??= createOtelTelemetry(settings);
+  return shared;
+}
+
+/** Sends what is buffered and stops; for a graceful shutdown. */
+export async function stopTelemetry(): Promise<void> {
+  if (running) await shutdownAzureMonitor();
+}

@@ -1,0 +1,123 @@
+// Builds the timer function's work from settings: refresh every key source's snapshot in Table
+// Storage, then run the token-lifetime audit. The composition root for the timer, as tollgate.ts
+// is for the gateway; the Functions trigger is a thin adapter over it.
+
+import { DefaultAzureCredential } from "@azure/identity";
+import {
+  type AuditReport,
+  createFindingsTable,
+  createGraphReader,
+  createLifetimeTable,
+  type FindingEvent,
+  type GraphCredential,
+  lifetimeLimits,
+  runAudit,
+} from "./audit/index.js";
+import { type Clock, systemClock } from "./clock.js";
+import type { Settings } from "./config/settings.js";
+import { createKeySnapshotTable } from "./keys/key-snapshot-table.js";
+import { keySourcesFor } from "./keys/key-sources.js";
+import { type KeyRefreshResult, refreshKeySnapshot } from "./keys/refresh-snapshot.js";
+import { createTableClientFactory, type TableClientFactory } from "./storage/table-client.js";
+
+export interface TimerLog {
+  info(line: string): void;
+  warn(line: string): void;
+}
+
+export interface TimerJobOptions {
+  clock?: Clock;
+  tables?: TableClientFactory;
+  /** For Entra's discovery documents and JWKS. */
+  fetch?: typeof fetch;
+  /** Graph access when TOLLGATE_AUDIT_GRAPH is true; default DefaultAzureCredential (managed identity). */
+  graph?: { credential?: GraphCredential; fetch?: typeof fetch };
+  /** Every source's refresh result, each run (telemetry: key refresh events). */
+  onKeyRefresh?: (result: KeyRefreshResult) => void;
+  /** Every finding a run found, resolved or still saw (telemetry: audit finding events). */
+  onFinding?: (event: FindingEvent) => void;
+}
+
+export interface TimerRunReport {
+  keys: KeyRefreshResult[];
+  audit: AuditReport;
+}
+
+export interface TimerJob {
+  run(log: TimerLog): Promise<TimerRunReport>;
+}
+
+function describeRefresh(result: KeyRefreshResult): string {
+  const changes = [
+    result.added.length > 0 ? `added ${result.added.join(", ")}` : "",
+    result.removed.length > 0 ? `removed ${result.removed.join(", ")}` : "",
+    result.retired.length > 0 ? `retired within the grace: ${result.retired.join(", ")}` : "",
+  ].filter((part) => part !== "");
+  const detail = changes.length > 0 ? `; ${changes.join("; ")}` : "";
+  if (result.outcome === "failed") {
+    const kept =
+      result.snapshotAgeSeconds === undefined
+        ? "there is no stored snapshot to fall back on"
+        : `keeping the stored ${result.keyCount} key(s), fetched ${result.snapshotAgeSeconds} s ago`;
+    return `signing keys ${result.sourceId}: refresh failed (${result.error ?? "unknown error"}); ${kept}`;
+  }
+  return `signing keys ${result.sourceId}: ${result.outcome} (${result.keyCount} key(s)${detail})`;
+}
+
+export function createTimerJob(settings: Settings, options: TimerJobOptions = {}): TimerJob {
+  const clock = options.clock ?? systemClock;
+  const tables = options.tables ?? createTableClientFactory(settings.storage);
+  const storage = { tables, tablePrefix: settings.tablePrefix, storageTimeoutMs: settings.storageTimeoutMs };
+  const snapshotTable = createKeySnapshotTable({ ...storage, algorithms: settings.token.algorithms });
+  const lifetimes = createLifetimeTable(storage);
+  const findings = createFindingsTable(storage);
+  const sources = keySourcesFor(settings.token);
+  const graph = settings.audit.graph
+    ? createGraphReader({
+        baseUrl: settings.audit.graphUrl,
+        credential: options.graph?.credential ?? new DefaultAzureCredential(),
+        ...(options.graph?.fetch ? { fetch: options.graph.fetch } : {}),
+      })
+    : undefined;
+
+  return {
+    async run(log) {
+      const keys = await Promise.all(
+        sources.map((source) =>
+          refreshKeySnapshot(source, {
+            authority: settings.token.authority,
+            algorithms: settings.token.algorithms,
+            keys: settings.keys,
+            table: snapshotTable,
+            clock,
+            ...(options.fetch ? { fetch: options.fetch } : {}),
+          }),
+        ),
+      );
+      for (const result of keys) {
+        (result.outcome === "failed" ? log.warn : log.info)(describeRefresh(result));
+        for (const problem of result.rejected) log.warn(`signing keys ${result.sourceId}: ${problem}`);
+        try {
+          options.onKeyRefresh?.(result);
+        } catch {
+          // Telemetry must not stop the run.
+        }
+      }
+
+      const audit = await runAudit({
+        lifetimes,
+        findings,
+        graph,
+        limits: lifetimeLimits(settings.audit),
+        apiAppId: settings.audit.apiAppId,
+        clock,
+        log,
+        ...(options.onFinding ? { onFinding: options.onFinding } : {}),
+      });
+      log.info(
+        `token-lifetime audit: ${audit.open.length} open finding(s) (${audit.open.filter((f) => f.severity === "high").length} high)`,
+      );
+      return { keys, audit };
+    },
+  };
+}

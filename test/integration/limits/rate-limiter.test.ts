@@ -1,0 +1,227 @@
+// The rate limiter against Azurite, with several limiter instances standing for several gateway
+// instances and a clock the test moves. Storage calls are counted by a wrapper around the
+// TableClient, independently of the limiter's own bookkeeping.
+
+import type { TableClient } from "@azure/data-tables";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ManualClock } from "../../../shared/clock.js";
+import {
+  type LimitPolicy,
+  limitPolicySchema,
+  RateLimiter,
+  WindowCounterTable,
+} from "../../../shared/limits/index.js";
+import { createTableClientFactory, parseStorageTarget } from "../../../shared/storage/table-client.js";
+import type { Principal } from "../../../shared/token/principal.js";
+import { type AzuriteHandle, startAzurite } from "../../support/azurite.js";
+
+let azurite: AzuriteHandle;
+beforeAll(async () => {
+  azurite = await startAzurite();
+});
+afterAll(async () => {
+  await azurite?.stop();
+});
+
+const caller: Principal = {
+  tenantId: "72f988bf-86f1-41af-91ab-2d7cd011db47",
+  objectId: "11111111-1111-4111-8111-111111111111",
+  subject: "s",
+  clientAppId: "22222222-2222-4222-8222-222222222222",
+  kind: "app",
+  scopes: [],
+  roles: [],
+  groups: [],
+  groupsOverage: false,
+  tokenVersion: "2.0",
+  audience: "api://x",
+  issuedAt: 0,
+  expiresAt: 0,
+  caeCapable: false,
+};
+
+const STORAGE_METHODS = new Set([
+  "getEntity",
+  "createEntity",
+  "updateEntity",
+  "upsertEntity",
+  "deleteEntity",
+  "createTable",
+]);
+
+/** Counts every storage call made through the client. */
+function counted(client: TableClient, counter: { calls: number }): TableClient {
+  return new Proxy(client, {
+    get(target, property, receiver) {
+      const value = Reflect.get(target, property, receiver);
+      if (typeof value === "function" && STORAGE_METHODS.has(String(property))) {
+        return (...args: unknown[]) => {
+          counter.calls++;
+          return value.apply(target, args);
+        };
+      }
+      return value;
+    },
+  });
+}
+
+let tableSeq = 0;
+function instances(count: number, clock: ManualClock, storageTimeoutMs = 2000) {
+  const counter = { calls: 0 };
+  const factory = createTableClientFactory(parseStorageTarget(azurite.connectionString), { maxRetries: 0 });
+  const table = `limits${Date.now().toString(36)}${tableSeq++}`;
+  const limiters = Array.from(
+    { length: count },
+    () =>
+      new RateLimiter({
+        counters: new WindowCounterTable({ client: counted(factory(table), counter), storageTimeoutMs }),
+        clock,
+        breakerCooldownMs: 1000,
+      }),
+  );
+  return {
+    limiters,
+    counter,
+    stop: () => {
+      for (const limiter of limiters) limiter.stop();
+    },
+  };
+}
+
+const policy = (over: Record<string, unknown>): LimitPolicy =>
+  limitPolicySchema.parse({ requests: 100, window: 60, key: ["clientApp"], ...over });
+
+describe("strict limits across instances", () => {
+  it("admit exactly the limit when demand exceeds it, and never more", async () => {
+    const clock = new ManualClock(Date.UTC(2026, 10, 26, 12, 0, 5));
+    const { limiters, stop } = instances(4, clock);
+    const p = policy({ requests: 100 });
+    const verdicts = await Promise.all(
+      Array.from(
+        { length: 1000 },
+        (_, i) => limiters[i % 4]?.check("per-app", p, caller, "r") ?? Promise.reject(),
+      ),
+    );
+    stop();
+    const admitted = verdicts.filter((v) => v.outcome === "allow").length;
+    expect(admitted).toBeLessThanOrEqual(100);
+    expect(admitted).toBeGreaterThanOrEqual(95);
+    expect(verdicts.filter((v) => v.outcome === "deny").length).toBe(1000 - admitted);
+  });
+
+  it("start again in the next window", async () => {
+    const clock = new ManualClock(Date.UTC(2026, 10, 26, 12, 0, 5));
+    const { limiters, stop } = instances(2, clock);
+    const p = policy({ requests: 10 });
+    const take = async (n: number) =>
+      (
+        await Promise.all(Array.from({ length: n }, (_, i) => limiters[i % 2]?.check("w", p, caller, "r")))
+      ).filter((v) => v?.outcome === "allow").length;
+    expect(await take(30)).toBe(10);
+    clock.advance(60_000);
+    expect(await take(30)).toBe(10);
+    stop();
+  });
+
+  it("say when to retry, to the second, with RateLimit headers", async () => {
+    const clock = new ManualClock(Date.UTC(2026, 10, 26, 12, 0, 17) + 300);
+    const { limiters, stop } = instances(1, clock);
+    const p = policy({ requests: 2 });
+    const [limiter] = limiters;
+    if (!limiter) throw new Error("no limiter");
+    const first = await limiter.check("per-app", p, caller, "r");
+    expect(first.outcome).toBe("allow");
+    expect(first.headers).toEqual({
+      "ratelimit-policy": '"per-app";q=2;w=60',
+      ratelimit: '"per-app";r=1;t=43',
+    });
+    await limiter.check("per-app", p, caller, "r");
+    const over = await limiter.check("per-app", p, caller, "r");
+    expect(over.outcome).toBe("deny");
+    // 42.7 s are left in the window: a client told 42 would come back too early.
+    expect(over.retryAfterSeconds).toBe(43);
+    expect(over.headers?.ratelimit).toBe('"per-app";r=0;t=43');
+    stop();
+  });
+
+  it("cost at most 0.05 storage calls per admitted request under the limit", async () => {
+    const clock = new ManualClock(Date.UTC(2026, 10, 26, 12, 0, 5));
+    const { limiters, counter, stop } = instances(4, clock);
+    const p = policy({ requests: 10_000 });
+    let admitted = 0;
+    // Steady traffic: 2,000 requests spread over the window, four instances.
+    for (let i = 0; i < 2000; i++) {
+      const verdict = await limiters[i % 4]?.check("steady", p, caller, "r");
+      if (verdict?.outcome === "allow") admitted++;
+      clock.advance(20);
+    }
+    stop();
+    expect(admitted).toBe(2000);
+    expect(counter.calls / admitted).toBeLessThanOrEqual(0.05);
+  });
+
+  it("report-only limits count but never refuse", async () => {
+    const clock = new ManualClock(Date.UTC(2026, 10, 26, 12, 0, 5));
+    const { limiters, stop } = instances(1, clock);
+    const p = policy({ requests: 3, reportOnly: true });
+    const outcomes: string[] = [];
+    for (let i = 0; i < 5; i++)
+      outcomes.push((await limiters[0]?.check("shadow", p, caller, "r"))?.outcome ?? "");
+    stop();
+    expect(outcomes).toEqual(["allow", "allow", "allow", "report_only_deny", "report_only_deny"]);
+  });
+});
+
+describe("approximate limits", () => {
+  it("stay within the stated bound, with storage off the request path", async () => {
+    const clock = new ManualClock(Date.UTC(2026, 10, 26, 12, 0, 5));
+    const { limiters, counter, stop } = instances(4, clock);
+    const p = policy({ requests: 1000, mode: "approximate" });
+    let admitted = 0;
+    // 4,000 requests over 4 s at 250 per instance per second; each instance syncs once a second.
+    for (let i = 0; i < 4000; i++) {
+      const verdict = await limiters[i % 4]?.check("approx", p, caller, "r");
+      if (verdict?.outcome === "allow") admitted++;
+      clock.advance(1);
+      if (i % 1000 === 999) await Promise.all(limiters.map((l) => l.flush()));
+    }
+    stop();
+    // Bound: (instances - 1) x per-instance rate x sync interval = 3 x 250 x 1 s = 750.
+    expect(admitted).toBeGreaterThanOrEqual(1000);
+    expect(admitted).toBeLessThanOrEqual(1000 + 750);
+    expect(counter.calls / admitted).toBeLessThanOrEqual(0.05);
+  });
+});
+
+describe("storage down", () => {
+  it("strict fails closed by default, open when told, within the storage timeout", async () => {
+    const clock = new ManualClock(Date.UTC(2026, 10, 26, 12, 0, 5));
+    const { limiters, stop } = instances(1, clock, 500);
+    const [limiter] = limiters;
+    if (!limiter) throw new Error("no limiter");
+    // A limit of 40 leases 5 permits at a time.
+    const closed = policy({ requests: 40 });
+    const open = policy({ requests: 40, onStorageError: "open" });
+    expect((await limiter.check("closed", closed, caller, "r")).outcome).toBe("allow");
+    await azurite.stop();
+    try {
+      // Permits already leased are still spent...
+      for (let i = 0; i < 4; i++)
+        expect((await limiter.check("closed", closed, caller, "r")).outcome).toBe("allow");
+      // ...then a lease is needed and storage does not answer within its timeout (500 ms).
+      let started = Date.now();
+      const refused = await limiter.check("closed", closed, caller, "r");
+      expect(refused.outcome).toBe("storage_closed");
+      expect(refused.retryAfterSeconds).toBeGreaterThanOrEqual(1);
+      expect(Date.now() - started).toBeLessThan(1000);
+      // Right after a failure, storage is not tried again: the answer is immediate.
+      started = Date.now();
+      expect((await limiter.check("closed", closed, caller, "r")).outcome).toBe("storage_closed");
+      expect(Date.now() - started).toBeLessThan(50);
+      expect((await limiter.check("open", open, caller, "r")).outcome).toBe("storage_open");
+    } finally {
+      await azurite.restart();
+      stop();
+    }
+  });
+});
