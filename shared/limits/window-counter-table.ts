@@ -152,6 +152,11 @@ export class WindowCounterTable {
       if (statusOf(error) === 409) return undefined;
       // Only a missing table makes a create 404: storage was recreated or emptied (an emulator
       // restarted) since we made it. Make it again; the caller then reads and creates afresh.
+      if (statusOf(error) === 404) {
+        this.#tableReady = undefined;
+        await this.#ensureTable(signal);
+        return undefined;
+      }
       throw error;
     }
   }
@@ -173,7 +178,7 @@ export class WindowCounterTable {
     } catch (error) {
       // 412: someone else wrote since. 404: the counter (or its table) is gone. Either way what
       // we knew is stale: the caller reads again.
-      if (statusOf(error) === 412) return undefined;
+      if (statusOf(error) === 412 || statusOf(error) === 404) return undefined;
       throw error;
     }
   }

@@ -1,0 +1,93 @@
+// The real parts around a gateway, for the attack corpus and the fault suite: Azurite, the
+// loopback Entra-shaped issuer, an echo backend, the role map pushed with the CLI, and local
+// hosts (the gateway as its own process) started on demand.
+
+import { writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { generateAssertionKey } from "../../shared/forward/index.js";
+import { runCli } from "../../tools/cli/run-cli.js";
+import { type AzuriteHandle, startAzurite } from "../support/azurite.js";
+import { type EchoBackend, startEchoBackend } from "../support/echo-backend.js";
+import { EntraIssuer } from "../support/entra-issuer.js";
+import { type LocalHost, startLocalHost } from "../support/local-host.js";
+
+export const AUDIENCE = "api://tollgate-test";
+
+export interface Stack {
+  azurite: AzuriteHandle;
+  issuer: EntraIssuer;
+  backend: EchoBackend;
+  /** The settings every host of this stack starts from. */
+  env: Record<string, string>;
+  /** Pushes a policy document with the CLI, as an operator would; throws with the CLI's errors. */
+  push(document: object): Promise<void>;
+  /** A local host with the stack's settings plus `extra`, ready (keys and role map loaded). */
+  startHost(extra?: Record<string, string>): Promise<LocalHost>;
+  stop(): Promise<void>;
+}
+
+export async function startStack(env: Record<string, string> = {}): Promise<Stack> {
+  const [azurite, issuer, backend] = await Promise.all([
+    startAzurite(),
+    EntraIssuer.start({ defaultAudience: AUDIENCE }),
+    startEchoBackend(),
+  ]);
+  const settings: Record<string, string> = {
+    TOLLGATE_TENANTS: issuer.defaultTenant,
+    TOLLGATE_AUDIENCES: AUDIENCE,
+    TOLLGATE_AUTHORITY: issuer.authority,
+    TOLLGATE_STORAGE: azurite.connectionString,
+    TOLLGATE_BACKEND_URL: backend.url,
+    TOLLGATE_ASSERTION_KEYS: generateAssertionKey(),
+    TOLLGATE_POLICY_REFRESH_SECONDS: "1",
+    TOLLGATE_STORAGE_TIMEOUT_MS: "500",
+    ...env,
+  };
+  const hosts: LocalHost[] = [];
+  let pushes = 0;
+  return {
+    azurite,
+    issuer,
+    backend,
+    env: settings,
+    async push(document) {
+      const file = join(tmpdir(), `tollgate-policy-${process.pid}-${Date.now()}-${pushes++}.json`);
+      writeFileSync(file, JSON.stringify(document));
+      const errors: string[] = [];
+      const code = await runCli(["policy", "push", file], {
+        env: settings,
+        stdout: { write: () => true },
+        stderr: { write: (text: string) => errors.push(text) > 0 },
+      });
+      if (code !== 0) throw new Error(`policy push failed: ${errors.join("")}`);
+    },
+    async startHost(extra = {}) {
+      const host = await startLocalHost({ ...settings, ...extra });
+      hosts.push(host);
+      await eventually(
+        async () => (await fetch(`${host.url}/.tollgate/ready`)).status === 200,
+        `the host on ${host.url} is ready\n${host.output()}`,
+      );
+      return host;
+    },
+    async stop() {
+      await Promise.allSettled(hosts.map((host) => host.stop()));
+      await Promise.allSettled([azurite.stop(), issuer.stop(), backend.stop()]);
+    },
+  };
+}
+
+/** Polls `check` every 100 ms until it holds; throws naming `what` after `timeoutMs`. */
+export async function eventually(
+  check: () => boolean | Promise<boolean>,
+  what: string,
+  timeoutMs = 15_000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (await check()) return;
+    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
