@@ -39,9 +39,14 @@ export async function tokenPath(options: { seconds: number; poolSize: number }):
       TOLLGATE_STORAGE: "https://unused.table.core.windows.net",
     });
     const { validator } = createTokenValidator(settings, { clock });
-    const uncached = createTokenValidator({ ...settings, token: { ...settings.token, cacheSize: 0 } }, { clock }).validator;
+    const uncached = createTokenValidator(
+      { ...settings, token: { ...settings.token, cacheSize: 0 } },
+      { clock },
+    ).validator;
     const pool = await Promise.all(
-      Array.from({ length: options.poolSize }, () => issuer.mint({ oid: crypto.randomUUID(), roles: ["reader"] })),
+      Array.from({ length: options.poolSize }, () =>
+        issuer.mint({ oid: crypto.randomUUID(), roles: ["reader"] }),
+      ),
     );
     const jwk = issuer.publicJwk(issuer.activeKid);
     const keyObject = createPublicKey({ key: jwk as import("node:crypto").JsonWebKey, format: "jwk" });
@@ -56,7 +61,8 @@ export async function tokenPath(options: { seconds: number; poolSize: number }):
       name: "node:crypto verify (pre-imported key)",
       perSecond: await rate(options.seconds, (i) => {
         const part = parts[i % parts.length] as (typeof parts)[number];
-        if (!cryptoVerify("RSA-SHA256", part.data, keyObject, part.signature)) throw new Error("bad signature");
+        if (!cryptoVerify("RSA-SHA256", part.data, keyObject, part.signature))
+          throw new Error("bad signature");
       }),
     });
     results.push({

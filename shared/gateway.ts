@@ -81,11 +81,17 @@ function limitFields(limit: LimitVerdict | undefined): Partial<DecisionRecord> {
   };
 }
 
-/** Backend responses may have immutable headers: copy them to add the RateLimit fields. */
+/** Adds the RateLimit fields; a Response with immutable headers is copied instead. */
 function withHeaders(response: Response, extra: Readonly<Record<string, string>>): Response {
-  const headers = new Headers(response.headers);
-  for (const [name, value] of Object.entries(extra)) headers.set(name, value);
-  return new Response(response.body, { status: response.status, statusText: response.statusText, headers });
+  try {
+    // forwardRequest builds its Response itself, so its headers are mutable: no copy needed.
+    for (const [name, value] of Object.entries(extra)) response.headers.set(name, value);
+    return response;
+  } catch {
+    const headers = new Headers(response.headers);
+    for (const [name, value] of Object.entries(extra)) headers.set(name, value);
+    return new Response(response.body, { status: response.status, statusText: response.statusText, headers });
+  }
 }
 
 function ruleIdOf(decision: Decision): string | undefined {

@@ -27,7 +27,9 @@ export async function startLocalHost(env: Record<string, string>, timeoutMs = 30
   );
   const child: ChildProcess = spawn(
     process.execPath,
-    ["node_modules/tsx/dist/cli.mjs", "tools/local-host/main.ts"],
+    // tsx as a loader in this very process (not its CLI, which runs the program in a second
+    // process): pid, memory and kill() must be the gateway's own.
+    ["--import", "tsx", "tools/local-host/main.ts"],
     {
       cwd: ROOT,
       env: { ...clean, PORT: "0", ...env },

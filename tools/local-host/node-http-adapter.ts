@@ -4,7 +4,6 @@
 
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { Readable } from "node:stream";
-import { pipeline } from "node:stream/promises";
 import type { RequestContext, RequestHandler } from "../../shared/http/request-handler.js";
 
 /**
@@ -58,7 +57,37 @@ export async function writeWebResponse(res: ServerResponse, response: Response):
     res.end();
     return;
   }
-  await pipeline(Readable.fromWeb(response.body as import("node:stream/web").ReadableStream), res);
+  // A plain read loop with backpressure: pipeline(Readable.fromWeb(...)) costs a stream wrapper
+  // and an AbortController abort (a DOMException) per response, which showed in the profile.
+  const reader = response.body.getReader();
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      if (res.destroyed) throw new Error("the client went away");
+      if (!res.write(value)) await waitForDrain(res);
+    }
+    res.end();
+  } catch (error) {
+    await reader.cancel(error).catch(() => {});
+    throw error;
+  }
+}
+
+function waitForDrain(res: ServerResponse): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const done = () => {
+      res.off("drain", done);
+      res.off("close", gone);
+      resolve();
+    };
+    const gone = () => {
+      res.off("drain", done);
+      reject(new Error("the client went away"));
+    };
+    res.once("drain", done);
+    res.once("close", gone);
+  });
 }
 
 function plainError(res: ServerResponse, status: number, message: string): void {

@@ -1,0 +1,75 @@
+// The run's settings from the command line: quick (a smoke check under a minute) or full
+// (under ten minutes), where the report goes, and which parts run.
+
+import { resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import { PARTS, type Part, type RunConfig } from "./results.js";
+
+export function configFor(argv: string[]): { config: RunConfig; outDir: string } {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      quick: { type: "boolean", default: false },
+      out: { type: "string" },
+      only: { type: "string" },
+      profile: { type: "boolean", default: false },
+    },
+    strict: true,
+  });
+  const quick = values.quick === true;
+  let parts: Part[] = quick ? PARTS.filter((p) => p !== "profile") : [...PARTS];
+  if (values.profile && !parts.includes("profile")) parts.push("profile");
+  if (values.only !== undefined) {
+    const wanted = values.only.split(",").map((p) => p.trim());
+    const unknown = wanted.filter((p) => !(PARTS as readonly string[]).includes(p));
+    if (unknown.length > 0) {
+      throw new Error(`--only: unknown part(s) ${unknown.join(", ")}; parts are ${PARTS.join(", ")}`);
+    }
+    parts = PARTS.filter((p) => wanted.includes(p));
+  }
+  const outDir = resolve(values.out ?? fileURLToPath(new URL("..", import.meta.url)));
+  const config: RunConfig = quick
+    ? {
+        mode: "quick",
+        parts,
+        tokenPool: 500,
+        connections: 32,
+        // autocannon counts whole seconds; a smoke check needs no more than one.
+        throughputWarmSeconds: 1,
+        throughputSeconds: 1,
+        throughputRuns: 1,
+        rates: [1000],
+        latencyWarmSeconds: 0.5,
+        latencySeconds: { 1000: 2 },
+        latencyTargets: ["direct", "tollgate", "peer"],
+        tokenPathSeconds: 0.5,
+        coldStartRuns: 1,
+        soakRate: 1000,
+        soakWarmSeconds: 2,
+        soakSeconds: 15,
+        soakSampleSeconds: 5,
+        profileSeconds: 5,
+      }
+    : {
+        mode: "full",
+        parts,
+        tokenPool: 1000,
+        connections: 32,
+        throughputWarmSeconds: 1,
+        throughputSeconds: 5,
+        throughputRuns: 3,
+        rates: [1000, 250],
+        latencyWarmSeconds: 1,
+        latencySeconds: { 1000: 10, 250: 4 },
+        latencyTargets: ["direct", "tollgate", "peer", "undici"],
+        tokenPathSeconds: 2,
+        coldStartRuns: 3,
+        soakRate: 1000,
+        soakWarmSeconds: 10,
+        soakSeconds: 300,
+        soakSampleSeconds: 10,
+        profileSeconds: 8,
+      };
+  return { config, outDir };
+}

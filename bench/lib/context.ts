@@ -1,0 +1,20 @@
+// What every phase of a run works with: the settings of the run, the world (Azurite, issuer,
+// tokens) and the running targets.
+
+import type { ChildServer } from "./child-server.js";
+import type { Fixture } from "./fixture.js";
+import type { RunConfig, TargetId } from "./results.js";
+
+export const LOCAL_HOST = "tools/local-host/main.ts";
+
+export interface BenchContext {
+  config: RunConfig;
+  fixture: Fixture;
+  /** Every target, running; `direct` is the echo backend itself. */
+  servers: Record<TargetId, ChildServer>;
+  /** The table prefix of the main tollgate instance (its keys are in the Table snapshot). */
+  mainPrefix: string;
+  /** The request path of request i. */
+  path: (i: number) => string;
+  log: (line: string) => void;
+}

@@ -1,0 +1,366 @@
+// The report (bench/RESULTS.md): a header saying what it was measured on, the targets with their
+// verdicts, then one table per part. Plain Markdown tables, so the README can quote them.
+
+import { formatLoad } from "./machine.js";
+import { percentile } from "./open-loop.js";
+import { type Results, TARGETS } from "./results.js";
+import { judgeTargets, type TargetVerdict } from "./targets.js";
+
+const int = (value: number) => Math.round(value).toLocaleString("en-US");
+const ms = (us: number) => (Number.isFinite(us) ? (us / 1000).toFixed(3) : "n/a");
+const signedMs = (us: number) =>
+  Number.isFinite(us) ? `${us >= 0 ? "+" : ""}${(us / 1000).toFixed(3)}` : "n/a";
+const mib = (bytes: number) => (bytes / 1024 ** 2).toFixed(1);
+
+function table(head: string[], align: ("l" | "r")[], rows: string[][]): string {
+  return [
+    `| ${head.join(" | ")} |`,
+    `|${align.map((a) => (a === "r" ? "---:" : "---")).join("|")}|`,
+    ...rows.map((row) => `| ${row.join(" | ")} |`),
+  ].join("\n");
+}
+
+function verdictCell(verdict: TargetVerdict): string {
+  if (verdict.pass === undefined) return "not run";
+  return verdict.pass ? "**PASS**" : `**MISS**: ${verdict.shortfall}`;
+}
+
+/** The headline table: the issue's targets and where this run stands. The README quotes it. */
+export function targetsTable(results: Results): string {
+  return table(
+    ["Target", "Goal", "Measured", "Result"],
+    ["l", "l", "l", "l"],
+    judgeTargets(results).map((v) => [v.target, v.goal, v.measured, verdictCell(v)]),
+  );
+}
+
+const notRun = (part: string) => `_Not run (\`--only\` left out ${part})._`;
+
+function throughputSection(results: Results): string {
+  const rows = results.throughput;
+  if (!rows) return notRun("throughput");
+  const c = results.config;
+  const byId = new Map(rows.map((row) => [row.target, row.median]));
+  const undici = byId.get("undici");
+  const direct = byId.get("direct");
+  return [
+    `autocannon, ${c.connections} connections, ${c.throughputSeconds} s per run after a ${c.throughputWarmSeconds} s warm-up per target, ${c.throughputRuns} run(s) per target (targets interleaved), median shown. Each request carries the next of ${c.tokenPool} distinct tokens.`,
+    "",
+    table(
+      [
+        "Target",
+        "req/s (median)",
+        "runs",
+        "vs undici forwarder",
+        "vs direct",
+        "latency p50 / p99 (ms)",
+        "non-2xx / errors",
+      ],
+      ["l", "r", "l", "r", "r", "r", "r"],
+      rows.map((row) => {
+        const mid = row.runs[Math.floor(row.runs.length / 2)] ?? row.runs[0];
+        return [
+          TARGETS[row.target],
+          int(row.median),
+          row.runs.map((r) => int(r.requestsPerSecond)).join(", "),
+          undici ? `${(row.median / undici).toFixed(2)}×` : "n/a",
+          direct ? `${(row.median / direct).toFixed(2)}×` : "n/a",
+          mid ? `${mid.p50Ms} / ${mid.p99Ms}` : "n/a",
+          `${row.runs.reduce((n, r) => n + r.non2xx, 0)} / ${row.runs.reduce((n, r) => n + r.errors, 0)}`,
+        ];
+      }),
+    ),
+    "",
+    "The latency column is autocannon's closed-loop view, for context; added latency is measured open loop below.",
+  ].join("\n");
+}
+
+function latencySection(results: Results): string {
+  const sections = results.latency;
+  if (!sections) return notRun("latency");
+  const c = results.config;
+  const parts: string[] = [
+    `An open-loop client (this process, undici Pool): request i is due at t0 + i/rate; latency is completion minus due time, in microseconds, so a stall counts against every request it delays. ${c.rates.map((r) => `${r.toLocaleString("en-US")} req/s for ${c.latencySeconds[r]} s`).join(", ")} per target, each after ${c.latencyWarmSeconds} s at the same rate on the same connections that is not counted. _Added_ is the target's percentile minus direct's. _Client lag_ is how late this client sent (Node timers tick about every millisecond); it is in every target's numbers alike and cancels in _added_.`,
+    "",
+    "![Latency against percentile, per target](latency.svg)",
+    "",
+  ];
+  for (const section of sections) {
+    const direct = section.rows.find((row) => row.target === "direct")?.result;
+    parts.push(
+      `### ${section.rate.toLocaleString("en-US")} req/s`,
+      "",
+      table(
+        [
+          "Target",
+          "p50 (ms)",
+          "p99 (ms)",
+          "p99.9 (ms)",
+          "added p50",
+          "added p99",
+          "added p99.9",
+          "client lag p99",
+          "answers / failures",
+        ],
+        ["l", "r", "r", "r", "r", "r", "r", "r", "r"],
+        section.rows.map(({ target, result }) => {
+          const at = (p: number) => percentile(result.latenciesUs, p);
+          const added = (p: number) =>
+            direct && target !== "direct" ? signedMs(at(p) - percentile(direct.latenciesUs, p)) : "";
+          return [
+            TARGETS[target],
+            ms(at(50)),
+            ms(at(99)),
+            ms(at(99.9)),
+            added(50),
+            added(99),
+            added(99.9),
+            ms(percentile(result.lagUs, 99)),
+            `${int(result.latenciesUs.length)} / ${result.failures}`,
+          ];
+        }),
+      ),
+      "",
+    );
+  }
+  return parts.join("\n").trimEnd();
+}
+
+function tokenSection(results: Results): string {
+  const rows = results.tokenPath;
+  if (!rows) return notRun("the token path");
+  const base = rows.find((row) => row.name.startsWith("node:crypto"))?.perSecond;
+  return [
+    `In this process, one verification at a time, ${results.config.tokenPathSeconds} s each after a warm-up, over a pool of ${results.config.tokenPool} distinct RS256 tokens. tollgate's validator applies every Entra rule; with its verified-token cache on, the pool fits in the cache, so after the first pass each token costs a lookup (a repeat caller); cache off, every token is verified afresh.`,
+    "",
+    table(
+      ["Path", "verifies/s", "vs node:crypto"],
+      ["l", "r", "r"],
+      rows.map((row) => [
+        row.name,
+        int(row.perSecond),
+        base ? `${(row.perSecond / base).toFixed(2)}×` : "n/a",
+      ]),
+    ),
+  ].join("\n");
+}
+
+function coldSection(results: Results): string {
+  const rows = results.coldStart;
+  if (!rows) return notRun("cold start");
+  const median = (values: number[]) => {
+    const sorted = [...values].sort((a, b) => a - b);
+    return sorted[Math.floor((sorted.length - 1) / 2)] ?? Number.NaN;
+  };
+  return [
+    "From spawning the process to its first allowed (2xx) answer, polling a fixed port every 5 ms. Every process runs compiled JavaScript (the benchmark compiles the local host and `bench/servers` first), as a deployed Functions app does. _Keys from_ is checked by counting the issuer's JWKS requests during the start.",
+    "",
+    table(
+      [
+        "Scenario",
+        "keys from",
+        "spawn → listening (ms)",
+        "spawn → first allowed (ms)",
+        "runs (first allowed, ms)",
+      ],
+      ["l", "l", "r", "r", "l"],
+      rows.map((row) => [
+        row.scenario,
+        row.keysFrom,
+        median(row.runs.map((r) => r.listeningMs)).toFixed(0),
+        median(row.runs.map((r) => r.firstAllowedMs)).toFixed(0),
+        row.runs.map((r) => r.firstAllowedMs.toFixed(0)).join(", "),
+      ]),
+    ),
+    "",
+    "Medians of the runs. The undici forwarder row is the floor: a Node process with no settings, keys or storage to load.",
+  ].join("\n");
+}
+
+function memorySection(results: Results): string {
+  const memory = results.memory;
+  if (!memory) return notRun("memory");
+  const c = results.config;
+  const s = [...memory.samples].sort((a, b) => a.atSeconds - b.atSeconds);
+  const first = s[0]?.rssBytes ?? 0;
+  const last = s.at(-1)?.rssBytes ?? 0;
+  const max = Math.max(...s.map((x) => x.rssBytes));
+  const minutes = (s.at(-1)?.atSeconds ?? 0) / 60;
+  const slope = minutes > 0 ? (last - first) / 1024 ** 2 / minutes : 0;
+  // The second half: after the heap has grown to its working size, a leak still climbs.
+  const half = s.filter((x) => x.atSeconds >= (s.at(-1)?.atSeconds ?? 0) / 2);
+  const halfFirst = half[0]?.rssBytes ?? 0;
+  const change = (from: number, to: number) =>
+    `${to >= from ? "+" : ""}${((100 * (to - from)) / (from || 1)).toFixed(1)}%`;
+  const { start: liveStart, end: liveEnd } = memory.liveHeap;
+  const live =
+    liveStart !== undefined && liveEnd !== undefined
+      ? `${mib(liveStart)} → ${mib(liveEnd)} (${change(liveStart, liveEnd)})`
+      : "n/a";
+  const lat = memory.latency;
+  return [
+    `tollgate's resident memory (VmRSS of the gateway process) during ${c.soakSeconds} s at ${c.soakRate.toLocaleString("en-US")} req/s (open loop, the same token pool) after ${c.soakWarmSeconds} s at that rate to settle, sampled every ${c.soakSampleSeconds} s, with the V8 heap in use (inspector \`Runtime.getHeapUsage\`). _Live heap_ is the heap after a forced full collection, before the settling and after the soak: what the process really holds on to.${c.mode === "quick" ? " _Quick mode: a short soak, indicative only._" : ""}`,
+    "",
+    table(
+      [
+        "RSS start (MiB)",
+        "RSS end (MiB)",
+        "RSS max (MiB)",
+        "RSS change",
+        "RSS change, second half",
+        "slope (MiB/min)",
+        "live heap (MiB)",
+        "latency p50 / p99 / p99.9 (ms)",
+        "answers / failures",
+      ],
+      ["r", "r", "r", "r", "r", "r", "r", "r", "r"],
+      [
+        [
+          mib(first),
+          mib(last),
+          mib(max),
+          change(first, last),
+          change(halfFirst, last),
+          slope.toFixed(2),
+          live,
+          `${ms(percentile(lat.latenciesUs, 50))} / ${ms(percentile(lat.latenciesUs, 99))} / ${ms(percentile(lat.latenciesUs, 99.9))}`,
+          `${int(lat.latenciesUs.length)} / ${lat.failures}`,
+        ],
+      ],
+    ),
+    "",
+    `Samples (s: RSS / heap in use, MiB): ${s
+      .map(
+        (x) =>
+          `${x.atSeconds.toFixed(0)}: ${mib(x.rssBytes)}${x.heapUsedBytes === undefined ? "" : ` / ${mib(x.heapUsedBytes)}`}`,
+      )
+      .join(", ")}`,
+  ].join("\n");
+}
+
+/** tollgate's throughput layer by layer, from the throughput runs: what each layer costs. */
+function layersTable(results: Results): string {
+  const medians = new Map(results.throughput?.map((row) => [row.target, row.median]));
+  const undici = medians.get("undici");
+  const forward = medians.get("forwardLayer");
+  const full = medians.get("tollgate");
+  const adapter = medians.get("adapterLayer");
+  if (undici === undefined || forward === undefined || full === undefined || adapter === undefined) {
+    return "_The layer comparison needs the throughput part._";
+  }
+  const share = (value: number) => `${(value / undici).toFixed(2)}×`;
+  const cost = (from: number, to: number) => `${(100 * (1 - to / from)).toFixed(0)}% of throughput`;
+  return [
+    "Throughput layer by layer (medians from the throughput runs above). The undici forwarder is node:http in, undici out. tollgate's local host adapter turns node:http into a web-standard `Request` and writes a `Response` back (`tools/local-host/node-http-adapter.ts`); `forwardRequest` (`shared/forward`) sends it on with undici and hands the answer back as a web stream. The full pipeline adds the token, the role map, the rate limit, the assertion and header hygiene.",
+    "",
+    table(
+      ["Layer", "req/s", "vs undici forwarder", "costs (vs the row above)"],
+      ["l", "r", "r", "l"],
+      [
+        ["undici forwarder (no checks)", int(undici), share(undici), ""],
+        [
+          "tollgate's adapter + forwardRequest (no checks)",
+          int(forward),
+          share(forward),
+          `web Request/Response and web streams: ${cost(undici, forward)}`,
+        ],
+        ["tollgate, full pipeline", int(full), share(full), `the checks: ${cost(forward, full)}`],
+        [
+          "tollgate's adapter alone, answering itself (no backend)",
+          int(adapter),
+          share(adapter),
+          "the adapter's ceiling, for scale",
+        ],
+      ],
+    ),
+  ].join("\n");
+}
+
+function profileSection(results: Results): string {
+  const profile = results.profile;
+  const layers = results.throughput ? [layersTable(results), ""] : [];
+  if (!profile) {
+    return [
+      ...layers,
+      results.config.parts.includes("profile")
+        ? "_No profile was recorded._"
+        : "_Not profiled in this run (quick mode skips it; `npm run bench -- --quick --profile` adds it)._",
+    ].join("\n");
+  }
+  const { summary } = profile;
+  return [
+    ...layers,
+    `A second tollgate process (same settings and tables), profiled through the inspector (V8's sampling profiler, every 200 µs) only while autocannon loaded it (${results.config.connections} connections, ${results.config.profileSeconds} s, ${int(profile.requestsPerSecond)} req/s while profiled), so its start is left out. Self time as a share of the sampled time; the process was busy ${summary.busyPercent.toFixed(0)}% of it. The profile was written to \`${profile.file}\` (open it in Chrome DevTools or speedscope).`,
+    "",
+    table(
+      ["Part of the code", "self time"],
+      ["l", "r"],
+      summary.areas.map((a) => [`\`${a.name}\``, `${a.percent.toFixed(1)}%`]),
+    ),
+    "",
+    table(
+      ["Function", "self time"],
+      ["l", "r"],
+      summary.functions.map((f) => [`\`${f.name}\``, `${f.percent.toFixed(1)}%`]),
+    ),
+    "",
+    "tollgate's own functions by total time (the function and everything it calls; nested entries overlap):",
+    "",
+    table(
+      ["Function", "total time"],
+      ["l", "r"],
+      summary.ownInclusive.map((f) => [`\`${f.name}\``, `${f.percent.toFixed(1)}%`]),
+    ),
+  ].join("\n");
+}
+
+export function renderReport(results: Results): string {
+  const m = results.machine;
+  const c = results.config;
+  return [
+    "# tollgate benchmarks",
+    "",
+    `${c.mode === "quick" ? "**Quick run** (a smoke check: short runs, rough numbers). " : ""}Measured ${results.date} in ${Math.round(results.elapsedSeconds)} s by \`npm run bench${c.mode === "quick" ? " -- --quick" : ""}\`.`,
+    "",
+    `- Machine: ${m.cpu}, ${m.cores} cores, ${m.memoryGiB.toFixed(1)} GiB, ${m.platform}`,
+    `- Node ${m.node} (every process)`,
+    `- Load average at start: ${formatLoad(m.loadAtStart)}; at end: ${formatLoad(results.loadAtEnd)}`,
+    "- Every process on this one machine, over loopback: the load generator (this process), the gateway, the echo backend and Azurite are separate processes, so they share its cores. Compare the ratios, not the absolute numbers, and only within one run.",
+    "",
+    "## Targets",
+    "",
+    targetsTable(results),
+    "",
+    "## Throughput",
+    "",
+    throughputSection(results),
+    "",
+    "## Added latency",
+    "",
+    latencySection(results),
+    "",
+    "## Token path",
+    "",
+    tokenSection(results),
+    "",
+    "## Cold start",
+    "",
+    coldSection(results),
+    "",
+    "## Memory",
+    "",
+    memorySection(results),
+    "",
+    "## Where the time goes",
+    "",
+    profileSection(results),
+    "",
+    "## How it was measured",
+    "",
+    `- **Targets**, each in front of the same echo backend process (\`bench/servers/echo.ts\`), each its own process: _direct_ (no proxy); _tollgate_, the local host (\`tools/local-host/main.ts\`) with the full pipeline: RS256 verification against the loopback Entra-shaped issuer's keys, the Entra rules, a role map rule requiring the role \`${"reader"}\`, a strict rate limit on Azurite (a billion per hour, so it never refuses: its cost is measured, not refusals), the signed identity assertion and streamed forwarding; _fastify peer_ (\`bench/servers/fastify-peer.ts\`), fastify with @fastify/jwt and get-jwks (issuer, audience, RS256, tenant and role checked), @fastify/rate-limit in memory with the same limit, and @fastify/reply-from, configured as their READMEs show; _undici forwarder_ (\`bench/servers/undici-forwarder.ts\`), node:http in and an undici Pool out, no checks, the floor for any Node proxy; and, to show where tollgate's time goes, two of its layers without the checks (\`bench/servers/tollgate-layers.ts\`): its node:http adapter with \`forwardRequest\`, and the adapter answering by itself.`,
+    `- **Tokens**: ${c.tokenPool} distinct valid tokens (one user each, role \`reader\`), minted by the loopback issuer; requests cycle through them.`,
+    "- **Telemetry** is off (no Application Insights connection string); tollgate's settings are the defaults otherwise.",
+    `- **Sources**: \`bench/run.ts\` and \`bench/lib/\`; the token micro-benchmark is \`bench/token-path.ts\`. The rate limiter alone is in [RATE-LIMIT.md](RATE-LIMIT.md).`,
+    "",
+  ].join("\n");
+}

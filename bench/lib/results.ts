@@ -1,0 +1,89 @@
+// What one benchmark run measured: the report and the plot are made from this alone.
+
+import type { TokenPathResult } from "../token-path.js";
+import type { ColdStart } from "./cold-start.js";
+import type { ProfileSummary } from "./cpu-profile.js";
+import type { Machine } from "./machine.js";
+import type { OpenLoopResult } from "./open-loop.js";
+import type { ThroughputRun } from "./throughput.js";
+
+export const TARGETS = {
+  direct: "direct (no proxy)",
+  tollgate: "tollgate",
+  peer: "fastify peer",
+  undici: "undici forwarder",
+  forwardLayer: "tollgate's adapter + forwardRequest, no checks",
+  adapterLayer: "tollgate's adapter alone, no backend",
+} as const;
+export type TargetId = keyof typeof TARGETS;
+
+export const PARTS = ["throughput", "latency", "token", "cold", "memory", "profile"] as const;
+export type Part = (typeof PARTS)[number];
+
+export interface RunConfig {
+  mode: "quick" | "full";
+  parts: Part[];
+  tokenPool: number;
+  connections: number;
+  throughputWarmSeconds: number;
+  throughputSeconds: number;
+  throughputRuns: number;
+  rates: number[];
+  latencyWarmSeconds: number;
+  latencySeconds: Record<number, number>;
+  latencyTargets: TargetId[];
+  tokenPathSeconds: number;
+  coldStartRuns: number;
+  soakRate: number;
+  /** At the soak's rate, after the live-heap collection and before the first sample. */
+  soakWarmSeconds: number;
+  soakSeconds: number;
+  soakSampleSeconds: number;
+  profileSeconds: number;
+}
+
+export interface ThroughputResult {
+  target: TargetId;
+  runs: ThroughputRun[];
+  median: number;
+}
+
+export interface LatencyResult {
+  rate: number;
+  rows: { target: TargetId; result: OpenLoopResult }[];
+}
+
+export interface ColdStartResult {
+  scenario: string;
+  /** Where the keys came from, as checked by counting the issuer's JWKS requests. */
+  keysFrom: string;
+  runs: ColdStart[];
+}
+
+export interface MemorySample {
+  atSeconds: number;
+  rssBytes: number;
+  /** V8 heap in use, from the inspector (Runtime.getHeapUsage); undefined if it could not be read. */
+  heapUsedBytes?: number;
+}
+
+export interface MemoryResult {
+  samples: MemorySample[];
+  /** V8 heap in use right after a full collection, before and after the soak. */
+  liveHeap: { start?: number; end?: number };
+  latency: OpenLoopResult;
+}
+
+export interface Results {
+  config: RunConfig;
+  machine: Machine;
+  loadAtEnd: number[];
+  date: string;
+  elapsedSeconds: number;
+  throughput?: ThroughputResult[];
+  latency?: LatencyResult[];
+  tokenPath?: TokenPathResult[];
+  coldStart?: ColdStartResult[];
+  memory?: MemoryResult;
+  profile?: { summary: ProfileSummary; file: string; requestsPerSecond: number };
+}

@@ -1,0 +1,139 @@
+// The issue's targets, judged against one run's results: each as a ratio or a difference measured
+// on the same machine in the same run, PASS or MISS, and by how much when missed.
+
+import { percentile } from "./open-loop.js";
+import type { Results } from "./results.js";
+
+export interface TargetVerdict {
+  target: string;
+  goal: string;
+  measured: string;
+  /** undefined: not measured in this run. */
+  pass: boolean | undefined;
+  /** For a miss: how far from the goal. */
+  shortfall?: string;
+}
+
+const ratio = (value: number) => `${value.toFixed(2)}×`;
+const ms = (value: number) => `${value.toFixed(3)} ms`;
+const rps = (value: number) => Math.round(value).toLocaleString("en-US");
+
+/** RSS growth from the first to the last sample of the soak that still counts as flat. */
+export const FLAT_RSS_GROWTH = 0.1;
+
+function atLeast(target: string, goal: number, value: number, detail: string): TargetVerdict {
+  const pass = value >= goal;
+  return {
+    target,
+    goal: `≥ ${ratio(goal)}`,
+    measured: `${ratio(value)} (${detail})`,
+    pass,
+    ...(pass
+      ? {}
+      : {
+          shortfall: `${ratio(goal - value)} short: ${(100 * (1 - value / goal)).toFixed(0)}% below the goal; needs ${(100 * (goal / value - 1)).toFixed(0)}% more`,
+        }),
+  };
+}
+
+function atMost(target: string, goalMs: number, valueMs: number, detail: string): TargetVerdict {
+  const pass = valueMs <= goalMs;
+  return {
+    target,
+    goal: `≤ ${goalMs.toFixed(2)} ms`,
+    measured: `${ms(valueMs)} (${detail})`,
+    pass,
+    ...(pass
+      ? {}
+      : { shortfall: `${ms(valueMs - goalMs)} over the goal (${(valueMs / goalMs).toFixed(1)}× it)` }),
+  };
+}
+
+const notMeasured = (target: string, goal: string): TargetVerdict => ({
+  target,
+  goal,
+  measured: "not measured in this run",
+  pass: undefined,
+});
+
+export function judgeTargets(results: Results): TargetVerdict[] {
+  const verdicts: TargetVerdict[] = [];
+  const tp = new Map(results.throughput?.map((row) => [row.target, row.median]));
+  const tollgate = tp.get("tollgate");
+  const undici = tp.get("undici");
+  const peer = tp.get("peer");
+  verdicts.push(
+    tollgate !== undefined && undici !== undefined
+      ? atLeast(
+          "Throughput vs bare undici forwarder",
+          0.8,
+          tollgate / undici,
+          `${rps(tollgate)} vs ${rps(undici)} req/s`,
+        )
+      : notMeasured("Throughput vs bare undici forwarder", "≥ 0.80×"),
+    tollgate !== undefined && peer !== undefined
+      ? atLeast("Throughput vs fastify peer", 1.5, tollgate / peer, `${rps(tollgate)} vs ${rps(peer)} req/s`)
+      : notMeasured("Throughput vs fastify peer", "≥ 1.50×"),
+  );
+
+  const at1000 = results.latency?.find((row) => row.rate === 1000);
+  const direct = at1000?.rows.find((row) => row.target === "direct")?.result;
+  const gate = at1000?.rows.find((row) => row.target === "tollgate")?.result;
+  for (const [p, goal] of [
+    [50, 0.3],
+    [99, 2],
+  ] as const) {
+    const name = `Added latency p${p} at 1,000 req/s`;
+    if (direct && gate && direct.latenciesUs.length > 0 && gate.latenciesUs.length > 0) {
+      const d = percentile(direct.latenciesUs, p) / 1000;
+      const t = percentile(gate.latenciesUs, p) / 1000;
+      verdicts.push(atMost(name, goal, t - d, `tollgate ${ms(t)} − direct ${ms(d)}`));
+    } else {
+      verdicts.push(notMeasured(name, `≤ ${goal.toFixed(2)} ms`));
+    }
+  }
+
+  const token = results.tokenPath;
+  const crypto = token?.find((row) => row.name.startsWith("node:crypto"))?.perSecond;
+  const cached = token?.find((row) => row.name.includes("cache on"))?.perSecond;
+  const uncached = token?.find((row) => row.name.includes("cache off"))?.perSecond;
+  verdicts.push(
+    crypto !== undefined && cached !== undefined
+      ? atLeast(
+          "Token path: tollgate validator vs node:crypto verify",
+          0.8,
+          cached / crypto,
+          `cache on; cache off ${uncached === undefined ? "n/a" : ratio(uncached / crypto)}`,
+        )
+      : notMeasured("Token path: tollgate validator vs node:crypto verify", "≥ 0.80×"),
+  );
+
+  const samples = [...(results.memory?.samples ?? [])].sort((a, b) => a.atSeconds - b.atSeconds);
+  const heap = results.memory?.liveHeap;
+  const first = samples[0];
+  const last = samples.at(-1);
+  if (first && last && samples.length >= 2) {
+    const max = Math.max(...samples.map((s) => s.rssBytes));
+    const growth = last.rssBytes / first.rssBytes - 1;
+    const mib = (bytes: number) => `${(bytes / 1024 ** 2).toFixed(1)} MiB`;
+    const live =
+      heap?.start !== undefined && heap.end !== undefined
+        ? `; live heap ${mib(heap.start)} → ${mib(heap.end)}`
+        : "";
+    const pass = growth <= FLAT_RSS_GROWTH;
+    verdicts.push({
+      target: `Resident memory over a ${results.config.soakSeconds} s soak at ${results.config.soakRate.toLocaleString("en-US")} req/s`,
+      goal: `flat (end ≤ start + ${FLAT_RSS_GROWTH * 100}%)`,
+      measured: `RSS ${mib(first.rssBytes)} → ${mib(last.rssBytes)} (${growth >= 0 ? "+" : ""}${(growth * 100).toFixed(1)}%, max ${mib(max)})${live}`,
+      pass,
+      ...(pass
+        ? {}
+        : {
+            shortfall: `grew ${(growth * 100).toFixed(1)}%, ${((growth - FLAT_RSS_GROWTH) * 100).toFixed(1)} points over`,
+          }),
+    });
+  } else {
+    verdicts.push(notMeasured("Resident memory over the soak", "flat"));
+  }
+  return verdicts;
+}

@@ -1,0 +1,62 @@
+// Throughput: autocannon with a fixed number of connections, each request carrying the next token
+// of the pool (set per request, so no token is sent twice in a row and a cache sees the whole pool).
+
+import autocannon from "autocannon";
+
+export interface ThroughputRun {
+  requestsPerSecond: number;
+  /** autocannon's latency percentiles for the run, in ms (closed loop: for context only). */
+  p50Ms: number;
+  p99Ms: number;
+  non2xx: number;
+  errors: number;
+}
+
+export async function throughputRun(options: {
+  url: string;
+  tokens: readonly string[];
+  path: (i: number) => string;
+  connections: number;
+  seconds: number;
+}): Promise<ThroughputRun> {
+  let i = 0;
+  const result = await autocannon({
+    url: options.url,
+    connections: options.connections,
+    duration: options.seconds,
+    requests: [
+      {
+        method: "GET",
+        setupRequest: (request) => {
+          const n = i++;
+          return {
+            ...request,
+            path: options.path(n),
+            headers: {
+              ...request.headers,
+              authorization: `Bearer ${options.tokens[n % options.tokens.length]}`,
+            },
+          };
+        },
+      },
+    ],
+  });
+  const ok = result["2xx"];
+  return {
+    // Completed 2xx answers over the run's length: refusals and errors are not throughput.
+    requestsPerSecond: ok / result.duration,
+    p50Ms: result.latency.p50,
+    p99Ms: result.latency.p99,
+    non2xx: result.non2xx,
+    errors: result.errors,
+  };
+}
+
+export function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  if (sorted.length === 0) return Number.NaN;
+  return sorted.length % 2 === 1
+    ? (sorted[mid] as number)
+    : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+}

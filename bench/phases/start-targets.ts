@@ -1,0 +1,70 @@
+// Starts every target in front of one echo backend, each its own process, and checks before
+// anything is measured that each answers an allowed request and that the gateways refuse.
+
+import { checkAllowed, checkRefusals } from "../lib/checks.js";
+import { type ChildServer, startServer } from "../lib/child-server.js";
+import { LOCAL_HOST } from "../lib/context.js";
+import { AUDIENCE, type Fixture, LIMIT, ROLE } from "../lib/fixture.js";
+import { TARGETS, type TargetId } from "../lib/results.js";
+
+export async function startTargets(
+  fixture: Fixture,
+  mainPrefix: string,
+  path: (i: number) => string,
+  started: (server: ChildServer) => void,
+): Promise<Record<TargetId, ChildServer>> {
+  const echo = await startServer("echo backend", { entry: "bench/servers/echo.ts", env: {} });
+  started(echo);
+  const { issuer } = fixture;
+  const launch = async (name: string, options: Parameters<typeof startServer>[1]) => {
+    const server = await startServer(name, options);
+    started(server);
+    return server;
+  };
+  const [tollgate, peer, undici, forwardLayer, adapterLayer] = await Promise.all([
+    // The inspector only listens (loopback) until the soak asks it for heap sizes.
+    launch("tollgate", {
+      entry: LOCAL_HOST,
+      env: fixture.tollgateEnv(mainPrefix, echo.url),
+      nodeArgs: ["--inspect=127.0.0.1:0"],
+    }),
+    launch("fastify peer", {
+      entry: "bench/servers/fastify-peer.ts",
+      env: {
+        BENCH_BACKEND_URL: echo.url,
+        BENCH_ISSUER: issuer.issuerV2(issuer.defaultTenant),
+        BENCH_AUDIENCE: AUDIENCE,
+        BENCH_TENANT: issuer.defaultTenant,
+        BENCH_ROLE: ROLE,
+        BENCH_LIMIT: String(LIMIT),
+      },
+    }),
+    launch("undici forwarder", {
+      entry: "bench/servers/undici-forwarder.ts",
+      env: { BENCH_BACKEND_URL: echo.url },
+    }),
+    launch("tollgate forward layer", {
+      entry: "bench/servers/tollgate-layers.ts",
+      env: { BENCH_LAYER: "forward", BENCH_BACKEND_URL: echo.url },
+    }),
+    launch("tollgate adapter layer", {
+      entry: "bench/servers/tollgate-layers.ts",
+      env: { BENCH_LAYER: "adapter", BENCH_BACKEND_URL: echo.url },
+    }),
+  ]);
+  const servers: Record<TargetId, ChildServer> = {
+    direct: echo,
+    tollgate,
+    peer,
+    undici,
+    forwardLayer,
+    adapterLayer,
+  };
+  const token = fixture.tokens[0] as string;
+  for (const [id, server] of Object.entries(servers) as [TargetId, ChildServer][]) {
+    await checkAllowed(TARGETS[id], `${server.url}${path(1)}`, token, server);
+  }
+  await checkRefusals(TARGETS.tollgate, `${tollgate.url}${path(1)}`, issuer, ROLE);
+  await checkRefusals(TARGETS.peer, `${peer.url}${path(1)}`, issuer, ROLE);
+  return servers;
+}

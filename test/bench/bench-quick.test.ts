@@ -1,0 +1,109 @@
+// The benchmark's smoke check: `npm run bench -- --quick` runs end to end and writes a report with
+// every section and the latency plot. Only that they are produced is checked, never the numbers:
+// timings belong in the benchmark, not in a test (a loaded machine must not fail the suite).
+
+import { spawn } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
+const ROOT = fileURLToPath(new URL("../..", import.meta.url));
+let out: string;
+let report: string;
+let svg: string;
+let printed: string;
+
+beforeAll(async () => {
+  out = mkdtempSync(join(tmpdir(), "tollgate-bench-test-"));
+  const child = spawn(process.execPath, ["--import", "tsx", "bench/run.ts", "--quick", "--out", out], {
+    cwd: ROOT,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let output = "";
+  child.stdout.on("data", (chunk: Buffer) => {
+    output += chunk;
+  });
+  child.stderr.on("data", (chunk: Buffer) => {
+    output += chunk;
+  });
+  const code = await new Promise<number | null>((resolve) => child.once("exit", resolve));
+  printed = output;
+  expect(code, output).toBe(0);
+  report = readFileSync(join(out, "RESULTS.md"), "utf8");
+  svg = readFileSync(join(out, "latency.svg"), "utf8");
+}, 240_000);
+
+afterAll(() => {
+  if (out) rmSync(out, { recursive: true, force: true });
+});
+
+describe("npm run bench -- --quick", () => {
+  it("writes a report with a header naming the machine, Node and the mode", () => {
+    expect(report).toMatch(/^# tollgate benchmarks/);
+    expect(report).toContain("**Quick run**");
+    expect(report).toMatch(/- Machine: .+, \d+ cores, [\d.]+ GiB/);
+    expect(report).toMatch(/- Node v\d+\.\d+\.\d+/);
+  });
+
+  it("has every section", () => {
+    for (const heading of [
+      "## Targets",
+      "## Throughput",
+      "## Added latency",
+      "### 1,000 req/s",
+      "## Token path",
+      "## Cold start",
+      "## Memory",
+      "## Where the time goes",
+      "## How it was measured",
+    ]) {
+      expect(report).toContain(heading);
+    }
+    expect(report).not.toContain("_Not run");
+  });
+
+  it("judges every target of the issue, PASS or MISS", () => {
+    const targets = report.slice(report.indexOf("## Targets"), report.indexOf("## Throughput"));
+    for (const target of [
+      "Throughput vs bare undici forwarder",
+      "Throughput vs fastify peer",
+      "Added latency p50 at 1,000 req/s",
+      "Added latency p99 at 1,000 req/s",
+      "Token path",
+      "Resident memory",
+    ]) {
+      const row = targets.split("\n").find((line) => line.startsWith(`| ${target}`));
+      expect(row, target).toBeDefined();
+      expect(row).toMatch(/\*\*(PASS|MISS)\*\*/);
+    }
+  });
+
+  it("measures every target in the throughput table, and tollgate and the peer for latency", () => {
+    for (const target of ["direct (no proxy)", "tollgate", "fastify peer", "undici forwarder"]) {
+      expect(report).toMatch(new RegExp(`^\\| ${target.replace(/[()]/g, "\\$&")} \\| [\\d,]+ \\|`, "m"));
+    }
+    const latency = report.slice(report.indexOf("### 1,000 req/s"), report.indexOf("## Token path"));
+    for (const target of ["direct (no proxy)", "tollgate", "fastify peer"])
+      expect(latency).toContain(`| ${target} |`);
+  });
+
+  it("checks where the keys came from in both cold starts", () => {
+    expect(report).toContain("Table snapshot (issuer not asked)");
+    expect(report).toMatch(/issuer \(\d+ JWKS requests?\)/);
+  });
+
+  it("links the latency plot, an SVG with a curve per target", () => {
+    expect(report).toContain("](latency.svg)");
+    expect(svg).toMatch(/^<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg"/);
+    expect(svg.trim()).toMatch(/<\/svg>$/);
+    for (const target of ["direct (no proxy)", "tollgate", "fastify peer"]) {
+      expect(svg).toContain(`data-target="${target}"`);
+    }
+  });
+
+  it("prints the report too", () => {
+    expect(printed).toContain("# tollgate benchmarks");
+  });
+});
