@@ -3,6 +3,7 @@
 // hosts (the gateway as its own process) started on demand.
 
 import { writeFileSync } from "node:fs";
+import { get as httpGet } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { generateAssertionKey } from "../../shared/forward/index.js";
@@ -66,7 +67,7 @@ export async function startStack(env: Record<string, string> = {}): Promise<Stac
       const host = await startLocalHost({ ...settings, ...extra });
       hosts.push(host);
       await eventually(
-        async () => (await fetch(`${host.url}/.tollgate/ready`)).status === 200,
+        async () => (await statusOnFreshConnection(`${host.url}/.tollgate/ready`)) === 200,
         `the host on ${host.url} is ready\n${host.output()}`,
       );
       return host;
@@ -79,6 +80,20 @@ export async function startStack(env: Record<string, string> = {}): Promise<Stac
 }
 
 /** Polls `check` every 100 ms until it holds; throws naming `what` after `timeoutMs`. */
+/**
+ * GET on a connection of its own, closed right after: a pooled keep-alive connection would stay
+ * open on the gateway and spoil the socket counts the fault tests take.
+ */
+export function statusOnFreshConnection(url: string): Promise<number> {
+  return new Promise((resolve) => {
+    const request = httpGet(url, { agent: false, headers: { connection: "close" } }, (response) => {
+      response.resume();
+      response.on("end", () => resolve(response.statusCode ?? 0));
+    });
+    request.on("error", () => resolve(0));
+  });
+}
+
 export async function eventually(
   check: () => boolean | Promise<boolean>,
   what: string,
