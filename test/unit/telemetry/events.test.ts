@@ -108,9 +108,10 @@ describe("scrubbing a hostile path", () => {
       "eyJ".repeat(5_000),
       "a@".repeat(8_000),
     ]) {
+      // A guard against catastrophic backtracking (seconds, not milliseconds), not a speed test.
       const started = performance.now();
       scrub(path);
-      expect(performance.now() - started).toBeLessThan(50);
+      expect(performance.now() - started).toBeLessThan(1_000);
     }
   });
 });
