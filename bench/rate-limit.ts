@@ -13,7 +13,7 @@ import { systemClock } from "../shared/clock.js";
 import { limitPolicySchema, RateLimiter, WindowCounterTable } from "../shared/limits/index.js";
 import { createTableClientFactory, parseStorageTarget } from "../shared/storage/table-client.js";
 import type { Principal } from "../shared/token/principal.js";
-import { startAzurite } from "../test/support/azurite.js";
+import { startAzurite } from "../tools/loopback/azurite.js";
 
 const quick = process.argv.includes("--quick");
 const DECISIONS = quick ? 2_000 : 20_000;

@@ -9,7 +9,7 @@ import { importJWK, jwtVerify } from "jose";
 import { ManualClock } from "../shared/clock.js";
 import { loadSettings } from "../shared/config/settings.js";
 import { createTokenValidator } from "../shared/token/create-token-validator.js";
-import { EntraIssuer } from "../test/support/entra-issuer.js";
+import { EntraIssuer } from "../tools/loopback/entra-issuer.js";
 
 export interface TokenPathResult {
   name: string;

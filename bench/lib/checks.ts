@@ -1,7 +1,7 @@
 // Before anything is measured: every target answers an allowed request, and the two gateways
 // refuse what they should, so a fast number can never come from a check that was not made.
 
-import type { EntraIssuer } from "../../test/support/entra-issuer.js";
+import type { EntraIssuer } from "../../tools/loopback/entra-issuer.js";
 import type { ChildServer } from "./child-server.js";
 
 async function status(url: string, token?: string): Promise<{ status: number; body: string }> {

@@ -2,7 +2,7 @@
 // time covers Node's start, module loading, settings, keys, the role map and the first decision.
 
 import { request } from "node:http";
-import { freePort } from "../../test/support/ports.js";
+import { freePort } from "../../tools/loopback/ports.js";
 import { spawnServer } from "./child-server.js";
 
 export interface ColdStart {

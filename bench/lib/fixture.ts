@@ -6,9 +6,9 @@ import { writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { generateAssertionKey } from "../../shared/forward/index.js";
-import { type AzuriteHandle, startAzurite } from "../../test/support/azurite.js";
-import { EntraIssuer } from "../../test/support/entra-issuer.js";
 import { runCli } from "../../tools/cli/run-cli.js";
+import { type AzuriteHandle, startAzurite } from "../../tools/loopback/azurite.js";
+import { EntraIssuer } from "../../tools/loopback/entra-issuer.js";
 
 export const AUDIENCE = "api://tollgate-bench";
 export const ROLE = "reader";

@@ -1,7 +1,7 @@
 // The benchmark's backend, as its own process: the tests' echo backend (answers every request with
 // a small JSON echo of what reached it). Prints `listening on http://127.0.0.1:PORT`.
 
-import { startEchoBackend } from "../../test/support/echo-backend.js";
+import { startEchoBackend } from "../../tools/loopback/echo-backend.js";
 
 const backend = await startEchoBackend();
 // The echo backend keeps every request it saw for the tests to inspect; a benchmark sends

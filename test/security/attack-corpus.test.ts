@@ -9,7 +9,7 @@
 
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { EchoedRequest } from "../support/echo-backend.js";
+import type { EchoedRequest } from "../../tools/loopback/echo-backend.js";
 import type { LocalHost } from "../support/local-host.js";
 import { b64, decoded, flipBit, partOf, signText, unsigned, withPart, worstCaseRoute } from "./forge.js";
 import { type HeaderList, type RawRequest, reasonOf, sendRaw } from "./raw-http.js";

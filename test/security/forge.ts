@@ -3,7 +3,7 @@
 // unsigned tokens, bit flips, and the worst-case reading of a path a backend might route on.
 
 import { webcrypto } from "node:crypto";
-import type { EntraIssuer } from "../support/entra-issuer.js";
+import type { EntraIssuer } from "../../tools/loopback/entra-issuer.js";
 
 export const b64 = (value: string | Uint8Array): string =>
   Buffer.from(typeof value === "string" ? Buffer.from(value, "utf8") : value).toString("base64url");

@@ -8,9 +8,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { generateAssertionKey } from "../../shared/forward/index.js";
 import { runCli } from "../../tools/cli/run-cli.js";
-import { type AzuriteHandle, startAzurite } from "../support/azurite.js";
-import { type EchoBackend, startEchoBackend } from "../support/echo-backend.js";
-import { EntraIssuer } from "../support/entra-issuer.js";
+import { type AzuriteHandle, startAzurite } from "../../tools/loopback/azurite.js";
+import { type EchoBackend, startEchoBackend } from "../../tools/loopback/echo-backend.js";
+import { EntraIssuer } from "../../tools/loopback/entra-issuer.js";
 import { type LocalHost, startLocalHost } from "../support/local-host.js";
 
 export const AUDIENCE = "api://tollgate-test";

@@ -2,7 +2,7 @@
 // readable; each comment says what the curl under it shows and ends in the status it gets (the
 // sandbox test runs every line in one shell and checks that status).
 
-import type { EntraIssuer } from "../../test/support/entra-issuer.js";
+import type { EntraIssuer } from "../loopback/entra-issuer.js";
 
 export interface SandboxCall {
   says: string;

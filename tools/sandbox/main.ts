@@ -6,12 +6,12 @@ import { fileURLToPath } from "node:url";
 import { loadSettings } from "../../shared/config/settings.js";
 import { generateAssertionKey } from "../../shared/forward/index.js";
 import { createTollgate } from "../../shared/tollgate.js";
-import { startAzurite } from "../../test/support/azurite.js";
-import { startEchoBackend } from "../../test/support/echo-backend.js";
-import { EntraIssuer } from "../../test/support/entra-issuer.js";
-import { freePort } from "../../test/support/ports.js";
 import { runCli } from "../cli/run-cli.js";
 import { createNodeServer } from "../local-host/node-http-adapter.js";
+import { startAzurite } from "../loopback/azurite.js";
+import { startEchoBackend } from "../loopback/echo-backend.js";
+import { EntraIssuer } from "../loopback/entra-issuer.js";
+import { freePort } from "../loopback/ports.js";
 import { printable, sandboxScript } from "./curl-lines.js";
 
 const DEMO_AUDIENCE = "api://tollgate-demo";

@@ -13,8 +13,8 @@ import { loadSettings } from "../../../shared/config/settings.js";
 import { createTableClientFactory, parseStorageTarget } from "../../../shared/storage/table-client.js";
 import { createTimerJob } from "../../../shared/timer-job.js";
 import { runCli } from "../../../tools/cli/run-cli.js";
-import { type AzuriteHandle, startAzurite } from "../../support/azurite.js";
-import { EntraIssuer } from "../../support/entra-issuer.js";
+import { type AzuriteHandle, startAzurite } from "../../../tools/loopback/azurite.js";
+import { EntraIssuer } from "../../../tools/loopback/entra-issuer.js";
 import { GraphStandIn } from "../../support/graph-standin.js";
 import { type LoggedLine, timerContext, timerPayload } from "../../support/timer-invocation.js";
 

@@ -13,10 +13,10 @@ import { loadSettings } from "../../../shared/config/settings.js";
 import { createTableClientFactory, parseStorageTarget } from "../../../shared/storage/table-client.js";
 import { createTimerJob } from "../../../shared/timer-job.js";
 import { runCli } from "../../../tools/cli/run-cli.js";
-import { type AzuriteHandle, startAzurite } from "../../support/azurite.js";
+import { type AzuriteHandle, startAzurite } from "../../../tools/loopback/azurite.js";
+import { type EchoBackend, startEchoBackend } from "../../../tools/loopback/echo-backend.js";
+import { EntraIssuer } from "../../../tools/loopback/entra-issuer.js";
 import { type CountingTables, countingTables } from "../../support/counting-tables.js";
-import { type EchoBackend, startEchoBackend } from "../../support/echo-backend.js";
-import { EntraIssuer } from "../../support/entra-issuer.js";
 import { type InProcessTollgate, startInProcessTollgate } from "../../support/in-process-tollgate.js";
 import { type LoggedLine, timerContext, timerPayload } from "../../support/timer-invocation.js";
 

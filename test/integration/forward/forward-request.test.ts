@@ -8,7 +8,7 @@ import { BackendPools } from "../../../shared/forward/backend-pools.js";
 import { type ForwardOptions, forwardRequest } from "../../../shared/forward/forward-request.js";
 import { buildUpstreamHeaders } from "../../../shared/forward/header-hygiene.js";
 import { TollgateError } from "../../../shared/reasons.js";
-import { type EchoAnswer, type EchoBackend, startEchoBackend } from "../../support/echo-backend.js";
+import { type EchoAnswer, type EchoBackend, startEchoBackend } from "../../../tools/loopback/echo-backend.js";
 
 const MiB = 1024 * 1024;
 const PUBLIC_ORIGIN = "https://api.contoso.com";

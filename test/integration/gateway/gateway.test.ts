@@ -8,11 +8,11 @@ import { createLocalJWKSet, jwtVerify } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { generateAssertionKey } from "../../../shared/forward/index.js";
 import { runCli } from "../../../tools/cli/run-cli.js";
-import { type AzuriteHandle, startAzurite } from "../../support/azurite.js";
-import { type EchoBackend, startEchoBackend } from "../../support/echo-backend.js";
-import { EntraIssuer } from "../../support/entra-issuer.js";
+import { type AzuriteHandle, startAzurite } from "../../../tools/loopback/azurite.js";
+import { type EchoBackend, startEchoBackend } from "../../../tools/loopback/echo-backend.js";
+import { EntraIssuer } from "../../../tools/loopback/entra-issuer.js";
+import { freePort } from "../../../tools/loopback/ports.js";
 import { type LocalHost, startLocalHost } from "../../support/local-host.js";
-import { freePort } from "../../support/ports.js";
 
 const MB = 1024 * 1024;
 let azurite: AzuriteHandle;

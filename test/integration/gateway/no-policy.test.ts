@@ -5,8 +5,8 @@
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { loadSettings } from "../../../shared/config/settings.js";
 import { createTollgate } from "../../../shared/tollgate.js";
-import { type AzuriteHandle, startAzurite } from "../../support/azurite.js";
-import { EntraIssuer } from "../../support/entra-issuer.js";
+import { type AzuriteHandle, startAzurite } from "../../../tools/loopback/azurite.js";
+import { EntraIssuer } from "../../../tools/loopback/entra-issuer.js";
 
 let azurite: AzuriteHandle;
 let issuer: EntraIssuer;

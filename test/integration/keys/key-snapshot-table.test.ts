@@ -14,7 +14,7 @@ import {
   DEVSTORE_ACCOUNT_KEY,
   DEVSTORE_ACCOUNT_NAME,
   startAzurite,
-} from "../../support/azurite.js";
+} from "../../../tools/loopback/azurite.js";
 
 let azurite: AzuriteHandle;
 let key: ValidatedJwk;

@@ -16,8 +16,8 @@ import type { KeyStoreEvent } from "../../../shared/keys/key-store-events.js";
 import type { KeySource } from "../../../shared/keys/types.js";
 import { TollgateError } from "../../../shared/reasons.js";
 import { createTableClientFactory, parseStorageTarget } from "../../../shared/storage/table-client.js";
-import { type AzuriteHandle, startAzurite } from "../../support/azurite.js";
-import { EntraIssuer } from "../../support/entra-issuer.js";
+import { type AzuriteHandle, startAzurite } from "../../../tools/loopback/azurite.js";
+import { EntraIssuer } from "../../../tools/loopback/entra-issuer.js";
 
 const SETTINGS: KeySettings = {
   fetchTimeoutMs: 2_000,

@@ -6,10 +6,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCli } from "../../../tools/cli/run-cli.js";
-import { type AzuriteHandle, startAzurite } from "../../support/azurite.js";
+import { type AzuriteHandle, startAzurite } from "../../../tools/loopback/azurite.js";
+import { type EchoBackend, startEchoBackend } from "../../../tools/loopback/echo-backend.js";
+import { EntraIssuer } from "../../../tools/loopback/entra-issuer.js";
 import { type CountingProxy, startCountingProxy, viaProxy } from "../../support/counting-proxy.js";
-import { type EchoBackend, startEchoBackend } from "../../support/echo-backend.js";
-import { EntraIssuer } from "../../support/entra-issuer.js";
 import { type LocalHost, startLocalHost } from "../../support/local-host.js";
 
 const WINDOW_S = 5;

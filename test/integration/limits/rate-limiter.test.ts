@@ -13,7 +13,7 @@ import {
 } from "../../../shared/limits/index.js";
 import { createTableClientFactory, parseStorageTarget } from "../../../shared/storage/table-client.js";
 import type { Principal } from "../../../shared/token/principal.js";
-import { type AzuriteHandle, startAzurite } from "../../support/azurite.js";
+import { type AzuriteHandle, startAzurite } from "../../../tools/loopback/azurite.js";
 
 let azurite: AzuriteHandle;
 beforeAll(async () => {

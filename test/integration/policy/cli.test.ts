@@ -3,8 +3,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCli } from "../../../tools/cli/run-cli.js";
-import { type AzuriteHandle, DEVSTORE_ACCOUNT_KEY, startAzurite } from "../../support/azurite.js";
-import { freePort } from "../../support/ports.js";
+import { type AzuriteHandle, DEVSTORE_ACCOUNT_KEY, startAzurite } from "../../../tools/loopback/azurite.js";
+import { freePort } from "../../../tools/loopback/ports.js";
 
 const GOOD = `# The orders API
 version: 1

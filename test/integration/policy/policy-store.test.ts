@@ -13,7 +13,7 @@ import {
   readCurrentPolicy,
 } from "../../../shared/policy/index.js";
 import { createTableClientFactory, parseStorageTarget } from "../../../shared/storage/table-client.js";
-import { type AzuriteHandle, DEVSTORE_ACCOUNT_KEY, startAzurite } from "../../support/azurite.js";
+import { type AzuriteHandle, DEVSTORE_ACCOUNT_KEY, startAzurite } from "../../../tools/loopback/azurite.js";
 
 /** A separate factory per call: a writer and a reader share nothing but the storage account. */
 function tableFor(azurite: AzuriteHandle, prefix: string): TableClient {

@@ -15,10 +15,10 @@ import {
   METRICS,
 } from "../../../shared/telemetry/index.js";
 import { runCli } from "../../../tools/cli/run-cli.js";
+import { type AzuriteHandle, startAzurite } from "../../../tools/loopback/azurite.js";
+import { type EchoBackend, startEchoBackend } from "../../../tools/loopback/echo-backend.js";
+import { DEFAULT_USER, EntraIssuer } from "../../../tools/loopback/entra-issuer.js";
 import { tableOf, tableShapes } from "../../support/app-insights-tables.js";
-import { type AzuriteHandle, startAzurite } from "../../support/azurite.js";
-import { type EchoBackend, startEchoBackend } from "../../support/echo-backend.js";
-import { DEFAULT_USER, EntraIssuer } from "../../support/entra-issuer.js";
 import { kqlReferences } from "../../support/kql-references.js";
 import { type LocalHost, startLocalHost } from "../../support/local-host.js";
 import {

@@ -8,8 +8,8 @@ import { loadSettings } from "../../../shared/config/settings.js";
 import { TollgateError } from "../../../shared/reasons.js";
 import { createTableClientFactory } from "../../../shared/storage/table-client.js";
 import { createTokenValidator } from "../../../shared/token/create-token-validator.js";
-import { type AzuriteHandle, startAzurite } from "../../support/azurite.js";
-import { EntraIssuer, type MintOptions } from "../../support/entra-issuer.js";
+import { type AzuriteHandle, startAzurite } from "../../../tools/loopback/azurite.js";
+import { EntraIssuer, type MintOptions } from "../../../tools/loopback/entra-issuer.js";
 
 let issuer: EntraIssuer;
 let azurite: AzuriteHandle;

@@ -1,8 +1,8 @@
 import { createServer } from "node:net";
 import { TableClient } from "@azure/data-tables";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type AzuriteHandle, startAzurite } from "./azurite.js";
-import { freePort } from "./ports.js";
+import { type AzuriteHandle, startAzurite } from "../../tools/loopback/azurite.js";
+import { freePort } from "../../tools/loopback/ports.js";
 
 // Table names need 3 to 63 characters, so "t1" would be refused.
 function table(azurite: AzuriteHandle, name: string): TableClient {

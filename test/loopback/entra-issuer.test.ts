@@ -1,7 +1,7 @@
 import { createPublicKey, type JsonWebKey, verify } from "node:crypto";
 import { createRemoteJWKSet, decodeJwt, decodeProtectedHeader, errors, jwtVerify } from "jose";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { EntraIssuer, MSA_TENANT_ID } from "./entra-issuer.js";
+import { EntraIssuer, MSA_TENANT_ID } from "../../tools/loopback/entra-issuer.js";
 
 interface Discovery {
   issuer: string;
