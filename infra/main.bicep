@@ -737,6 +737,11 @@ resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
           name: 'TOLLGATE_STORAGE'
           value: storage.properties.primaryEndpoints.table
         }
+        // The app's own (system-assigned) identity, named outright: ManagedIdentityCredential.
+        {
+          name: 'TOLLGATE_MANAGED_IDENTITY'
+          value: 'system'
+        }
         {
           name: 'TOLLGATE_TABLE_PREFIX'
           value: tablePrefix

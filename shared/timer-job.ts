@@ -2,7 +2,6 @@
 // Storage, then run the token-lifetime audit. The composition root for the timer, as tollgate.ts
 // is for the gateway; the Functions trigger is a thin adapter over it.
 
-import { DefaultAzureCredential } from "@azure/identity";
 import {
   type AuditReport,
   createFindingsTable,
@@ -15,6 +14,7 @@ import {
 } from "./audit/index.js";
 import { type Clock, systemClock } from "./clock.js";
 import type { Settings } from "./config/settings.js";
+import { azureCredential } from "./identity/azure-credential.js";
 import { createKeySnapshotTable } from "./keys/key-snapshot-table.js";
 import { keySourcesFor } from "./keys/key-sources.js";
 import { type KeyRefreshResult, refreshKeySnapshot } from "./keys/refresh-snapshot.js";
@@ -30,7 +30,7 @@ export interface TimerJobOptions {
   tables?: TableClientFactory;
   /** For Entra's discovery documents and JWKS. */
   fetch?: typeof fetch;
-  /** Graph access when TOLLGATE_AUDIT_GRAPH is true; default DefaultAzureCredential (managed identity). */
+  /** Graph access when TOLLGATE_AUDIT_GRAPH is true; default: the credential TOLLGATE_MANAGED_IDENTITY names. */
   graph?: { credential?: GraphCredential; fetch?: typeof fetch };
   /** Every source's refresh result, each run (telemetry: key refresh events). */
   onKeyRefresh?: (result: KeyRefreshResult) => void;
@@ -75,7 +75,7 @@ export function createTimerJob(settings: Settings, options: TimerJobOptions = {}
   const graph = settings.audit.graph
     ? createGraphReader({
         baseUrl: settings.audit.graphUrl,
-        credential: options.graph?.credential ?? new DefaultAzureCredential(),
+        credential: options.graph?.credential ?? azureCredential(process.env),
         ...(options.graph?.fetch ? { fetch: options.graph.fetch } : {}),
       })
     : undefined;

@@ -220,6 +220,12 @@ export const SETTING_DOCS = {
     description:
       "If set, requests must carry `X-Azure-FDID` equal to this Front Door id (403 `gateway_bypass_rejected`).",
   },
+  TOLLGATE_MANAGED_IDENTITY: {
+    default: "(DefaultAzureCredential)",
+    example: "system",
+    description:
+      "The Entra credential for Table Storage, Application Insights ingestion (`Authorization=AAD`) and Graph: `system` (the system-assigned managed identity) or a user-assigned identity's client id, through `ManagedIdentityCredential`; blank, `DefaultAzureCredential` (your `az login` locally). infra/main.bicep sets `system`.",
+  },
   TOLLGATE_GATEWAY_KEY: {
     default: "(none)",
     example: "a-long-random-secret-set-by-apim",

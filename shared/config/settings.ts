@@ -2,6 +2,7 @@
 // A wrong value stops the start with one message naming the setting, the fault and a right example.
 
 import { z } from "zod";
+import { parseIdentityChoice } from "../identity/azure-credential.js";
 import { parseStorageTarget, type StorageTarget } from "../storage/table-client.js";
 import { csv, guid, loopbackHost } from "./parsers.js";
 import { SETTING_DOCS, type SettingName } from "./setting-docs.js";
@@ -390,6 +391,11 @@ const gatewayKey = z.string().refine((v) => v.trim().length >= 16, {
   message: `must be at least 16 characters. ${ex("TOLLGATE_GATEWAY_KEY")}`,
 });
 
+// The credential choice (shared/identity): blank, `system` or a client id.
+const managedIdentity = z.string().refine((v) => parseIdentityChoice(v) !== undefined, {
+  message: `must be system or a user-assigned identity's client id (a GUID), or blank for DefaultAzureCredential. ${ex("TOLLGATE_MANAGED_IDENTITY")}`,
+});
+
 const schema = z.object({
   TOLLGATE_TENANTS: tenants,
   TOLLGATE_AUDIENCES: audiences,
@@ -406,6 +412,7 @@ const schema = z.object({
   TOLLGATE_CLIENT_APPS: clientApps.optional(),
   TOLLGATE_PRINCIPAL_KIND: principalKind.default("any"),
   TOLLGATE_STORAGE: storage,
+  TOLLGATE_MANAGED_IDENTITY: managedIdentity.optional(),
   TOLLGATE_TABLE_PREFIX: tablePrefix.default("tollgate"),
   TOLLGATE_STORAGE_TIMEOUT_MS: integer("TOLLGATE_STORAGE_TIMEOUT_MS", 100, 60_000).default(2000),
   TOLLGATE_KEYS_FETCH_TIMEOUT_MS: integer("TOLLGATE_KEYS_FETCH_TIMEOUT_MS", 100, 60_000).default(5000),

@@ -1,9 +1,9 @@
 // Starts the Azure Monitor OpenTelemetry distro once per process, from the environment, before
 // the rest of tollgate loads: entry points import a bootstrap module that calls this first.
 
-import { DefaultAzureCredential } from "@azure/identity";
 import { shutdownAzureMonitor, useAzureMonitor } from "@azure/monitor-opentelemetry";
 import { loadTelemetrySettings, type TelemetrySettings } from "../config/settings.js";
+import { azureCredential } from "../identity/azure-credential.js";
 import { CONNECTION_STRING_SETTING, parseConnectionString } from "./connection-string.js";
 import { createOtelTelemetry } from "./otel-telemetry.js";
 import { type Telemetry, telemetryOff } from "./telemetry.js";
@@ -58,7 +58,7 @@ export function startTelemetry(
     azureMonitorExporterOptions: {
       connectionString: connection.value,
       // With local authentication disabled on the resource, the app's managed identity signs in.
-      ...(connection.entraAuth ? { credential: new DefaultAzureCredential() } : {}),
+      ...(connection.entraAuth ? { credential: azureCredential(env) } : {}),
     },
     tracesPerSecond: settings.tracesPerSecond,
     samplingRatio: settings.samplingRatio,

@@ -45,6 +45,7 @@ const WIRED = [
   "TOLLGATE_ASSERTION_KEYS",
   "TOLLGATE_FRONT_DOOR_ID",
   "TOLLGATE_GATEWAY_KEY",
+  "TOLLGATE_MANAGED_IDENTITY",
 ];
 
 /** App settings a Flex Consumption app refuses: the platform owns them. */
@@ -136,6 +137,11 @@ describe("infra/main.bicep: the Function App's settings", () => {
     });
     expect(filled).toBe("@Microsoft.KeyVault(SecretUri=https://kv.example/secrets/tollgate-assertion-key/)");
     expect(literalString(main.params.get("assertionKeySecretName")?.default)).toBe("");
+  });
+
+  it("signs tollgate in with the app's system-assigned identity (ManagedIdentityCredential)", () => {
+    expect(literalString(setting(main, "TOLLGATE_MANAGED_IDENTITY"))).toBe("system");
+    expect(literalString(at(functionApp.body, "identity.type"))).toBe("SystemAssigned");
   });
 
   it("uses identity-based host storage and wires Application Insights to Log Analytics", () => {
