@@ -121,7 +121,7 @@ export const SETTING_DOCS = {
     default: "0 */15 * * * *",
     example: "0 */5 * * * *",
     description:
-      "NCRONTAB schedule of the timer function that refreshes the signing-key snapshot and runs the token-lifetime audit (it also runs at start).",
+      "NCRONTAB schedule of the timer function that refreshes the signing-key snapshot and runs the token-lifetime audit (also at start when run locally under Core Tools).",
   },
   TOLLGATE_AUDIT_MAX_LIFETIME_SECONDS: {
     default: "5400",
