@@ -4,6 +4,7 @@
 import { z } from "zod";
 import { parseIdentityChoice } from "../identity/azure-credential.js";
 import { parseStorageTarget, type StorageTarget } from "../storage/table-client.js";
+import { unresolvedKeyVaultReferences } from "./key-vault-reference.js";
 import { csv, guid, loopbackHost } from "./parsers.js";
 import { SETTING_DOCS, type SettingName } from "./setting-docs.js";
 
@@ -501,6 +502,9 @@ export function loadSettings(env: Record<string, string | undefined> = process.e
         : value;
   }
   input.TOLLGATE_STORAGE ??= storageFromHost(env);
+  // Before any parser sees it: an unresolved reference is never a value (key-vault-reference.ts).
+  const unresolved = unresolvedKeyVaultReferences(input);
+  if (unresolved.length > 0) throw new SettingsError(unresolved);
 
   const result = schema.safeParse(input);
   if (!result.success) {
