@@ -1,8 +1,10 @@
 // `npm start`: the sandbox. Azurite in memory, a loopback Entra-shaped issuer, an echo backend
-// and the gateway, with the demo role map pushed through the CLI, then curl lines that show what
-// tollgate does. Ctrl-C stops everything.
+// and the gateway, with the demo role map (or yours: `npm start -- --policy my.yaml`) pushed
+// through the CLI, then curl lines that show what tollgate does. Ctrl-C stops everything.
 
+import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
 import { loadSettings } from "../../shared/config/settings.js";
 import { generateAssertionKey } from "../../shared/forward/index.js";
 import { createTollgate } from "../../shared/tollgate.js";
@@ -36,13 +38,18 @@ async function main(): Promise<void> {
     TOLLGATE_POLICY_REFRESH_SECONDS: "5",
   };
 
-  const policyFile = fileURLToPath(new URL("./demo-policy.yaml", import.meta.url));
+  const demoPolicy = fileURLToPath(new URL("./demo-policy.yaml", import.meta.url));
+  const { values } = parseArgs({ options: { policy: { type: "string" } }, allowPositionals: false });
+  // npm runs scripts from the project root; a relative path means the folder npm was started in.
+  const policyFile = values.policy
+    ? resolve(process.env.INIT_CWD ?? process.cwd(), values.policy)
+    : demoPolicy;
   const pushed = await runCli(["policy", "push", policyFile], {
     env,
     stdout: { write: () => true },
     stderr: process.stderr,
   });
-  if (pushed !== 0) throw new Error("the demo policy could not be pushed");
+  if (pushed !== 0) throw new Error(`the role map ${policyFile} could not be pushed (see above)`);
 
   const tollgate = await createTollgate(loadSettings(env), { log: (line) => say(`  [tollgate] ${line}`) });
   await tollgate.start();
@@ -55,6 +62,8 @@ async function main(): Promise<void> {
   say(`issuer    ${issuer.authority}   tenant ${issuer.defaultTenant}`);
   say(`backend   ${backend.url}   (echoes what reaches it, identity headers included)`);
   say("");
+  if (policyFile !== demoPolicy)
+    say("(the curl lines below were written for the demo role map; yours may answer differently)");
   for (const line of printable(await sandboxScript(gateway, issuer))) say(line);
   say("");
   say("Ctrl-C stops everything.");
