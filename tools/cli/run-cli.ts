@@ -3,6 +3,7 @@
 
 import { parseArgs } from "node:util";
 import type { PolicyFormat } from "../../shared/policy/index.js";
+import { importApimCommand } from "./apim/import-apim-command.js";
 import { auditCommand } from "./audit-command.js";
 import { CliError, type CliIo, EXIT } from "./cli-io.js";
 import { diffCommand, pushCommand, showCommand, validateCommand } from "./policy-commands.js";
@@ -16,6 +17,9 @@ Commands:
                     --if-version <id>  only if the stored version is still <id>
   show              Print the stored policy.  --json  as JSON, with its version and sha256
   diff <file>       Show what pushing the file would change (normalised JSON, unified diff).
+  import-apim <xml> Convert an APIM policy (validate-jwt, validate-azure-ad-token,
+                    rate-limit-by-key, quota-by-key): the role map on stdout (YAML), the
+                    settings and everything not converted on stderr.
 
   audit             List the token-lifetime findings the timer function stored (open ones).
                     --all  resolved ones too;  --json  as JSON
@@ -71,7 +75,8 @@ async function dispatch(argv: readonly string[], io: CliIo): Promise<number> {
   if (group !== "policy") throw usage(`unknown command '${group}'`);
   const format = formatOption(values.format);
 
-  const needsFile = command === "validate" || command === "push" || command === "diff";
+  const needsFile =
+    command === "validate" || command === "push" || command === "diff" || command === "import-apim";
   if (needsFile && file === undefined) throw usage(`'policy ${command}' needs a policy file`);
   if (extra.length > 0 || (!needsFile && file !== undefined)) throw usage("too many arguments");
   if (values.json && command !== "show") throw usage("--json is for 'policy show' and 'audit'");
@@ -90,6 +95,8 @@ async function dispatch(argv: readonly string[], io: CliIo): Promise<number> {
       return showCommand({ json: values.json === true }, io);
     case "diff":
       return diffCommand(fileOptions, io);
+    case "import-apim":
+      return importApimCommand({ file: file as string }, io);
     default:
       throw usage(command === undefined ? "'policy' needs a command" : `unknown command 'policy ${command}'`);
   }
