@@ -4,6 +4,7 @@
 import { z } from "zod";
 import { guid } from "../config/parsers.js";
 import { limitPolicySchema } from "../limits/limit-policy.js";
+import { type ClaimRequirements, claimRequirementsSchema, objectIdsSchema } from "./claim-requirements.js";
 import { compilePathPattern, type PathPattern } from "./path-pattern.js";
 import { unknownKeyMessage } from "./unknown-key.js";
 
@@ -24,7 +25,11 @@ export type Requirement =
   | { tenants: readonly string[] }
   /** Client application ids (GUIDs, lower-cased): the `azp`/`appid` of the calling app. */
   | { clientApps: readonly string[] }
-  | { kind: "user" | "app" };
+  | { kind: "user" | "app" }
+  /** Claims of the token by name: exact values, or membership in an array claim. */
+  | { claims: ClaimRequirements }
+  /** Object ids (GUIDs, lower-cased) of the callers allowed: an allow-list of users or apps. */
+  | { objectIds: readonly string[] };
 
 export interface NameSetDocument {
   anyOf?: string[];
@@ -41,6 +46,8 @@ export interface RequirementDocument {
   tenants?: string[];
   clientApps?: string[];
   kind?: "user" | "app";
+  claims?: Record<string, NameSetDocument>;
+  objectIds?: string[];
 }
 
 /** A strict object whose unknown-key message names the key meant or the keys allowed. */
@@ -103,6 +110,8 @@ const REQUIREMENT_KEYS = [
   "tenants",
   "clientApps",
   "kind",
+  "claims",
+  "objectIds",
 ] as const;
 
 // Annotated because the schema refers to itself.
@@ -116,6 +125,8 @@ export const requirementSchema: z.ZodType<Requirement, RequirementDocument> = z.
     tenants: nonEmptyList(guidString).optional(),
     clientApps: nonEmptyList(guidString).optional(),
     kind: z.enum(["user", "app"], { error: "must be 'user' or 'app'" }).optional(),
+    claims: claimRequirementsSchema.optional(),
+    objectIds: objectIdsSchema.optional(),
   }).transform((node, ctx): Requirement => {
     const present = REQUIREMENT_KEYS.filter((key) => node[key] !== undefined);
     if (present.length !== 1) {
@@ -135,6 +146,8 @@ export const requirementSchema: z.ZodType<Requirement, RequirementDocument> = z.
     if (node.groups) return { groups: node.groups };
     if (node.tenants) return { tenants: [...new Set(node.tenants)] };
     if (node.clientApps) return { clientApps: [...new Set(node.clientApps)] };
+    if (node.claims) return { claims: node.claims };
+    if (node.objectIds) return { objectIds: [...new Set(node.objectIds)] };
     return { kind: node.kind as "user" | "app" };
   }),
 );

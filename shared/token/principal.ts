@@ -24,6 +24,8 @@ export interface Principal {
   expiresAt: number;
   /** The client declared Continuous Access Evaluation capability (`xms_cc` contains `cp1`). */
   caeCapable: boolean;
+  /** Every claim of the verified token, for `claims:` requirements (policy/claim-requirements.ts). */
+  claims?: Readonly<Record<string, unknown>>;
 }
 
 function stringList(payload: Record<string, unknown>, name: string): string[] {
@@ -76,5 +78,6 @@ export function buildPrincipal(payload: Record<string, unknown>, inputs: Princip
     issuedAt: inputs.times.issuedAt,
     expiresAt: inputs.times.expiresAt,
     caeCapable: stringList(payload, "xms_cc").includes("cp1"),
+    claims: payload,
   };
 }

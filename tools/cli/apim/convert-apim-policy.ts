@@ -5,8 +5,8 @@
 //
 // Read: validate-jwt and validate-azure-ad-token (tenant, openid-config, issuers, audiences,
 // client-application-ids, required-claims with match="any|all"), rate-limit-by-key and
-// quota-by-key (calls, renewal-period, counter-key). Claims tollgate can require: roles, scp,
-// groups, tid, azp/appid, aud; any other claim is reported.
+// quota-by-key (calls, renewal-period, counter-key). roles, scp, groups, tid and azp/appid become
+// their own requirements, aud an audience, any other claim a `claims:` requirement.
 
 import { XMLParser, XMLValidator } from "fast-xml-parser";
 
@@ -191,10 +191,11 @@ function requiredClaims(node: XmlNode, where: string, acc: Accumulated): void {
       });
     } else if (name === "aud") {
       for (const value of split) acc.audiences.add(value);
+    } else if (/^[A-Za-z0-9_.:-]{1,64}$/.test(name)) {
+      // Any other claim: exact values or membership, as APIM compares them.
+      acc.requirements.push({ claims: { [name]: { [mode]: split } } });
     } else {
-      acc.notConverted.push(
-        `${at}: tollgate requires roles, scp, groups, tid, azp/appid and aud; a requirement on '${name}' is not converted`,
-      );
+      acc.notConverted.push(`${at}: '${name}' is not a claim name tollgate can require`);
     }
   }
 }

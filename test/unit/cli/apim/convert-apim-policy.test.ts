@@ -19,27 +19,36 @@ function validates(conversion: ReturnType<typeof convertApimPolicy>) {
 }
 
 describe("Microsoft's validate-jwt examples", () => {
-  it("single tenant: the audience and the v1 metadata's token version convert; a domain tenant and the id claim are reported", () => {
+  it("single tenant: the audience, the v1 metadata's token version and the id claim convert; a domain tenant is reported", () => {
     const result = convertApimPolicy(example("validate-jwt-entra-single-tenant.xml"));
     expect(result.settings).toEqual({
       TOLLGATE_AUDIENCES: "00001111-aaaa-2222-bbbb-3333cccc4444",
       TOLLGATE_TOKEN_VERSIONS: "1",
     });
     expect(result.notConverted.join("\n")).toContain("tenant 'contoso.onmicrosoft.com' is not a tenant id");
-    expect(result.notConverted.join("\n")).toContain(`<claim name="id">`);
+    expect(result.notConverted.join("\n")).not.toContain(`<claim name="id">`);
     expect(result.notConverted.join("\n")).toContain("failed-validation-*");
-    expect(result.policy.rules).toEqual([{ id: "apim-api", methods: ["*"], path: "/**" }]);
+    expect(result.policy.rules).toEqual([
+      {
+        id: "apim-api",
+        methods: ["*"],
+        path: "/**",
+        require: { claims: { id: { allOf: ["insert claim here"] } } },
+      },
+    ]);
     validates(result);
   });
 
-  it("token claims: inline keys, an expression audience, a non-Entra issuer, the group claim and <choose> are all reported", () => {
+  it("token claims: the group claim (any of two) converts; inline keys, an expression audience, a non-Entra issuer and <choose> are reported", () => {
     const result = convertApimPolicy(example("validate-jwt-token-claims.xml"));
     expect(result.settings).toEqual({});
     const report = result.notConverted.join("\n");
     expect(report).toContain("<issuer-signing-keys>");
     expect(report).toContain("'@(context.Request.OriginalUrl.Host)' is a policy expression");
     expect(report).toContain("'contoso.com' is not an Entra ID issuer");
-    expect(report).toContain(`<claim name="group">`);
+    expect(result.policy.rules[0]?.require).toEqual({
+      claims: { group: { anyOf: ["finance", "logistics"] } },
+    });
     expect(report).toContain("<choose>: no tollgate equivalent");
     validates(result);
   });
@@ -55,10 +64,10 @@ describe("Microsoft's validate-azure-ad-token examples", () => {
     ]);
   });
 
-  it("a claim tollgate cannot require (ctry) is reported, not dropped", () => {
+  it("any claim (ctry) becomes a claims: requirement with the same match", () => {
     const result = convertApimPolicy(example("validate-azure-ad-token-audience-claim.xml"));
-    expect(result.notConverted.join("\n")).toMatch(/<claim name="ctry">: .*not converted/);
-    expect(result.policy.rules[0]?.require).toBeUndefined();
+    expect(result.policy.rules[0]?.require).toEqual({ claims: { ctry: { anyOf: ["US"] } } });
+    validates(result);
   });
 });
 
