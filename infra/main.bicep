@@ -187,6 +187,9 @@ param ratelimitHeaders string = ''
 @description('TOLLGATE_ASSERTION_KEYS: name of the Key Vault secret holding the assertion signing key (an EC P-256 JWK, a JWKS or PKCS#8 PEM). The app setting becomes a Key Vault reference to it. Store the secret first (README, Deploy to Azure), then set this. Blank: (none: no assertion)')
 param assertionKeySecretName string = ''
 
+@description('TOLLGATE_EASY_AUTH_HEADERS: true also sends App Service Authentication\'s X-MS-CLIENT-PRINCIPAL headers to backends. Blank: false')
+param easyAuthHeaders string = ''
+
 @description('TOLLGATE_ASSERTION_ISSUER: the iss of identity assertions. Blank: tollgate')
 param assertionIssuer string = ''
 
@@ -837,6 +840,10 @@ resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
         {
           name: 'TOLLGATE_ASSERTION_KEYS'
           value: empty(assertionKeySecretName) ? '' : assertionKeysReference
+        }
+        {
+          name: 'TOLLGATE_EASY_AUTH_HEADERS'
+          value: easyAuthHeaders
         }
         {
           name: 'TOLLGATE_ASSERTION_ISSUER'

@@ -57,7 +57,7 @@ export const noTelemetry: RequestTelemetry = {
 };
 
 export interface GatewayDeps {
-  settings: Pick<Settings, "backend" | "bypass" | "rateLimitHeaders">;
+  settings: Pick<Settings, "backend" | "bypass" | "rateLimitHeaders" | "easyAuthHeaders">;
   validator: Pick<TokenValidator, "validateAuthorization">;
   /** The role map in memory; undefined until the first load succeeds. */
   policy: () => Policy | undefined;
@@ -215,6 +215,7 @@ export function createGateway(deps: GatewayDeps): RequestHandler {
         principal,
         ...(assertion ? { assertion } : {}),
         forwardAuthorization: decision.forwardAuthorization,
+        ...(deps.settings.easyAuthHeaders ? { easyAuth: principal } : {}),
         strip: [GATEWAY_KEY_HEADER],
       });
       backendStarted = performance.now();

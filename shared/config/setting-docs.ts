@@ -220,6 +220,12 @@ export const SETTING_DOCS = {
     description:
       "If set, requests must carry `X-Azure-FDID` equal to this Front Door id (403 `gateway_bypass_rejected`).",
   },
+  TOLLGATE_EASY_AUTH_HEADERS: {
+    default: "false",
+    example: "true",
+    description:
+      "Also send App Service Authentication's identity headers (`X-MS-CLIENT-PRINCIPAL` as Easy Auth shapes it, `-ID`, `-NAME`, `-IDP`), so a backend written for Easy Auth moves behind tollgate unchanged; the signed assertion is sent as well.",
+  },
   TOLLGATE_MANAGED_IDENTITY: {
     default: "(DefaultAzureCredential)",
     example: "system",

@@ -94,6 +94,8 @@ export interface Settings {
   backend: BackendSettings;
   policyRefreshSeconds: number;
   rateLimitHeaders: boolean;
+  /** Easy Auth's X-MS-CLIENT-PRINCIPAL* headers beside tollgate's own (forward/easy-auth-headers.ts). */
+  easyAuthHeaders?: boolean;
   assertion: AssertionSettings;
   bypass: BypassSettings;
   storage: StorageTarget;
@@ -467,6 +469,7 @@ const schema = z.object({
   TOLLGATE_TELEMETRY_SAMPLING_RATIO: decimal("TOLLGATE_TELEMETRY_SAMPLING_RATIO", 0, 1).default(1),
   TOLLGATE_TELEMETRY_INCLUDE_OBJECT_ID: boolean("TOLLGATE_TELEMETRY_INCLUDE_OBJECT_ID").default(false),
   TOLLGATE_RATELIMIT_HEADERS: boolean("TOLLGATE_RATELIMIT_HEADERS").default(true),
+  TOLLGATE_EASY_AUTH_HEADERS: boolean("TOLLGATE_EASY_AUTH_HEADERS").default(false),
   TOLLGATE_TOKEN_CACHE_SIZE: integer("TOLLGATE_TOKEN_CACHE_SIZE", 0, 1_000_000).default(10_000),
 } satisfies Record<SettingName, z.ZodType>);
 
@@ -547,6 +550,7 @@ export function loadSettings(env: Record<string, string | undefined> = process.e
     },
     policyRefreshSeconds: s.TOLLGATE_POLICY_REFRESH_SECONDS,
     rateLimitHeaders: s.TOLLGATE_RATELIMIT_HEADERS,
+    easyAuthHeaders: s.TOLLGATE_EASY_AUTH_HEADERS,
     assertion: {
       keys: s.TOLLGATE_ASSERTION_KEYS?.trim() === "" ? undefined : s.TOLLGATE_ASSERTION_KEYS,
       issuer: s.TOLLGATE_ASSERTION_ISSUER,
