@@ -3,13 +3,15 @@
 
 import "./telemetry-bootstrap.js";
 import { app, type HttpMethod, type HttpRequest, type HttpResponseInit } from "@azure/functions";
+import { GATEWAY_METHODS } from "../shared/http/gateway-methods.js";
 import { contextOf, toResponseInit, toWebRequest } from "./http-conversion.js";
 import { tollgate } from "./tollgate-app.js";
 
 // Request and response bodies stream through instead of being buffered by the host.
 app.setup({ enableHttpStream: true });
 
-const ALL_METHODS: HttpMethod[] = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"];
+// The policy validator refuses rules for any other method (shared/http/gateway-methods.ts).
+const ALL_METHODS: HttpMethod[] = [...GATEWAY_METHODS];
 
 async function handle(request: HttpRequest): Promise<HttpResponseInit> {
   const core = await tollgate();

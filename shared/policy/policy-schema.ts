@@ -3,6 +3,7 @@
 
 import { z } from "zod";
 import { guid } from "../config/parsers.js";
+import { GATEWAY_METHODS, isGatewayMethod } from "../http/gateway-methods.js";
 import { limitPolicySchema } from "../limits/limit-policy.js";
 import { type ClaimRequirements, claimRequirementsSchema, objectIdsSchema } from "./claim-requirements.js";
 import { compilePathPattern, type PathPattern } from "./path-pattern.js";
@@ -160,6 +161,14 @@ const methods = nonEmptyList(z.string()).transform((list, ctx): readonly string[
     return "*";
   }
   list.forEach((method, index) => {
+    if (METHOD.test(method) && !isGatewayMethod(method)) {
+      ctx.addIssue({
+        code: "custom",
+        path: [index],
+        message: `'${method}' never reaches tollgate: the gateway function registers ${GATEWAY_METHODS.join(", ")} only`,
+      });
+      return;
+    }
     if (METHOD.test(method)) return;
     const upper = method.toUpperCase();
     ctx.addIssue({
