@@ -71,7 +71,7 @@ export const SETTING_DOCS = {
     default: "AzureWebJobsStorage",
     example: "https://mystorage.table.core.windows.net",
     description:
-      "Table Storage: a connection string (Azurite or account key) or a table endpoint URL used with managed identity (`DefaultAzureCredential`).",
+      "Table Storage: a connection string (Azurite or account key) or a table endpoint URL, signed in with the credential `TOLLGATE_MANAGED_IDENTITY` names.",
   },
   TOLLGATE_TABLE_PREFIX: {
     default: "tollgate",
