@@ -86,6 +86,15 @@ export interface TelemetrySettings {
   includeObjectId: boolean;
 }
 
+/** The access trail: exact per-minute summaries and individual refusals (shared/access). */
+export interface AccessSettings {
+  enabled: boolean;
+  /** HMAC key that turns object ids into pseudonyms; undefined: ids in clear. Never echoed. */
+  hashKey: string | undefined;
+  retentionDays: number;
+  refusalsPerCallerMinute: number;
+}
+
 export interface Settings {
   token: TokenSettings;
   keys: KeySettings;
@@ -99,6 +108,7 @@ export interface Settings {
   storageTimeoutMs: number;
   telemetry: TelemetrySettings;
   audit: AuditSettings;
+  access: AccessSettings;
   /** NCRONTAB schedule of the timer function (key refresh and audit). */
   timerSchedule: string;
 }
@@ -390,6 +400,10 @@ const gatewayKey = z.string().refine((v) => v.trim().length >= 16, {
   message: `must be at least 16 characters. ${ex("TOLLGATE_GATEWAY_KEY")}`,
 });
 
+const accessHashKey = z.string().refine((v) => v.trim().length >= 32, {
+  message: `must be at least 32 characters. ${ex("TOLLGATE_ACCESS_HASH_KEY")}`,
+});
+
 const schema = z.object({
   TOLLGATE_TENANTS: tenants,
   TOLLGATE_AUDIENCES: audiences,
@@ -460,6 +474,10 @@ const schema = z.object({
   TOLLGATE_TELEMETRY_INCLUDE_OBJECT_ID: boolean("TOLLGATE_TELEMETRY_INCLUDE_OBJECT_ID").default(false),
   TOLLGATE_RATELIMIT_HEADERS: boolean("TOLLGATE_RATELIMIT_HEADERS").default(true),
   TOLLGATE_TOKEN_CACHE_SIZE: integer("TOLLGATE_TOKEN_CACHE_SIZE", 0, 1_000_000).default(10_000),
+  TOLLGATE_ACCESS_SUMMARIES: boolean("TOLLGATE_ACCESS_SUMMARIES").default(true),
+  TOLLGATE_ACCESS_HASH_KEY: accessHashKey.optional(),
+  TOLLGATE_ACCESS_RETENTION_DAYS: integer("TOLLGATE_ACCESS_RETENTION_DAYS", 1, 3650).default(90),
+  TOLLGATE_ACCESS_REFUSALS_PER_MINUTE: integer("TOLLGATE_ACCESS_REFUSALS_PER_MINUTE", 0, 10_000).default(20),
 } satisfies Record<SettingName, z.ZodType>);
 
 export class SettingsError extends Error {
@@ -505,6 +523,11 @@ export function loadSettings(env: Record<string, string | undefined> = process.e
     );
   }
   const s = result.data;
+  if (s.TOLLGATE_ACCESS_HASH_KEY !== undefined && s.TOLLGATE_TELEMETRY_INCLUDE_OBJECT_ID) {
+    throw new SettingsError([
+      "TOLLGATE_TELEMETRY_INCLUDE_OBJECT_ID=true would put object ids in clear beside the pseudonyms TOLLGATE_ACCESS_HASH_KEY asks for: set one of them. Example: TOLLGATE_TELEMETRY_INCLUDE_OBJECT_ID=false",
+    ]);
+  }
   return {
     token: {
       authority: s.TOLLGATE_AUTHORITY,
@@ -559,6 +582,12 @@ export function loadSettings(env: Record<string, string | undefined> = process.e
       apiAppId:
         s.TOLLGATE_AUDIT_API_APP_ID ?? s.TOLLGATE_AUDIENCES.find((aud) => guid.test(aud))?.toLowerCase(),
       enforce: s.TOLLGATE_AUDIT_ENFORCE,
+    },
+    access: {
+      enabled: s.TOLLGATE_ACCESS_SUMMARIES,
+      hashKey: s.TOLLGATE_ACCESS_HASH_KEY?.trim(),
+      retentionDays: s.TOLLGATE_ACCESS_RETENTION_DAYS,
+      refusalsPerCallerMinute: s.TOLLGATE_ACCESS_REFUSALS_PER_MINUTE,
     },
     timerSchedule: s.TOLLGATE_TIMER_SCHEDULE,
   };
