@@ -122,14 +122,16 @@ export function createAccessTable(options: AccessTableOptions): AccessTable {
   };
   const signal = () => AbortSignal.timeout(options.storageTimeoutMs);
 
+  // The table is made once per process before the first write (not tried, failed and retried per
+  // batch), so each partition costs exactly one transaction per flush.
+  let created: Promise<void> | undefined;
   async function submit(actions: TransactionAction[]): Promise<void> {
-    try {
-      await table().submitTransaction(actions, { abortSignal: signal() });
-    } catch (error) {
-      if (statusOf(error) !== 404) throw error;
-      await ensureTable(table(), signal());
-      await table().submitTransaction(actions, { abortSignal: signal() });
-    }
+    created ??= ensureTable(table(), signal()).catch((error: unknown) => {
+      created = undefined;
+      throw error;
+    });
+    await created;
+    await table().submitTransaction(actions, { abortSignal: signal() });
   }
 
   async function list(filter: string, maxRows: number, into: AccessRows): Promise<void> {
