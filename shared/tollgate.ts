@@ -118,6 +118,7 @@ export async function createTollgate(settings: Settings, options: TollgateOption
         callerId: callerIdFor(settings.access.hashKey),
         refusalsPerCallerMinute: settings.access.refusalsPerCallerMinute,
         telemetry,
+        telemetryNamesCaller: settings.access.hashKey !== undefined || settings.telemetry.includeObjectId,
         onEvent: (event) => {
           if (event.type === "access_flush_failed") log(`access trail could not be stored: ${event.error}`);
           if (event.type === "access_dropped")

@@ -5,6 +5,7 @@
 
 import { randomUUID } from "node:crypto";
 import type { Clock } from "../clock.js";
+import { EVENTS, EVENT_FIELDS as F } from "../telemetry/names.js";
 import type { TelemetryEvents } from "../telemetry/telemetry.js";
 import type { Principal } from "../token/principal.js";
 import {
@@ -42,6 +43,11 @@ export interface AccessRecorderOptions {
   /** Refusals written one by one per caller and minute; beyond it they are only counted. */
   refusalsPerCallerMinute: number;
   telemetry?: TelemetryEvents;
+  /**
+   * Whether telemetry events may name the caller: only when the id is a pseudonym or the operator
+   * opted in to object ids in telemetry. The table (the customer's own storage) always has it.
+   */
+  telemetryNamesCaller?: boolean;
   instanceId?: string;
   /** Default 60 000: at most one flush a minute. */
   flushIntervalMs?: number;
@@ -75,6 +81,7 @@ export class AccessRecorder {
       instanceId: randomUUID(),
       flushIntervalMs: MINUTE_MS,
       maxRows: 10_000,
+      telemetryNamesCaller: false,
       ...options,
     };
     this.#lastFlushAt = options.clock.now();
@@ -174,15 +181,15 @@ export class AccessRecorder {
       instanceId: this.#o.instanceId,
     };
     this.#refusals.push(refusal);
-    this.#o.telemetry?.event("tollgate.refusal", {
-      traceId: refusal.traceId,
-      tenantId: refusal.tenantId,
-      callerId: refusal.callerId,
-      clientAppId: refusal.clientAppId,
-      kind: refusal.kind,
-      ruleId: refusal.ruleId,
-      status: refusal.status,
-      reason: refusal.reason,
+    this.#o.telemetry?.event(EVENTS.refusal, {
+      [F.traceId]: refusal.traceId,
+      [F.tenantId]: refusal.tenantId,
+      [F.callerId]: this.#telemetryCaller(refusal.callerId),
+      [F.clientAppId]: refusal.clientAppId,
+      [F.kind]: refusal.kind,
+      [F.ruleId]: refusal.ruleId,
+      [F.status]: refusal.status,
+      [F.reason]: refusal.reason,
     });
   }
 
@@ -245,6 +252,10 @@ export class AccessRecorder {
     }
   }
 
+  #telemetryCaller(callerId: string): string | undefined {
+    return this.#o.telemetryNamesCaller || callerId === ANONYMOUS ? callerId : undefined;
+  }
+
   /** One `tollgate.access` event per written summary, counting only what is new since the last. */
   #report(keys: readonly string[]): void {
     const telemetry = this.#o.telemetry;
@@ -256,16 +267,16 @@ export class AccessRecorder {
       const count = row.count - entry.reported;
       if (count <= 0) continue;
       entry.reported = row.count;
-      telemetry.event("tollgate.access", {
-        minute: new Date(row.minute).toISOString(),
-        tenantId: row.tenantId,
-        callerId: row.callerId,
-        clientAppId: row.clientAppId,
-        kind: row.kind,
-        ruleId: row.ruleId,
-        outcome: row.outcome,
-        reason: row.reason,
-        count,
+      telemetry.event(EVENTS.access, {
+        [F.minute]: new Date(row.minute).toISOString(),
+        [F.tenantId]: row.tenantId,
+        [F.callerId]: this.#telemetryCaller(row.callerId),
+        [F.clientAppId]: row.clientAppId,
+        [F.kind]: row.kind,
+        [F.ruleId]: row.ruleId,
+        [F.outcome]: row.outcome,
+        [F.reason]: row.reason,
+        [F.count]: count,
       });
     }
   }
