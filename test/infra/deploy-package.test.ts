@@ -62,6 +62,27 @@ describe("the deployment package (.funcignore)", () => {
   });
 });
 
+describe("the build (tsconfig.build.json)", () => {
+  it("compiles no test or benchmark file, so dist/ holds no test code to hide", () => {
+    // tsc's own list: every file the build reads, including what an entry point imports.
+    const run = spawnSync(
+      process.execPath,
+      ["node_modules/typescript/bin/tsc", "-p", "tsconfig.build.json", "--listFilesOnly"],
+      { cwd: root, encoding: "utf8", timeout: 60_000 },
+    );
+    expect(run.status, run.stderr).toBe(0);
+    const ours = run.stdout
+      .split("\n")
+      .map((line) => line.trim())
+      .filter((line) => line.startsWith(root) && !line.includes("/node_modules/"))
+      .map((line) => line.slice(root.length).replace(/^\//, ""));
+    expect(ours.length).toBeGreaterThan(0);
+    expect(ours.filter((file) => /^(test|bench)\//.test(file))).toEqual([]);
+    expect(existsSync(join(root, "dist", "test"))).toBe(false);
+    expect(existsSync(join(root, "dist", "bench"))).toBe(false);
+  });
+});
+
 describe("the two readings of an ignore file", () => {
   it("differ where Core Tools' parser differs from git, as the real ones do", () => {
     const content = "*.ts\ndist/\n!dist/keep/**\ntsconfig*.json\n";
