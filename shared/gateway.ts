@@ -16,7 +16,7 @@ import { traceIdFor } from "./http/trace-id.js";
 import type { LimitOutcome, LimitVerdict, RateLimiter } from "./limits/index.js";
 import { authorize, type Decision, splitRequestPath } from "./policy/index.js";
 import type { Policy } from "./policy/policy-schema.js";
-import { TollgateError } from "./reasons.js";
+import { outcomeOf, type Reason, TollgateError } from "./reasons.js";
 import type { Principal } from "./token/principal.js";
 import type { TokenValidator } from "./token/token-validator.js";
 
@@ -26,8 +26,13 @@ export const JWKS_PATH = "/.well-known/jwks.json";
 /** One request's outcome, for telemetry and logs. Never carries the token. */
 export interface DecisionRecord {
   traceId: string;
-  outcome: "allow" | "deny" | "report_only_deny" | "error";
-  reason?: string;
+  /**
+   * `deny`: the caller was refused for something it did (a reason whose fault is the caller's);
+   * `error`: tollgate, Entra, storage or the backend failed it (an outage, not a denial);
+   * `abandoned`: the caller went away before the answer, so there is no answer and no reason.
+   */
+  outcome: "allow" | "deny" | "report_only_deny" | "error" | "abandoned";
+  reason?: Reason;
   ruleId?: string;
   status: number;
   principal?: Principal;
@@ -244,11 +249,11 @@ export function createGateway(deps: GatewayDeps): RequestHandler {
       return settings.rateLimitHeaders && limit?.headers ? withHeaders(response, limit.headers) : response;
     } catch (error) {
       if (context.signal.aborted && !(error instanceof TollgateError)) {
-        // The client went away and the backend call was aborted with it: nobody reads this answer.
+        // The client went away and the backend call was aborted with it: nobody reads this answer,
+        // so it is neither a refusal nor an outage. 499 is the status proxies log for it.
         report({
           traceId,
-          outcome: "error",
-          reason: "client_closed",
+          outcome: "abandoned",
           status: 499,
           ...timings(),
           durationMs: deps.clock.now() - started,
@@ -261,7 +266,7 @@ export function createGateway(deps: GatewayDeps): RequestHandler {
           : new TollgateError("internal_error", "tollgate could not handle this request.", { cause: error });
       report({
         traceId,
-        outcome: refusal.reason === "internal_error" ? "error" : "deny",
+        outcome: outcomeOf(refusal.reason),
         reason: refusal.reason,
         ...(decision && ruleIdOf(decision) ? { ruleId: ruleIdOf(decision) } : {}),
         status: refusal.status,

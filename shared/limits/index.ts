@@ -1,6 +1,6 @@
 // Rate limits shared by every instance, on Table Storage, without a storage call per request.
 
-export { type LimitKeyClaim, type LimitPolicy, limitPolicySchema } from "./limit-policy.js";
+export { type LimitPolicy, limitPolicySchema } from "./limit-policy.js";
 export {
   type LimitOutcome,
   type LimitVerdict,
