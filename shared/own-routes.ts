@@ -2,11 +2,12 @@
 // backends use to verify identity assertions.
 
 import type { AssertionSigner } from "./forward/index.js";
-import { JWKS_PATH } from "./gateway.js";
 import type { KeySourceStatus } from "./keys/key-store.js";
 
 export const HEALTH_PATH = "/.tollgate/health";
 export const READY_PATH = "/.tollgate/ready";
+/** The public keys backends verify identity assertions with. */
+export const JWKS_PATH = "/.well-known/jwks.json";
 
 export interface ReadinessSources {
   keys: () => KeySourceStatus[];

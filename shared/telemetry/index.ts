@@ -2,6 +2,7 @@
 // imported only by entry points' bootstrap modules, so importing this never loads the exporter.
 
 export { type AuditFindingEvent, recordAuditFinding } from "./audit-events.js";
+export { type DecisionRecord, noTelemetry, type RequestTelemetry } from "./decision-record.js";
 export { keyEventTelemetry, recordKeyEvent } from "./key-events.js";
 export { type KeyRefreshEvent, recordKeyRefresh } from "./key-refresh-events.js";
 export * from "./names.js";

@@ -1,10 +1,10 @@
 import { describe, expect, it } from "vitest";
-import type { DecisionRecord } from "../../../shared/gateway.js";
 import {
   decisionAttributes,
   decisionMeasurements,
   decisionMetricAttributes,
 } from "../../../shared/telemetry/decision-attributes.js";
+import type { DecisionRecord } from "../../../shared/telemetry/index.js";
 import type { Principal } from "../../../shared/token/principal.js";
 
 const principal: Principal = {
