@@ -4,8 +4,9 @@
 
 import "./telemetry-bootstrap.js";
 import { app } from "@azure/functions";
-import { findingEventProperties } from "../shared/audit/index.js";
-import { recordAuditFinding, recordKeyRefresh } from "../shared/telemetry/index.js";
+import { findingEventProperties } from "../shared/audit/finding.js";
+import { recordAuditFinding } from "../shared/telemetry/audit-events.js";
+import { recordKeyRefresh } from "../shared/telemetry/key-refresh-events.js";
 import { telemetryFor } from "../shared/telemetry/start-telemetry.js";
 import { createTimerJob, type TimerJob } from "../shared/timer-job.js";
 import { timerHandler } from "./timer-handler.js";

@@ -3,20 +3,19 @@
 
 import type { Clock } from "./clock.js";
 import type { Settings } from "./config/settings.js";
-import {
-  type AssertionSigner,
-  type BackendPools,
-  buildUpstreamHeaders,
-  checkGatewayBypass,
-  forwardRequest,
-} from "./forward/index.js";
+import type { BackendPools } from "./forward/backend-pools.js";
+import { checkGatewayBypass } from "./forward/bypass-defence.js";
+import { forwardRequest } from "./forward/forward-request.js";
+import { buildUpstreamHeaders } from "./forward/header-hygiene.js";
+import type { AssertionSigner } from "./forward/identity-assertion.js";
 import { problemResponse } from "./http/problem-response.js";
 import type { RequestContext, RequestHandler } from "./http/request-handler.js";
-import type { LimitVerdict, RateLimiter } from "./limits/index.js";
-import { authorize, type Decision, splitRequestPath } from "./policy/index.js";
+import type { LimitVerdict, RateLimiter } from "./limits/rate-limiter.js";
+import { authorize, type Decision } from "./policy/authorize.js";
 import type { Policy } from "./policy/policy-schema.js";
+import { splitRequestPath } from "./policy/request-path.js";
 import { outcomeOf, TollgateError } from "./reasons.js";
-import { type DecisionRecord, noTelemetry, type RequestTelemetry } from "./telemetry/index.js";
+import { type DecisionRecord, noTelemetry, type RequestTelemetry } from "./telemetry/decision-record.js";
 import type { Principal } from "./token/principal.js";
 import type { TokenValidator } from "./token/token-validator.js";
 

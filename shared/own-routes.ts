@@ -1,7 +1,7 @@
 // tollgate's own paths, answered before authorization: liveness, readiness and the public keys
 // backends use to verify identity assertions.
 
-import type { AssertionSigner } from "./forward/index.js";
+import type { AssertionSigner } from "./forward/identity-assertion.js";
 import type { KeySourceStatus } from "./keys/key-store.js";
 
 export const HEALTH_PATH = "/.tollgate/health";

@@ -3,16 +3,12 @@
 // is for the gateway; the Functions trigger is a thin adapter over it.
 
 import { DefaultAzureCredential } from "@azure/identity";
-import {
-  type AuditReport,
-  createFindingsTable,
-  createGraphReader,
-  createLifetimeTable,
-  type FindingEvent,
-  type GraphCredential,
-  lifetimeLimits,
-  runAudit,
-} from "./audit/index.js";
+import type { FindingEvent } from "./audit/finding.js";
+import { createFindingsTable } from "./audit/findings-table.js";
+import { createGraphReader, type GraphCredential } from "./audit/graph-reader.js";
+import { lifetimeLimits } from "./audit/lifetime-limits.js";
+import { createLifetimeTable } from "./audit/lifetime-table.js";
+import { type AuditReport, runAudit } from "./audit/run-audit.js";
 import { type Clock, systemClock } from "./clock.js";
 import type { Settings } from "./config/settings.js";
 import { createKeySnapshotTable } from "./keys/key-snapshot-table.js";

@@ -6,6 +6,7 @@
 import { importJWK, type JWK } from "jose";
 import type { Clock } from "../clock.js";
 import type { KeySettings } from "../config/settings.js";
+import { messageOf, printable } from "../printable.js";
 import { TollgateError } from "../reasons.js";
 import { fetchKeySet } from "./fetch-key-set.js";
 import { algorithmFor } from "./key-algorithm.js";
@@ -13,7 +14,6 @@ import { KeyFetchError } from "./key-fetch-error.js";
 import { keySetPrint } from "./key-set-print.js";
 import type { KeySnapshot, KeySnapshotTable } from "./key-snapshot-table.js";
 import type { KeyStoreEvent, KeyStoreEventListener } from "./key-store-events.js";
-import { printable } from "./printable.js";
 import { type PublishedKeys, type RetiredKey, retireRemovedKeys, withinGrace } from "./retired-keys.js";
 import type { KeySet, KeySource, SigningKeys, ValidatedJwk, VerificationKey } from "./types.js";
 
@@ -81,10 +81,6 @@ interface PreparedSet {
 
 /** What a refresh must achieve for the Table snapshot alone to do, without asking Entra. */
 type Enough = (set: KeySet) => boolean;
-
-function messageOf(error: unknown): string {
-  return printable(error instanceof Error ? error.message : String(error), 300);
-}
 
 /** Only the key material goes to WebCrypto; kid, use and issuer are tollgate's business. */
 function publicMaterial(jwk: ValidatedJwk): JWK {

@@ -2,7 +2,7 @@
 // The gateway fills the record; telemetry (or nothing) turns it into a span and metrics.
 
 import { traceIdFor } from "../http/trace-id.js";
-import type { LimitOutcome } from "../limits/index.js";
+import type { LimitOutcome } from "../limits/rate-limiter.js";
 import type { Reason } from "../reasons.js";
 import type { Principal } from "../token/principal.js";
 

@@ -6,7 +6,7 @@ import { writeFileSync } from "node:fs";
 import { get as httpGet } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { generateAssertionKey } from "../../shared/forward/index.js";
+import { generateAssertionKey } from "../../shared/forward/assertion-keys.js";
 import { runCli } from "../../tools/cli/run-cli.js";
 import { type AzuriteHandle, startAzurite } from "../../tools/loopback/azurite.js";
 import { type EchoBackend, startEchoBackend } from "../../tools/loopback/echo-backend.js";

@@ -3,7 +3,7 @@
 
 import type { TableClient } from "@azure/data-tables";
 import { loadStorageSettings, SettingsError } from "../../shared/config/settings.js";
-import { policyTableClient } from "../../shared/policy/index.js";
+import { policyTableClient } from "../../shared/policy/policy-table.js";
 import { createTableClientFactory, type TableClientFactory } from "../../shared/storage/table-client.js";
 import { CliError, EXIT } from "./cli-io.js";
 

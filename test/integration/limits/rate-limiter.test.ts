@@ -5,12 +5,9 @@
 import type { TableClient } from "@azure/data-tables";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ManualClock } from "../../../shared/clock.js";
-import {
-  type LimitPolicy,
-  limitPolicySchema,
-  RateLimiter,
-  WindowCounterTable,
-} from "../../../shared/limits/index.js";
+import { type LimitPolicy, limitPolicySchema } from "../../../shared/limits/limit-policy.js";
+import { RateLimiter } from "../../../shared/limits/rate-limiter.js";
+import { WindowCounterTable } from "../../../shared/limits/window-counter-table.js";
 import { createTableClientFactory, parseStorageTarget } from "../../../shared/storage/table-client.js";
 import type { Principal } from "../../../shared/token/principal.js";
 import { type AzuriteHandle, startAzurite } from "../../../tools/loopback/azurite.js";

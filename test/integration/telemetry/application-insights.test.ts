@@ -13,7 +13,7 @@ import {
   EVENTS,
   METRIC_ATTRIBUTES,
   METRICS,
-} from "../../../shared/telemetry/index.js";
+} from "../../../shared/telemetry/names.js";
 import { runCli } from "../../../tools/cli/run-cli.js";
 import { type AzuriteHandle, startAzurite } from "../../../tools/loopback/azurite.js";
 import { type EchoBackend, startEchoBackend } from "../../../tools/loopback/echo-backend.js";

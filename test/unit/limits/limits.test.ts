@@ -4,7 +4,7 @@ import { limitPolicySchema } from "../../../shared/limits/limit-policy.js";
 import { rateLimitHeaders } from "../../../shared/limits/ratelimit-headers.js";
 import { leaseSize } from "../../../shared/limits/strict-limiter.js";
 import { secondsUntilReset, windowAt } from "../../../shared/limits/windows.js";
-import { parsePolicy } from "../../../shared/policy/index.js";
+import { parsePolicy } from "../../../shared/policy/parse-policy.js";
 import type { Principal } from "../../../shared/token/principal.js";
 
 const principal = (over: Partial<Principal> = {}): Principal => ({

@@ -1,12 +1,8 @@
 import { describe, expect, it } from "vitest";
-import {
-  authorize,
-  evaluateRequirement,
-  type Policy,
-  parsePolicy,
-  type Requirement,
-  type RequirementDocument,
-} from "../../../shared/policy/index.js";
+import { authorize } from "../../../shared/policy/authorize.js";
+import { evaluateRequirement } from "../../../shared/policy/evaluate.js";
+import { parsePolicy } from "../../../shared/policy/parse-policy.js";
+import type { Policy, Requirement, RequirementDocument } from "../../../shared/policy/policy-schema.js";
 import type { Principal } from "../../../shared/token/principal.js";
 
 const TENANT = "72f988bf-86f1-41af-91ab-2d7cd011db47";

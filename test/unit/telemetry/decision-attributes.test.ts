@@ -4,7 +4,7 @@ import {
   decisionMeasurements,
   decisionMetricAttributes,
 } from "../../../shared/telemetry/decision-attributes.js";
-import type { DecisionRecord } from "../../../shared/telemetry/index.js";
+import type { DecisionRecord } from "../../../shared/telemetry/decision-record.js";
 import type { Principal } from "../../../shared/token/principal.js";
 
 const principal: Principal = {

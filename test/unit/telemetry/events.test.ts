@@ -1,15 +1,14 @@
 import { describe, expect, it } from "vitest";
+import { recordAuditFinding } from "../../../shared/telemetry/audit-events.js";
+import { keyEventTelemetry, recordKeyEvent } from "../../../shared/telemetry/key-events.js";
+import { recordKeyRefresh } from "../../../shared/telemetry/key-refresh-events.js";
+import { EVENTS } from "../../../shared/telemetry/names.js";
+import { scrub } from "../../../shared/telemetry/scrub.js";
 import {
-  EVENTS,
   type EventProperties,
-  keyEventTelemetry,
-  recordAuditFinding,
-  recordKeyEvent,
-  recordKeyRefresh,
-  scrub,
   type TelemetryEvents,
   telemetryOff,
-} from "../../../shared/telemetry/index.js";
+} from "../../../shared/telemetry/telemetry.js";
 
 function recorder(): TelemetryEvents & {
   seen: Array<{ name: string; properties: EventProperties | undefined }>;
