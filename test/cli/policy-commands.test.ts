@@ -2,9 +2,9 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runCli } from "../../../tools/cli/run-cli.js";
-import { type AzuriteHandle, DEVSTORE_ACCOUNT_KEY, startAzurite } from "../../../tools/loopback/azurite.js";
-import { freePort } from "../../../tools/loopback/ports.js";
+import { runCli } from "../../tools/cli/run-cli.js";
+import { type AzuriteHandle, DEVSTORE_ACCOUNT_KEY, startAzurite } from "../../tools/loopback/azurite.js";
+import { freePort } from "../../tools/loopback/ports.js";
 
 const GOOD = `# The orders API
 version: 1

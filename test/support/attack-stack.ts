@@ -11,7 +11,7 @@ import { runCli } from "../../tools/cli/run-cli.js";
 import { type AzuriteHandle, startAzurite } from "../../tools/loopback/azurite.js";
 import { type EchoBackend, startEchoBackend } from "../../tools/loopback/echo-backend.js";
 import { EntraIssuer } from "../../tools/loopback/entra-issuer.js";
-import { type LocalHost, startLocalHost } from "../support/local-host.js";
+import { type LocalHost, startLocalHost } from "./local-host.js";
 
 export const AUDIENCE = "api://tollgate-test";
 
