@@ -2,8 +2,9 @@
 // enforcement) and of the timer's schedule.
 
 import { z } from "zod";
+import { setting } from "./parse-settings.js";
 import { guid } from "./parsers.js";
-import { boolean, ex, integer, url } from "./setting-values.js";
+import { ex, flag, url, wholeNumber } from "./setting-values.js";
 
 /** What the timer function's token-lifetime audit flags, and whether the gateway enforces it. */
 export interface AuditSettings {
@@ -56,35 +57,24 @@ const apiAppId = z.string().transform((raw, ctx) => {
   return id;
 });
 
-export const auditFields = {
-  TOLLGATE_TIMER_SCHEDULE: timerSchedule.default("0 */15 * * * *"),
-  TOLLGATE_AUDIT_MAX_LIFETIME_SECONDS: integer("TOLLGATE_AUDIT_MAX_LIFETIME_SECONDS", 600, 86400).default(
-    5400,
-  ),
-  TOLLGATE_AUDIT_MAX_CAE_LIFETIME_SECONDS: integer(
-    "TOLLGATE_AUDIT_MAX_CAE_LIFETIME_SECONDS",
-    600,
-    7 * 86400,
-  ).default(28 * 3600),
-  TOLLGATE_AUDIT_MIN_LIFETIME_SECONDS: integer("TOLLGATE_AUDIT_MIN_LIFETIME_SECONDS", 0, 86400).default(900),
-  TOLLGATE_AUDIT_GRAPH: boolean("TOLLGATE_AUDIT_GRAPH").default(false),
-  TOLLGATE_AUDIT_GRAPH_URL: graphUrl.default("https://graph.microsoft.com"),
-  TOLLGATE_AUDIT_API_APP_ID: apiAppId.optional(),
-  TOLLGATE_AUDIT_ENFORCE: boolean("TOLLGATE_AUDIT_ENFORCE").default(false),
-};
+export const timerSpec = {
+  timerSchedule: setting("TOLLGATE_TIMER_SCHEDULE", () => timerSchedule.default("0 */15 * * * *")),
+} as const;
 
-/** `audiences`: by default the API is the application whose client id is an accepted audience. */
-export function auditSettingsFrom(
-  s: z.output<z.ZodObject<typeof auditFields>>,
-  audiences: readonly string[],
-): AuditSettings {
-  return {
-    maxLifetimeSeconds: s.TOLLGATE_AUDIT_MAX_LIFETIME_SECONDS,
-    maxCaeLifetimeSeconds: s.TOLLGATE_AUDIT_MAX_CAE_LIFETIME_SECONDS,
-    minLifetimeSeconds: s.TOLLGATE_AUDIT_MIN_LIFETIME_SECONDS,
-    graph: s.TOLLGATE_AUDIT_GRAPH,
-    graphUrl: s.TOLLGATE_AUDIT_GRAPH_URL,
-    apiAppId: s.TOLLGATE_AUDIT_API_APP_ID ?? audiences.find((aud) => guid.test(aud))?.toLowerCase(),
-    enforce: s.TOLLGATE_AUDIT_ENFORCE,
-  };
+export const auditSpec = {
+  maxLifetimeSeconds: setting("TOLLGATE_AUDIT_MAX_LIFETIME_SECONDS", wholeNumber(600, 86400, 5400)),
+  maxCaeLifetimeSeconds: setting(
+    "TOLLGATE_AUDIT_MAX_CAE_LIFETIME_SECONDS",
+    wholeNumber(600, 7 * 86400, 28 * 3600),
+  ),
+  minLifetimeSeconds: setting("TOLLGATE_AUDIT_MIN_LIFETIME_SECONDS", wholeNumber(0, 86400, 900)),
+  graph: setting("TOLLGATE_AUDIT_GRAPH", flag(false)),
+  graphUrl: setting("TOLLGATE_AUDIT_GRAPH_URL", () => graphUrl.default("https://graph.microsoft.com")),
+  apiAppId: setting("TOLLGATE_AUDIT_API_APP_ID", () => apiAppId.optional()),
+  enforce: setting("TOLLGATE_AUDIT_ENFORCE", flag(false)),
+} as const;
+
+/** By default the API is the application whose client id is one of the accepted audiences. */
+export function defaultApiAppId(audiences: readonly string[]): string | undefined {
+  return audiences.find((aud) => guid.test(aud))?.toLowerCase();
 }

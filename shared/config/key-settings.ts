@@ -1,8 +1,8 @@
 // The signing-key settings: how keys are fetched from Entra, refreshed, kept when Entra cannot
 // be reached, and re-read from the snapshot the timer writes.
 
-import type { z } from "zod";
-import { integer } from "./setting-values.js";
+import { setting } from "./parse-settings.js";
+import { wholeNumber } from "./setting-values.js";
 
 export interface KeySettings {
   fetchTimeoutMs: number;
@@ -18,32 +18,14 @@ export interface KeySettings {
   snapshotCheckSeconds?: number;
 }
 
-export const keyFields = {
-  TOLLGATE_KEYS_FETCH_TIMEOUT_MS: integer("TOLLGATE_KEYS_FETCH_TIMEOUT_MS", 100, 60_000).default(5000),
-  TOLLGATE_KEYS_REFRESH_SECONDS: integer("TOLLGATE_KEYS_REFRESH_SECONDS", 60, 7 * 86400).default(3600),
-  TOLLGATE_KEYS_REFETCH_COOLDOWN_SECONDS: integer("TOLLGATE_KEYS_REFETCH_COOLDOWN_SECONDS", 0, 3600).default(
-    60,
-  ),
-  TOLLGATE_KEYS_MAX_STALENESS_SECONDS: integer(
+export const keySpec = {
+  fetchTimeoutMs: setting("TOLLGATE_KEYS_FETCH_TIMEOUT_MS", wholeNumber(100, 60_000, 5000)),
+  refreshSeconds: setting("TOLLGATE_KEYS_REFRESH_SECONDS", wholeNumber(60, 7 * 86400, 3600)),
+  refetchCooldownSeconds: setting("TOLLGATE_KEYS_REFETCH_COOLDOWN_SECONDS", wholeNumber(0, 3600, 60)),
+  maxStalenessSeconds: setting(
     "TOLLGATE_KEYS_MAX_STALENESS_SECONDS",
-    300,
-    30 * 86400,
-  ).default(72 * 3600),
-  TOLLGATE_KEYS_REMOVED_KEY_GRACE_SECONDS: integer(
-    "TOLLGATE_KEYS_REMOVED_KEY_GRACE_SECONDS",
-    0,
-    86400,
-  ).default(300),
-  TOLLGATE_KEYS_SNAPSHOT_CHECK_SECONDS: integer("TOLLGATE_KEYS_SNAPSHOT_CHECK_SECONDS", 5, 3600).default(60),
-};
-
-export function keySettingsFrom(s: z.output<z.ZodObject<typeof keyFields>>): KeySettings {
-  return {
-    fetchTimeoutMs: s.TOLLGATE_KEYS_FETCH_TIMEOUT_MS,
-    refreshSeconds: s.TOLLGATE_KEYS_REFRESH_SECONDS,
-    refetchCooldownSeconds: s.TOLLGATE_KEYS_REFETCH_COOLDOWN_SECONDS,
-    maxStalenessSeconds: s.TOLLGATE_KEYS_MAX_STALENESS_SECONDS,
-    removedKeyGraceSeconds: s.TOLLGATE_KEYS_REMOVED_KEY_GRACE_SECONDS,
-    snapshotCheckSeconds: s.TOLLGATE_KEYS_SNAPSHOT_CHECK_SECONDS,
-  };
-}
+    wholeNumber(300, 30 * 86400, 72 * 3600),
+  ),
+  removedKeyGraceSeconds: setting("TOLLGATE_KEYS_REMOVED_KEY_GRACE_SECONDS", wholeNumber(0, 86400, 300)),
+  snapshotCheckSeconds: setting("TOLLGATE_KEYS_SNAPSHOT_CHECK_SECONDS", wholeNumber(5, 3600, 60)),
+} as const;

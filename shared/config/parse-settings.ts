@@ -40,3 +40,36 @@ export function parseSettings<S extends z.ZodObject>(
   }
   return result.data;
 }
+
+/**
+ * One setting as a concern declares it: its environment name and how its text is read. A
+ * concern's spec maps each of its fields (`fetchTimeoutMs`) to one of these, so the field, the
+ * variable and the rule stand on one line and the schema and the mapping both come from it.
+ */
+export function setting<N extends SettingName, T extends z.ZodType>(
+  name: N,
+  read: (name: N) => T,
+): readonly [N, T] {
+  return [name, read(name)];
+}
+
+export type SettingSpec = Readonly<Record<string, readonly [SettingName, z.ZodType]>>;
+
+/** The spec's part of the one schema: environment name → rule. */
+export type FieldsOf<S extends SettingSpec> = { [K in keyof S as S[K][0]]: S[K][1] };
+
+/** The spec's settings, by field, as read. */
+export type ValuesOf<S extends SettingSpec> = { [K in keyof S]: z.output<S[K][1]> };
+
+export function fieldsOf<S extends SettingSpec>(spec: S): FieldsOf<S> {
+  return Object.fromEntries(Object.values(spec)) as FieldsOf<S>;
+}
+
+export function valuesOf<S extends SettingSpec>(
+  spec: S,
+  parsed: Readonly<Record<string, unknown>>,
+): ValuesOf<S> {
+  return Object.fromEntries(
+    Object.entries(spec).map(([field, [name]]) => [field, parsed[name]]),
+  ) as ValuesOf<S>;
+}

@@ -103,3 +103,10 @@ export function url(name: SettingName, rules: UrlRules) {
     return rules.shape === "origin" ? parsed.origin : parsed.href.replace(/\/+$/, "");
   });
 }
+
+/** For `setting(name, …)`: a whole number from `min` to `max`, `fallback` when not set. */
+export const wholeNumber = (min: number, max: number, fallback: number) => (name: SettingName) =>
+  integer(name, min, max).default(fallback);
+
+/** For `setting(name, …)`: true or false, `fallback` when not set. */
+export const flag = (fallback: boolean) => (name: SettingName) => boolean(name).default(fallback);

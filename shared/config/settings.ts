@@ -5,21 +5,22 @@
 
 import { z } from "zod";
 import type { StorageTarget } from "../storage/table-client.js";
-import { type AuditSettings, auditFields, auditSettingsFrom } from "./audit-settings.js";
+import { type AuditSettings, auditSpec, defaultApiAppId, timerSpec } from "./audit-settings.js";
 import {
   type AssertionSettings,
+  assertionSpec,
   type BackendSettings,
   type BypassSettings,
-  forwardFields,
-  forwardSettingsFrom,
+  backendSpec,
+  bypassSpec,
 } from "./forward-settings.js";
-import { type KeySettings, keyFields, keySettingsFrom } from "./key-settings.js";
-import { type Env, parseSettings } from "./parse-settings.js";
+import { type KeySettings, keySpec } from "./key-settings.js";
+import { type Env, fieldsOf, parseSettings, setting, valuesOf } from "./parse-settings.js";
 import type { SettingName } from "./setting-docs.js";
-import { integer } from "./setting-values.js";
-import { storageFallbacks, storageFields, storageSettingsFrom } from "./storage-settings.js";
-import { type TelemetrySettings, telemetryFields, telemetrySettingsFrom } from "./telemetry-settings.js";
-import { type TokenSettings, tokenFields, tokenSettingsFrom } from "./token-settings.js";
+import { flag, wholeNumber } from "./setting-values.js";
+import { storageFallbacks, storageSpec } from "./storage-settings.js";
+import { type TelemetrySettings, telemetrySpec } from "./telemetry-settings.js";
+import { type TokenSettings, tokenSpec } from "./token-settings.js";
 
 export type { AuditSettings } from "./audit-settings.js";
 export type { AssertionSettings, BackendSettings, BypassSettings } from "./forward-settings.js";
@@ -52,31 +53,39 @@ export interface Settings {
   timerSchedule: string;
 }
 
-const policyFields = {
-  TOLLGATE_POLICY_REFRESH_SECONDS: integer("TOLLGATE_POLICY_REFRESH_SECONDS", 1, 3600).default(30),
-};
+/** The two settings of the gateway itself, not of one of its parts. */
+const gatewaySpec = {
+  policyRefreshSeconds: setting("TOLLGATE_POLICY_REFRESH_SECONDS", wholeNumber(1, 3600, 30)),
+  rateLimitHeaders: setting("TOLLGATE_RATELIMIT_HEADERS", flag(true)),
+} as const;
 
-/** The one schema: every setting SETTING_DOCS documents, no other (the satisfies says so). */
+/** The one schema: every setting SETTING_DOCS documents (the satisfies says none is missing). */
 const schema = z.object({
-  ...tokenFields,
-  ...keyFields,
-  ...storageFields,
-  ...forwardFields,
-  ...policyFields,
-  ...telemetryFields,
-  ...auditFields,
+  ...fieldsOf(tokenSpec),
+  ...fieldsOf(keySpec),
+  ...fieldsOf(storageSpec),
+  ...fieldsOf(backendSpec),
+  ...fieldsOf(assertionSpec),
+  ...fieldsOf(bypassSpec),
+  ...fieldsOf(gatewaySpec),
+  ...fieldsOf(telemetrySpec),
+  ...fieldsOf(auditSpec),
+  ...fieldsOf(timerSpec),
 } satisfies Record<SettingName, z.ZodType>);
 
 export function loadSettings(env: Env = process.env): Settings {
   const s = parseSettings(schema, env, storageFallbacks);
+  const audit = valuesOf(auditSpec, s);
   return {
-    token: tokenSettingsFrom(s),
-    keys: keySettingsFrom(s),
-    ...forwardSettingsFrom(s),
-    policyRefreshSeconds: s.TOLLGATE_POLICY_REFRESH_SECONDS,
-    ...storageSettingsFrom(s),
-    telemetry: telemetrySettingsFrom(s),
-    audit: auditSettingsFrom(s, s.TOLLGATE_AUDIENCES),
-    timerSchedule: s.TOLLGATE_TIMER_SCHEDULE,
+    token: valuesOf(tokenSpec, s),
+    keys: valuesOf(keySpec, s),
+    backend: valuesOf(backendSpec, s),
+    assertion: valuesOf(assertionSpec, s),
+    bypass: valuesOf(bypassSpec, s),
+    ...valuesOf(gatewaySpec, s),
+    ...valuesOf(storageSpec, s),
+    telemetry: valuesOf(telemetrySpec, s),
+    audit: { ...audit, apiAppId: audit.apiAppId ?? defaultApiAppId(s.TOLLGATE_AUDIENCES) },
+    ...valuesOf(timerSpec, s),
   };
 }

@@ -3,8 +3,8 @@
 
 import { z } from "zod";
 import { parseStorageTarget, type StorageTarget } from "../storage/table-client.js";
-import { type Env, parseSettings } from "./parse-settings.js";
-import { ex, integer } from "./setting-values.js";
+import { type Env, fieldsOf, parseSettings, setting, valuesOf } from "./parse-settings.js";
+import { ex, wholeNumber } from "./setting-values.js";
 
 export interface StorageSettings {
   storage: StorageTarget;
@@ -54,11 +54,11 @@ const tablePrefix = z.string().transform((raw, ctx) => {
   return z.NEVER;
 });
 
-export const storageFields = {
-  TOLLGATE_STORAGE: storage,
-  TOLLGATE_TABLE_PREFIX: tablePrefix.default("tollgate"),
-  TOLLGATE_STORAGE_TIMEOUT_MS: integer("TOLLGATE_STORAGE_TIMEOUT_MS", 100, 60_000).default(2000),
-};
+export const storageSpec = {
+  storage: setting("TOLLGATE_STORAGE", () => storage),
+  tablePrefix: setting("TOLLGATE_TABLE_PREFIX", () => tablePrefix.default("tollgate")),
+  storageTimeoutMs: setting("TOLLGATE_STORAGE_TIMEOUT_MS", wholeNumber(100, 60_000, 2000)),
+} as const;
 
 /** The storage setting falls back to what the Functions host itself uses. */
 export function storageFromHost(env: Env): string | undefined {
@@ -73,18 +73,10 @@ export function storageFromHost(env: Env): string | undefined {
 
 export const storageFallbacks = { TOLLGATE_STORAGE: storageFromHost };
 
-export function storageSettingsFrom(s: z.output<z.ZodObject<typeof storageFields>>): StorageSettings {
-  return {
-    storage: s.TOLLGATE_STORAGE,
-    tablePrefix: s.TOLLGATE_TABLE_PREFIX,
-    storageTimeoutMs: s.TOLLGATE_STORAGE_TIMEOUT_MS,
-  };
-}
-
 /**
  * The storage settings alone, with the same rules and messages as loadSettings: the CLI works on
  * the tables without the token settings the gateway needs.
  */
 export function loadStorageSettings(env: Env = process.env): StorageSettings {
-  return storageSettingsFrom(parseSettings(z.object(storageFields), env, storageFallbacks));
+  return valuesOf(storageSpec, parseSettings(z.object(fieldsOf(storageSpec)), env, storageFallbacks));
 }

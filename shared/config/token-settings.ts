@@ -2,8 +2,9 @@
 // tollgate accepts, and the limits it checks a token against.
 
 import { z } from "zod";
+import { setting } from "./parse-settings.js";
 import { csv, guid } from "./parsers.js";
-import { ex, integer, required, url } from "./setting-values.js";
+import { ex, integer, required, url, wholeNumber } from "./setting-values.js";
 
 export type TokenVersion = "1.0" | "2.0";
 export type PrincipalKindRequirement = "any" | "user" | "app";
@@ -137,36 +138,18 @@ const principalKind = z.string().transform((raw, ctx): PrincipalKindRequirement 
   return z.NEVER;
 });
 
-export const tokenFields = {
-  TOLLGATE_TENANTS: tenants,
-  TOLLGATE_AUDIENCES: audiences,
-  TOLLGATE_AUTHORITY: authority.default("https://login.microsoftonline.com"),
-  TOLLGATE_TOKEN_VERSIONS: tokenVersions.default(["2.0"]),
-  TOLLGATE_ALGORITHMS: algorithms.default(["RS256"]),
-  TOLLGATE_CLOCK_SKEW_SECONDS: integer("TOLLGATE_CLOCK_SKEW_SECONDS", 0, 300).default(60),
-  TOLLGATE_MAX_TOKEN_LIFETIME_SECONDS: integer(
-    "TOLLGATE_MAX_TOKEN_LIFETIME_SECONDS",
-    60,
-    30 * 86400,
-  ).optional(),
-  TOLLGATE_MAX_TOKEN_BYTES: integer("TOLLGATE_MAX_TOKEN_BYTES", 1024, 1024 * 1024).default(16 * 1024),
-  TOLLGATE_CLIENT_APPS: clientApps.optional(),
-  TOLLGATE_PRINCIPAL_KIND: principalKind.default("any"),
-  TOLLGATE_TOKEN_CACHE_SIZE: integer("TOLLGATE_TOKEN_CACHE_SIZE", 0, 1_000_000).default(10_000),
-};
-
-export function tokenSettingsFrom(s: z.output<z.ZodObject<typeof tokenFields>>): TokenSettings {
-  return {
-    authority: s.TOLLGATE_AUTHORITY,
-    tenants: s.TOLLGATE_TENANTS,
-    audiences: s.TOLLGATE_AUDIENCES,
-    tokenVersions: s.TOLLGATE_TOKEN_VERSIONS,
-    algorithms: s.TOLLGATE_ALGORITHMS,
-    clockSkewSeconds: s.TOLLGATE_CLOCK_SKEW_SECONDS,
-    maxTokenLifetimeSeconds: s.TOLLGATE_MAX_TOKEN_LIFETIME_SECONDS,
-    maxTokenBytes: s.TOLLGATE_MAX_TOKEN_BYTES,
-    clientApps: s.TOLLGATE_CLIENT_APPS,
-    principalKind: s.TOLLGATE_PRINCIPAL_KIND,
-    cacheSize: s.TOLLGATE_TOKEN_CACHE_SIZE,
-  };
-}
+export const tokenSpec = {
+  tenants: setting("TOLLGATE_TENANTS", () => tenants),
+  audiences: setting("TOLLGATE_AUDIENCES", () => audiences),
+  authority: setting("TOLLGATE_AUTHORITY", () => authority.default("https://login.microsoftonline.com")),
+  tokenVersions: setting("TOLLGATE_TOKEN_VERSIONS", () => tokenVersions.default(["2.0"])),
+  algorithms: setting("TOLLGATE_ALGORITHMS", () => algorithms.default(["RS256"])),
+  clockSkewSeconds: setting("TOLLGATE_CLOCK_SKEW_SECONDS", wholeNumber(0, 300, 60)),
+  maxTokenLifetimeSeconds: setting("TOLLGATE_MAX_TOKEN_LIFETIME_SECONDS", (n) =>
+    integer(n, 60, 30 * 86400).optional(),
+  ),
+  maxTokenBytes: setting("TOLLGATE_MAX_TOKEN_BYTES", wholeNumber(1024, 1024 * 1024, 16 * 1024)),
+  clientApps: setting("TOLLGATE_CLIENT_APPS", () => clientApps.optional()),
+  principalKind: setting("TOLLGATE_PRINCIPAL_KIND", () => principalKind.default("any")),
+  cacheSize: setting("TOLLGATE_TOKEN_CACHE_SIZE", wholeNumber(0, 1_000_000, 10_000)),
+} as const;
