@@ -1,22 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { TollgateError } from "../../../shared/reasons.js";
 import * as entra from "../../../shared/token/entra-rules.js";
+import { reasonOf } from "../../support/reason-of.js";
 
 const TID = "72f988bf-86f1-41af-91ab-2d7cd011db47";
 const OTHER = "11111111-1111-4111-8111-111111111111";
 const APP = "0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0";
 const AUTHORITY = "https://login.microsoftonline.com";
 const NOW = 1_800_000_000;
-
-function reasonOf(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(TollgateError);
-    return (error as TollgateError).reason;
-  }
-  return "accepted";
-}
 
 const tenants = { any: false as const, ids: [TID] };
 
