@@ -9,7 +9,7 @@ import { randomUUID } from "node:crypto";
 import { writeFileSync } from "node:fs";
 import { loadavg } from "node:os";
 import { loadSettings } from "../shared/config/settings.js";
-import { policyTableClient } from "../shared/policy/index.js";
+import { policyTableClient } from "../shared/policy/policy-table.js";
 import { pushPolicy } from "../shared/policy/push-policy.js";
 import { createTableClientFactory, parseStorageTarget } from "../shared/storage/table-client.js";
 import { createTollgate, type Tollgate } from "../shared/tollgate.js";

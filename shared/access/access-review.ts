@@ -22,6 +22,8 @@ export interface AccessReviewLine {
   refused: number;
   /** Answers tollgate or the platform failed (outages), not the caller's fault. */
   errors: number;
+  /** Calls the caller hung up on before the answer. */
+  abandoned: number;
   firstSeen: number;
   lastSeen: number;
   refusedByReason: Record<string, number>;
@@ -67,6 +69,7 @@ export function buildAccessReview(
         allowed: 0,
         refused: 0,
         errors: 0,
+        abandoned: 0,
         firstSeen: row.firstSeen,
         lastSeen: row.lastSeen,
         refusedByReason: {},
@@ -76,6 +79,7 @@ export function buildAccessReview(
     }
     if (row.outcome === "allow" || row.outcome === "report_only_deny") line.allowed += row.count;
     else if (row.outcome === "error") line.errors += row.count;
+    else if (row.outcome === "abandoned") line.abandoned += row.count;
     else {
       line.refused += row.count;
       line.refusedByReason[row.reason] = (line.refusedByReason[row.reason] ?? 0) + row.count;

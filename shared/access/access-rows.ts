@@ -9,7 +9,8 @@ export const ANONYMOUS = "anonymous";
 /** The tenant of such a request: none is known. */
 export const NO_TENANT = "none";
 
-export type AccessOutcome = "allow" | "deny" | "report_only_deny" | "error";
+/** The gateway's decision outcomes; `abandoned`: the caller hung up before the answer. */
+export type AccessOutcome = "allow" | "deny" | "report_only_deny" | "error" | "abandoned";
 
 /** One (minute, caller, client app, kind, rule, outcome, reason) and how often it happened on one instance. */
 export interface AccessSummary {

@@ -2,10 +2,10 @@
 // rows and replaces them whole, so instances never contend; a flush writes each partition it
 // touches in one entity-group transaction (up to 100 rows), never one call per request.
 
-import { odata, type TableClient, type TransactionAction } from "@azure/data-tables";
+import { odata, type TransactionAction } from "@azure/data-tables";
 import { z } from "zod";
-import { ensureTable, type TableClientFactory } from "../storage/table-client.js";
-import { tableName } from "../storage/table-names.js";
+import { ensureTable, openEntityTable } from "../storage/entity-table.js";
+import type { TableClientFactory } from "../storage/table-client.js";
 import {
   type AccessRefusal,
   type AccessSummary,
@@ -18,8 +18,6 @@ import {
 
 /** Table Storage takes at most 100 operations in one entity-group transaction. */
 const BATCH_LIMIT = 100;
-/** Reads and prunes list whole ranges: more time than a point operation, still bounded. */
-const LIST_TIMEOUT_FACTOR = 10;
 
 export interface AccessQuery {
   /** Days from this one on (ms since epoch; its UTC day is included). */
@@ -57,7 +55,7 @@ const summarySchema = z.object({
   clientAppId: z.string(),
   kind,
   ruleId: z.string(),
-  outcome: z.enum(["allow", "deny", "report_only_deny", "error"]),
+  outcome: z.enum(["allow", "deny", "report_only_deny", "error", "abandoned"]),
   reason: z.string(),
   instanceId: z.string().min(1),
   count: z.number().int().nonnegative(),
@@ -81,10 +79,8 @@ const refusalSchema = z.object({
 
 const double = (value: number) => ({ value, type: "Double" as const });
 
-function statusOf(error: unknown): number | undefined {
-  const status = (error as { statusCode?: unknown } | null)?.statusCode;
-  return typeof status === "number" ? status : undefined;
-}
+const anyRow = z.discriminatedUnion("type", [summarySchema, refusalSchema]);
+const keysOnly = z.object({ partitionKey: z.string(), rowKey: z.string() });
 
 function summaryEntity(row: AccessSummary) {
   return {
@@ -114,127 +110,85 @@ function refusalEntity(row: AccessRefusal) {
 }
 
 export function createAccessTable(options: AccessTableOptions): AccessTable {
-  const name = tableName(options.tablePrefix, "access");
-  let client: TableClient | undefined;
-  const table = (): TableClient => {
-    client ??= options.tables(name);
-    return client;
-  };
-  const signal = () => AbortSignal.timeout(options.storageTimeoutMs);
+  const table = openEntityTable(options, "access");
 
   // The table is made once per process before the first write (not tried, failed and retried per
   // batch), so each partition costs exactly one transaction per flush.
   let created: Promise<void> | undefined;
   async function submit(actions: TransactionAction[]): Promise<void> {
-    created ??= ensureTable(table(), signal()).catch((error: unknown) => {
+    created ??= ensureTable(table.client(), table.signal()).catch((error: unknown) => {
       created = undefined;
       throw error;
     });
     await created;
-    await table().submitTransaction(actions, { abortSignal: signal() });
+    await table.client().submitTransaction(actions, { abortSignal: table.signal() });
   }
 
-  async function list(filter: string, maxRows: number, into: AccessRows): Promise<void> {
-    const entities = table().listEntities<Record<string, unknown>>({
-      queryOptions: { filter },
-      abortSignal: AbortSignal.timeout(options.storageTimeoutMs * LIST_TIMEOUT_FACTOR),
-    });
-    for await (const entity of entities) {
-      // A row this code did not write (or an older shape) is not evidence.
-      const summary = summarySchema.safeParse(entity);
-      if (summary.success) {
-        const { type: _, ...row } = summary.data;
-        into.summaries.push(row);
-      } else {
-        const refusal = refusalSchema.safeParse(entity);
-        if (refusal.success) {
-          const { type: _, ...row } = refusal.data;
-          into.refusals.push(row);
-        }
-      }
-      if (into.summaries.length + into.refusals.length >= maxRows) break;
+  async function submitByPartition(
+    entities: ReadonlyArray<{ partitionKey: string; rowKey: string }>,
+    action: (entity: { partitionKey: string; rowKey: string }) => TransactionAction,
+  ): Promise<number> {
+    const byPartition = new Map<string, TransactionAction[]>();
+    for (const entity of entities) {
+      const actions = byPartition.get(entity.partitionKey) ?? [];
+      actions.push(action(entity));
+      byPartition.set(entity.partitionKey, actions);
     }
+    let transactions = 0;
+    for (const actions of byPartition.values()) {
+      for (let start = 0; start < actions.length; start += BATCH_LIMIT) {
+        await submit(actions.slice(start, start + BATCH_LIMIT));
+        transactions++;
+      }
+    }
+    return transactions;
+  }
+
+  function filterFor(query: AccessQuery): string {
+    const since = dayKey(query.sinceMs);
+    if (query.tenantId === undefined) {
+      return query.callerId === undefined
+        ? odata`day ge ${since}`
+        : odata`day ge ${since} and callerId eq ${query.callerId}`;
+    }
+    // Partitions `<tenant>_<day>` from the first day on: a PartitionKey range.
+    const from = `${query.tenantId}_${since}`;
+    const to = `${query.tenantId}_~`;
+    if (query.callerId === undefined) return odata`PartitionKey ge ${from} and PartitionKey lt ${to}`;
+    // Inside them, the caller's rows: RowKey ranges `s_<caller>_…` and `r_<caller>_…`.
+    const s = summaryPrefix(query.callerId);
+    const r = `r_${query.callerId}_`;
+    return odata`PartitionKey ge ${from} and PartitionKey lt ${to} and ((RowKey ge ${s} and RowKey lt ${`${s}~`}) or (RowKey ge ${r} and RowKey lt ${`${r}~`}))`;
   }
 
   return {
     async write({ summaries, refusals }) {
-      const byPartition = new Map<string, TransactionAction[]>();
-      const add = (entity: { partitionKey: string; rowKey: string }) => {
-        const actions = byPartition.get(entity.partitionKey) ?? [];
-        actions.push(["upsert", entity, "Replace"]);
-        byPartition.set(entity.partitionKey, actions);
-      };
-      for (const row of summaries) add(summaryEntity(row));
-      for (const row of refusals) add(refusalEntity(row));
-      let transactions = 0;
-      for (const actions of byPartition.values()) {
-        for (let start = 0; start < actions.length; start += BATCH_LIMIT) {
-          await submit(actions.slice(start, start + BATCH_LIMIT));
-          transactions++;
-        }
-      }
+      const entities = [...summaries.map(summaryEntity), ...refusals.map(refusalEntity)];
+      const transactions = await submitByPartition(entities, (entity) => ["upsert", entity, "Replace"]);
       return { transactions };
     },
 
     async read(query) {
       const rows: AccessRows = { summaries: [], refusals: [] };
-      const maxRows = query.maxRows ?? 200_000;
-      const since = dayKey(query.sinceMs);
-      try {
-        if (query.tenantId !== undefined) {
-          // Partitions `<tenant>_<day>` from the first day on: a PartitionKey range.
-          const from = `${query.tenantId}_${since}`;
-          const to = `${query.tenantId}_~`;
-          if (query.callerId !== undefined) {
-            const s = summaryPrefix(query.callerId);
-            const r = `r_${query.callerId}_`;
-            await list(
-              odata`PartitionKey ge ${from} and PartitionKey lt ${to} and ((RowKey ge ${s} and RowKey lt ${`${s}~`}) or (RowKey ge ${r} and RowKey lt ${`${r}~`}))`,
-              maxRows,
-              rows,
-            );
-          } else {
-            await list(odata`PartitionKey ge ${from} and PartitionKey lt ${to}`, maxRows, rows);
-          }
-        } else if (query.callerId !== undefined) {
-          await list(odata`day ge ${since} and callerId eq ${query.callerId}`, maxRows, rows);
-        } else {
-          await list(odata`day ge ${since}`, maxRows, rows);
-        }
-      } catch (error) {
-        if (statusOf(error) === 404) return rows;
-        throw error;
+      // A row this code did not write (or an older shape) is not evidence: list() passes it over.
+      for (const { type, ...row } of await table.list(anyRow, {
+        filter: filterFor(query),
+        max: query.maxRows ?? 200_000,
+      })) {
+        if (type === "summary") rows.summaries.push(row as AccessSummary);
+        else rows.refusals.push(row as AccessRefusal);
       }
       return rows;
     },
 
     async pruneBefore(beforeMs, maxRows = 5_000) {
-      let deleted = 0;
-      try {
-        const entities = table().listEntities<Record<string, unknown>>({
-          queryOptions: { filter: odata`day lt ${dayKey(beforeMs)}`, select: ["PartitionKey", "RowKey"] },
-          abortSignal: AbortSignal.timeout(options.storageTimeoutMs * LIST_TIMEOUT_FACTOR),
-        });
-        const byPartition = new Map<string, TransactionAction[]>();
-        for await (const entity of entities) {
-          if (entity.partitionKey === undefined || entity.rowKey === undefined) continue;
-          const actions = byPartition.get(entity.partitionKey) ?? [];
-          actions.push(["delete", { partitionKey: entity.partitionKey, rowKey: entity.rowKey }]);
-          byPartition.set(entity.partitionKey, actions);
-          if (++deleted >= maxRows) break;
-        }
-        for (const actions of byPartition.values()) {
-          for (let start = 0; start < actions.length; start += BATCH_LIMIT) {
-            await table().submitTransaction(actions.slice(start, start + BATCH_LIMIT), {
-              abortSignal: signal(),
-            });
-          }
-        }
-      } catch (error) {
-        if (statusOf(error) === 404) return deleted;
-        throw error;
-      }
-      return deleted;
+      const old = await table.list(keysOnly, {
+        filter: odata`day lt ${dayKey(beforeMs)}`,
+        select: ["PartitionKey", "RowKey"],
+        max: maxRows,
+      });
+      await submitByPartition(old, (entity) => ["delete", entity]);
+      return old.length;
     },
   };
 }

@@ -1,15 +1,10 @@
 // `tollgate access`: the access review from the trail every gateway instance writes — who reached
 // what, through which client app, how often, first and last seen, and refusals by reason.
 
-import {
-  type AccessReview,
-  ANONYMOUS,
-  buildAccessReview,
-  callerIdFor,
-  createAccessTable,
-  HASHED_PREFIX,
-  NO_TENANT,
-} from "../../shared/access/index.js";
+import { type AccessReview, buildAccessReview } from "../../shared/access/access-review.js";
+import { ANONYMOUS, NO_TENANT } from "../../shared/access/access-rows.js";
+import { createAccessTable } from "../../shared/access/access-table.js";
+import { callerIdFor, HASHED_PREFIX } from "../../shared/access/caller-id.js";
 import { CliError, type CliIo, EXIT } from "./cli-io.js";
 import { tablesFromEnv } from "./cli-storage.js";
 
@@ -80,7 +75,7 @@ function asText(review: AccessReview, sinceMs: number): string {
   for (const line of review.lines) {
     out.push(
       `${line.tenantId}  ${line.callerId}  app ${line.clientAppId || "-"} (${line.kind})  rule ${line.ruleId || "-"}`,
-      `  allowed ${line.allowed}, refused ${line.refused}, errors ${line.errors}; first ${iso(line.firstSeen)}, last ${iso(line.lastSeen)}`,
+      `  allowed ${line.allowed}, refused ${line.refused}, errors ${line.errors}${line.abandoned > 0 ? `, abandoned ${line.abandoned}` : ""}; first ${iso(line.firstSeen)}, last ${iso(line.lastSeen)}`,
     );
     if (line.refused > 0) out.push(`  refused by reason: ${reasons(line.refusedByReason)}`);
     if (line.refusalsNotListed > 0)
@@ -98,7 +93,7 @@ function asText(review: AccessReview, sinceMs: number): string {
 
 function asCsv(review: AccessReview): string {
   const header =
-    "tenantId,callerId,clientAppId,kind,ruleId,allowed,refused,errors,firstSeen,lastSeen,refusedByReason,refusalsNotListed";
+    "tenantId,callerId,clientAppId,kind,ruleId,allowed,refused,errors,firstSeen,lastSeen,refusedByReason,refusalsNotListed,abandoned";
   const rows = review.lines.map((l) =>
     [
       l.tenantId,
@@ -113,6 +108,7 @@ function asCsv(review: AccessReview): string {
       iso(l.lastSeen),
       reasons(l.refusedByReason),
       l.refusalsNotListed,
+      l.abandoned,
     ]
       .map(csvCell)
       .join(","),

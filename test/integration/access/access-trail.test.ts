@@ -5,7 +5,8 @@
 
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { createAccessTable, HASHED_PREFIX } from "../../../shared/access/index.js";
+import { createAccessTable } from "../../../shared/access/access-table.js";
+import { HASHED_PREFIX } from "../../../shared/access/caller-id.js";
 import { ManualClock } from "../../../shared/clock.js";
 import { loadSettings } from "../../../shared/config/settings.js";
 import { createTableClientFactory, parseStorageTarget } from "../../../shared/storage/table-client.js";
@@ -248,12 +249,12 @@ describe("access summaries", () => {
     expect(csv.code).toBe(0);
     const lines = csv.stdout.trim().split("\n");
     expect(lines[0]).toBe(
-      "tenantId,callerId,clientAppId,kind,ruleId,allowed,refused,errors,firstSeen,lastSeen,refusedByReason,refusalsNotListed",
+      "tenantId,callerId,clientAppId,kind,ruleId,allowed,refused,errors,firstSeen,lastSeen,refusedByReason,refusalsNotListed,abandoned",
     );
     expect(lines.slice(1).sort()).toEqual(
       [
-        `${issuer.defaultTenant},${admin.oid},${admin.appId},user,manage,1,0,0,2026-11-03T09:00:04Z,2026-11-03T09:00:04Z,,0`,
-        `${issuer.defaultTenant},${reader.oid},${reader.appId},user,manage,0,1,0,2026-11-03T09:00:03Z,2026-11-03T09:00:03Z,insufficient_scope=1,0`,
+        `${issuer.defaultTenant},${admin.oid},${admin.appId},user,manage,1,0,0,2026-11-03T09:00:04Z,2026-11-03T09:00:04Z,,0,0`,
+        `${issuer.defaultTenant},${reader.oid},${reader.appId},user,manage,0,1,0,2026-11-03T09:00:03Z,2026-11-03T09:00:03Z,insufficient_scope=1,0,0`,
       ].sort(),
     );
   });

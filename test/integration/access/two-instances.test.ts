@@ -7,7 +7,7 @@ import { writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { createAccessTable } from "../../../shared/access/index.js";
+import { createAccessTable } from "../../../shared/access/access-table.js";
 import { createTableClientFactory, parseStorageTarget } from "../../../shared/storage/table-client.js";
 import { runCli } from "../../../tools/cli/run-cli.js";
 import { type AzuriteHandle, startAzurite } from "../../../tools/loopback/azurite.js";
