@@ -3,7 +3,7 @@
 // assertion; a caller's own copies never reach the backend, with the setting on or off.
 
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Stack, startStack } from "../../security/stack.js";
+import { type Stack, startStack } from "../../support/attack-stack.js";
 import type { LocalHost } from "../../support/local-host.js";
 
 let stack: Stack;

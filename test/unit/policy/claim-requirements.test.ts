@@ -3,7 +3,9 @@
 // array claims, never a pattern; and the policy errors a wrong one gets.
 
 import { describe, expect, it } from "vitest";
-import { authorize, type Policy, parsePolicy } from "../../../shared/policy/index.js";
+import { authorize } from "../../../shared/policy/authorize.js";
+import { parsePolicy } from "../../../shared/policy/parse-policy.js";
+import type { Policy } from "../../../shared/policy/policy-schema.js";
 import { buildPrincipal } from "../../../shared/token/principal.js";
 
 const TENANT = "72f988bf-86f1-41af-91ab-2d7cd011db47";

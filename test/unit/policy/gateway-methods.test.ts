@@ -2,7 +2,7 @@
 // match: the Functions host answers those methods itself. The validator says so.
 
 import { describe, expect, it } from "vitest";
-import { parsePolicy } from "../../../shared/policy/index.js";
+import { parsePolicy } from "../../../shared/policy/parse-policy.js";
 
 describe("methods the gateway function never receives", () => {
   it.each(["TRACE", "CONNECT", "PROPFIND", "QUERY"])(

@@ -5,7 +5,7 @@
 import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { stringify } from "yaml";
-import { parsePolicy } from "../../../shared/policy/index.js";
+import { parsePolicy } from "../../../shared/policy/parse-policy.js";
 import { CliError, type CliIo, EXIT } from "../cli-io.js";
 import { ApimPolicyError, convertApimPolicy } from "./convert-apim-policy.js";
 
@@ -41,7 +41,7 @@ export async function importApimCommand(options: { file: string }, io: CliIo): P
   const check = parsePolicy(yaml, "yaml");
   if (!check.ok) {
     io.stderr.write(
-      `The converted role map does not validate:\n${check.errors.map((e) => `  ${e}`).join("\n")}\n`,
+      `The converted role map does not validate:\n${check.errors.map((e: string) => `  ${e}`).join("\n")}\n`,
     );
     return EXIT.no;
   }

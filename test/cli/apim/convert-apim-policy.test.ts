@@ -5,9 +5,9 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { stringify } from "yaml";
-import { parsePolicy } from "../../../../shared/policy/index.js";
-import { ApimPolicyError, convertApimPolicy } from "../../../../tools/cli/apim/convert-apim-policy.js";
-import { runCli } from "../../../../tools/cli/run-cli.js";
+import { parsePolicy } from "../../../shared/policy/parse-policy.js";
+import { ApimPolicyError, convertApimPolicy } from "../../../tools/cli/apim/convert-apim-policy.js";
+import { runCli } from "../../../tools/cli/run-cli.js";
 
 const example = (name: string) => readFileSync(new URL(`./examples/${name}`, import.meta.url), "utf8");
 const TENANT = "72f988bf-86f1-41af-91ab-2d7cd011db47";
