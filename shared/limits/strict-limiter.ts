@@ -1,7 +1,9 @@
 // Strict limits: the sum admitted across all instances in a window never exceeds the limit.
 // An instance leases a block of permits from the window's counter with one ETag-guarded update
 // and spends them locally; blocks shrink with the remaining budget, so the last permits go out
-// one by one. A permit leased in a window is only ever spent in that window.
+// one by one, and are sized by this instance's own recent demand, so that among many instances
+// none holds permits it will not spend (bench/SCALE.md shows why). A permit leased in a window
+// is only ever spent in that window.
 
 import type { Clock } from "../clock.js";
 import { CounterStorageError, type WindowCounterTable } from "./window-counter-table.js";
@@ -11,9 +13,16 @@ import { windowAt } from "./windows.js";
 /** Fraction of the remaining budget one lease takes: small enough to share, big enough to be cheap. */
 const LEASE_FRACTION = 1 / 8;
 
-export function leaseSize(remaining: number): number {
+/**
+ * Permits one lease asks for: an eighth of what is left, but no more than about an eighth of the
+ * requests this instance saw for the key in a window (`recentDemand`), plus one. Without the cap,
+ * at 50 instances the first few to lease took most of the budget and left it unspent while the
+ * rest refused requests under the limit (bench/SCALE.md).
+ */
+export function leaseSize(remaining: number, recentDemand = Number.POSITIVE_INFINITY): number {
   if (remaining <= 0) return 0;
-  return Math.max(1, Math.floor(remaining * LEASE_FRACTION));
+  const share = Math.ceil(recentDemand * LEASE_FRACTION) + 1;
+  return Math.max(1, Math.min(Math.floor(remaining * LEASE_FRACTION), share));
 }
 
 interface KeyState {
@@ -24,6 +33,10 @@ interface KeyState {
   leasedGlobally: number;
   /** The counter reached the limit: nothing more to lease this window. */
   exhausted: boolean;
+  /** Requests this instance saw for the key in this window, admitted or not. */
+  demand: number;
+  /** The same for the window before, when this instance saw it. */
+  previousDemand: number;
   leasing: Promise<void> | undefined;
 }
 
@@ -54,6 +67,7 @@ export class StrictLimiter {
     windowSeconds: number,
     storageAvailable: () => boolean = () => true,
   ): Promise<StrictVerdict> {
+    this.#state(key, windowSeconds).demand++;
     for (;;) {
       const state = this.#state(key, windowSeconds);
       if (state.local > 0) {
@@ -80,8 +94,18 @@ export class StrictLimiter {
     const window = windowAt(this.#clock.now(), windowSeconds);
     let state = this.#keys.get(key);
     if (state === undefined || state.window.start !== window.start) {
+      const length = window.end - window.start;
+      const previousDemand = state?.window.start === window.start - length ? state.demand : 0;
       // Leftover permits die with their window.
-      state = { window, local: 0, leasedGlobally: 0, exhausted: false, leasing: undefined };
+      state = {
+        window,
+        local: 0,
+        leasedGlobally: 0,
+        exhausted: false,
+        demand: 0,
+        previousDemand,
+        leasing: undefined,
+      };
       this.#keys.set(key, state);
       this.#forgetFinishedWindows(window.start);
     }
@@ -89,8 +113,13 @@ export class StrictLimiter {
   }
 
   async #lease(key: string, state: KeyState, limit: number): Promise<void> {
+    // This window's demand so far, projected over the window (from an eighth of it on, so one
+    // early request does not count as a flood), or the last window's when that was higher.
+    const length = state.window.end - state.window.start;
+    const elapsed = Math.max(this.#clock.now() - state.window.start, length * LEASE_FRACTION);
+    const recentDemand = Math.max(state.previousDemand, (state.demand * length) / elapsed);
     const result = await this.#counters.add(key, state.window.start, (current) =>
-      Math.min(leaseSize(limit - current), Math.max(0, limit - current)),
+      Math.min(leaseSize(limit - current, recentDemand), Math.max(0, limit - current)),
     );
     if (this.#keys.get(key) !== state) return; // the window rolled over meanwhile
     state.local += result.added;
