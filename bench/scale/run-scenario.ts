@@ -128,17 +128,15 @@ async function simulate(scenario: Scenario, time: SimTime, started: number): Pro
     mode: scenario.mode,
   });
   const windowMs = scenario.windowSeconds * 1000;
-  // Instances start over the second before the first measured window, as a scale-out does.
+  // Instances start over the second before traffic does, as a scale-out would.
   const firstWindow = windowAt(time.now(), scenario.windowSeconds).end + windowMs;
   const instances = Array.from(
     { length: scenario.instances },
     (_, id) => new SimInstance(id, settings, tables, time),
   );
   for (const instance of instances) {
-    time.at(firstWindow - windowMs - 1000 * time.random(), () => void instance.start());
+    time.at(firstWindow - windowMs - 1 - 1000 * time.random(), () => void instance.start());
   }
-  await time.runUntil(firstWindow - 1);
-  store.log.length = 0;
 
   const windows = new Map<string, WindowCount>();
   const count = (key: string, at: number) => {
@@ -172,8 +170,10 @@ async function simulate(scenario: Scenario, time: SimTime, started: number): Pro
     });
   };
 
-  // Demand: a caller's rate per ms, and one arrival process per caller class.
+  // Demand: a caller's rate per ms, and one arrival process per caller class. Traffic starts a
+  // window before the measured span, so the figures are a serving fleet's, not a cold start's.
   const endMs = firstWindow + scenario.durationSeconds * 1000;
+  const trafficFrom = firstWindow - windowMs;
   const classes: { callers: number[]; perMs: number }[] = [];
   if (scenario.key === "hot") {
     classes.push({
@@ -191,7 +191,7 @@ async function simulate(scenario: Scenario, time: SimTime, started: number): Pro
   for (const cls of classes) {
     if (scenario.arrivals === "burst") {
       // Each window's demand arrives in its first 200 ms: the boundary every instance sees at once.
-      for (let w = firstWindow; w < endMs; w += windowMs) {
+      for (let w = trafficFrom; w < endMs; w += windowMs) {
         const n = Math.round(cls.perMs * windowMs);
         for (let i = 0; i < n; i++) {
           const caller = cls.callers[Math.floor(time.random() * cls.callers.length)] as number;
@@ -205,7 +205,7 @@ async function simulate(scenario: Scenario, time: SimTime, started: number): Pro
         const at = time.now() + exponential(time.random, cls.perMs);
         if (at < endMs) time.at(at, next);
       };
-      time.at(firstWindow + exponential(time.random, cls.perMs), next);
+      time.at(trafficFrom + exponential(time.random, cls.perMs), next);
     }
   }
   if (scenario.killShare !== undefined) {
@@ -218,6 +218,8 @@ async function simulate(scenario: Scenario, time: SimTime, started: number): Pro
     const from = firstWindow + scenario.fault.fromSecond * 1000;
     store.faults.push({ ...scenario.fault, from, until: from + scenario.fault.seconds * 1000 });
   }
+  await time.runUntil(firstWindow - 1);
+  store.log.length = 0;
   // Leave time for the last decisions to come back.
   await time.runUntil(endMs + settings.storageTimeoutMs * 2);
   for (const instance of instances) instance.kill();

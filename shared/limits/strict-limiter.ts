@@ -35,8 +35,8 @@ interface KeyState {
   exhausted: boolean;
   /** Requests this instance saw for the key in this window, admitted or not. */
   demand: number;
-  /** The same for the window before, when this instance saw it. */
-  previousDemand: number;
+  /** The same for the window before; undefined when this instance did not see that window. */
+  previousDemand: number | undefined;
   leasing: Promise<void> | undefined;
 }
 
@@ -95,7 +95,7 @@ export class StrictLimiter {
     let state = this.#keys.get(key);
     if (state === undefined || state.window.start !== window.start) {
       const length = window.end - window.start;
-      const previousDemand = state?.window.start === window.start - length ? state.demand : 0;
+      const previousDemand = state?.window.start === window.start - length ? state.demand : undefined;
       // Leftover permits die with their window.
       state = {
         window,
@@ -113,11 +113,12 @@ export class StrictLimiter {
   }
 
   async #lease(key: string, state: KeyState, limit: number): Promise<void> {
-    // This window's demand so far, projected over the window (from an eighth of it on, so one
-    // early request does not count as a flood), or the last window's when that was higher.
-    const length = state.window.end - state.window.start;
-    const elapsed = Math.max(this.#clock.now() - state.window.start, length * LEASE_FRACTION);
-    const recentDemand = Math.max(state.previousDemand, (state.demand * length) / elapsed);
+    // Sized by the last window's demand, or this one's when it is already higher; an instance
+    // that did not see the last window (a cold start) takes the plain eighth until it has.
+    const recentDemand =
+      state.previousDemand === undefined
+        ? Number.POSITIVE_INFINITY
+        : Math.max(state.previousDemand, state.demand);
     const result = await this.#counters.add(key, state.window.start, (current) =>
       Math.min(leaseSize(limit - current, recentDemand), Math.max(0, limit - current)),
     );
