@@ -38,6 +38,8 @@ export interface Scenario {
   demandPerSecond?: number;
   /** steady: Poisson arrivals. burst: the whole window's demand in its first 200 ms. */
   arrivals: "steady" | "burst";
+  /** Strict mode: sub-counters the budget is split over (the policy's `shards`). */
+  shards?: number;
   durationSeconds: number;
   /** A share of the instances killed in the middle of the second window. */
   killShare?: number;
@@ -126,6 +128,7 @@ async function simulate(scenario: Scenario, time: SimTime, started: number): Pro
     window: scenario.windowSeconds,
     key: scenario.key === "hot" ? [] : ["clientApp"],
     mode: scenario.mode,
+    shards: scenario.shards ?? 1,
   });
   const windowMs = scenario.windowSeconds * 1000;
   // Instances start over the second before traffic does, as a scale-out would.

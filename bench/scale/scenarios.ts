@@ -30,6 +30,19 @@ export const FAMILIES: Family[] = [
     }),
   },
   {
+    name: "hot-strict-sharded",
+    title: "One hot key, strict, split over 8 sub-counters (`shards: 8`), steady arrivals",
+    make: (instances, durationSeconds) => ({
+      ...HOT,
+      name: `hot-strict-sharded-${instances}`,
+      instances,
+      mode: "strict",
+      arrivals: "steady",
+      durationSeconds,
+      shards: 8,
+    }),
+  },
+  {
     name: "hot-approximate",
     title: "One hot key, approximate, steady arrivals",
     make: (instances, durationSeconds) => ({

@@ -76,6 +76,7 @@ export class RateLimiter {
         policy.requests,
         policy.window,
         () => !this.#breaker.isOpen(),
+        policy.shards,
       );
       this.#breaker.succeeded();
       return this.#verdict(policyName, policy, verdict.allowed, verdict.window, verdict.remaining);
