@@ -34,7 +34,7 @@ for (const family of FAMILIES) {
 mkdirSync(outDir, { recursive: true });
 writeFileSync(
   join(outDir, "scale.json"),
-  `${JSON.stringify({ quick, durationSeconds, summaries }, null, 1)}\n`,
+  `${JSON.stringify({ quick, durationSeconds, summaries }, null, 2)}\n`,
 );
 writeFileSync(join(outDir, "scale.svg"), scaleSvg(SCALE_PANELS, summaries));
 writeFileSync(join(outDir, "SCALE.md"), scaleMarkdown(summaries, { quick, durationSeconds }));

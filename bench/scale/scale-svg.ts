@@ -76,6 +76,7 @@ export function scaleSvg(panels: ScalePanel[], summaries: Summary[]): string {
   const height = panels.length * PANEL_HEIGHT;
   return [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${height}" viewBox="0 0 ${WIDTH} ${height}" font-family="sans-serif">`,
+    `<title>${xml(panels.map((p) => p.title).join("; "))}: against the number of instances</title>`,
     `<rect width="${WIDTH}" height="${height}" fill="#fff"/>`,
     ...panels.map((spec, i) => panel(spec, summaries, i * PANEL_HEIGHT)),
     "</svg>",

@@ -85,7 +85,7 @@ export class ApproximateLimiter {
     const delta = state.unsynced;
     state.lastSyncAt = this.#clock.now();
     state.syncing = this.#counters
-      .add(state.key, state.window.start, () => delta, { fresh: delta === 0 })
+      .add(state.key, state.window.start, () => delta, { fresh: delta === 0, retryWhenBusy: false })
       .then(
         (result) => {
           this.#breaker.succeeded();

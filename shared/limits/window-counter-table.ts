@@ -72,7 +72,7 @@ export class WindowCounterTable {
     key: string,
     windowStart: number,
     want: (current: number) => number,
-    options: { fresh?: boolean } = {},
+    options: { fresh?: boolean; retryWhenBusy?: boolean } = {},
   ): Promise<AddResult> {
     const signal = AbortSignal.timeout(this.#timeoutMs);
     const row = windowRow(windowStart);
@@ -118,8 +118,9 @@ export class WindowCounterTable {
           // 503 Server Busy: the partition or the account is past its target. Not an outage:
           // back off exponentially, as the service asks, and try again within the timeout
           // (failing at once opened the breaker, and a burst at a window boundary then
-          // refused most of the demand under the limit; bench/SCALE.md).
-          if (statusOf(error) !== 503 || signal.aborted) throw error;
+          // refused most of the demand under the limit; bench/SCALE.md). A caller with a next
+          // chance of its own (a periodic sync) says not to, so it does not add to the load.
+          if (statusOf(error) !== 503 || signal.aborted || options.retryWhenBusy === false) throw error;
           await busyBackoff(busy++);
         }
       }
