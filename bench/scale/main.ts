@@ -1,9 +1,9 @@
 // The scale model's entry point: `npm run bench:scale` runs every scenario family at 1, 10, 50,
 // 200 and 1,000 instances and writes bench/SCALE.md, bench/scale.svg and bench/scale.json;
 // `-- --quick` runs 1, 10 and 50 instances for a shorter time (npm test checks its invariants);
-// `-- --out DIR` writes there instead.
+// `-- --out DIR` writes there instead; `-- --report-only` writes the report again from scale.json.
 
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { SCALE_PANELS, scaleMarkdown } from "./report.js";
@@ -20,8 +20,12 @@ const sizes = quick ? QUICK_SIZES : FULL_SIZES;
 // Long enough for the once-a-minute jobs (key snapshot checks, lifetime flushes) to show.
 const durationSeconds = quick ? 30 : 70;
 
-const summaries: Summary[] = [];
-for (const family of FAMILIES) {
+// `--report-only`: write SCALE.md and the plot again from the last scale.json, without running.
+const reportOnly = args.includes("--report-only");
+const summaries: Summary[] = reportOnly
+  ? (JSON.parse(readFileSync(join(outDir, "scale.json"), "utf8")) as { summaries: Summary[] }).summaries
+  : [];
+for (const family of reportOnly ? [] : FAMILIES) {
   for (const instances of family.sizes ?? sizes) {
     const summary = summarize(family.name, await runScenario(family.make(instances, durationSeconds)));
     summaries.push(summary);
@@ -32,10 +36,12 @@ for (const family of FAMILIES) {
 }
 
 mkdirSync(outDir, { recursive: true });
-writeFileSync(
-  join(outDir, "scale.json"),
-  `${JSON.stringify({ quick, durationSeconds, summaries }, null, 2)}\n`,
-);
+if (!reportOnly) {
+  writeFileSync(
+    join(outDir, "scale.json"),
+    `${JSON.stringify({ quick, durationSeconds, summaries }, null, 2)}\n`,
+  );
+}
 writeFileSync(join(outDir, "scale.svg"), scaleSvg(SCALE_PANELS, summaries));
 writeFileSync(join(outDir, "SCALE.md"), scaleMarkdown(summaries, { quick, durationSeconds }));
 process.stdout.write(`wrote SCALE.md, scale.svg and scale.json to ${outDir}\n`);
