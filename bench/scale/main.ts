@@ -6,6 +6,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { type AzuriteLatency, measureAzurite } from "./calibrate.js";
 import { SCALE_PANELS, scaleMarkdown } from "./report.js";
 import { runScenario } from "./run-scenario.js";
 import { scaleSvg } from "./scale-svg.js";
@@ -22,9 +23,16 @@ const durationSeconds = quick ? 30 : 70;
 
 // `--report-only`: write SCALE.md and the plot again from the last scale.json, without running.
 const reportOnly = args.includes("--report-only");
-const summaries: Summary[] = reportOnly
-  ? (JSON.parse(readFileSync(join(outDir, "scale.json"), "utf8")) as { summaries: Summary[] }).summaries
-  : [];
+const previous = reportOnly
+  ? (JSON.parse(readFileSync(join(outDir, "scale.json"), "utf8")) as {
+      summaries: Summary[];
+      azurite?: AzuriteLatency;
+    })
+  : undefined;
+const summaries: Summary[] = previous?.summaries ?? [];
+// The full run measures Azurite on this machine for the calibration section (not --quick: npm
+// test checks invariants, not latencies).
+const azurite = previous?.azurite ?? (quick || reportOnly ? undefined : await measureAzurite());
 for (const family of reportOnly ? [] : FAMILIES) {
   for (const instances of family.sizes ?? sizes) {
     const summary = summarize(family.name, await runScenario(family.make(instances, durationSeconds)));
@@ -39,9 +47,9 @@ mkdirSync(outDir, { recursive: true });
 if (!reportOnly) {
   writeFileSync(
     join(outDir, "scale.json"),
-    `${JSON.stringify({ quick, durationSeconds, summaries }, null, 2)}\n`,
+    `${JSON.stringify({ quick, durationSeconds, azurite, summaries }, null, 2)}\n`,
   );
 }
 writeFileSync(join(outDir, "scale.svg"), scaleSvg(SCALE_PANELS, summaries));
-writeFileSync(join(outDir, "SCALE.md"), scaleMarkdown(summaries, { quick, durationSeconds }));
+writeFileSync(join(outDir, "SCALE.md"), scaleMarkdown(summaries, { quick, durationSeconds, azurite }));
 process.stdout.write(`wrote SCALE.md, scale.svg and scale.json to ${outDir}\n`);

@@ -1,6 +1,7 @@
 // bench/SCALE.md: the scale model's tables, per scenario family and for the background jobs,
 // with the published targets they are measured against and where the latency figures come from.
 
+import type { AzuriteLatency } from "./calibrate.js";
 import { AZURE_PROFILE } from "./latency-model.js";
 import { SYNC_LAG_MS, TABLE_TARGETS } from "./run-scenario.js";
 import type { ScalePanel } from "./scale-svg.js";
@@ -80,8 +81,12 @@ function backgroundTable(rows: Summary[]): string[] {
 
 export function scaleMarkdown(
   summaries: Summary[],
-  run: { quick: boolean; durationSeconds: number },
+  run: { quick: boolean; durationSeconds: number; azurite?: AzuriteLatency | undefined },
 ): string {
+  const az = run.azurite;
+  const azurite = az
+    ? `Azurite on this machine (bench/scale/calibrate.ts, ${az.samples} sequential calls through the SDK) answers a point read in ${az.readP50.toFixed(1)} ms at the median and ${az.readP99.toFixed(1)} ms at p99, an ETag-guarded replace in ${az.writeP50.toFixed(1)} / ${az.writeP99.toFixed(1)} ms: loopback, no network hop and no replication, so the floor, not Azure; the model adds the in-region network and a longer tail.`
+    : "Azurite on loopback answers in about a millisecond (bench/RATE-LIMIT.md): the floor, not Azure.";
   const strict = summaries.filter((s) => s.mode === "strict");
   const strictOver = strict.filter((s) => s.overLimit > 0).length;
   const approx = summaries.filter((s) => s.approximateBound !== undefined);
@@ -102,7 +107,7 @@ export function scaleMarkdown(
     "## Calibration",
     "",
     `- **Throughput targets** (Microsoft, [Scalability and performance targets for Table storage](https://learn.microsoft.com/en-us/azure/storage/tables/scalability-targets)): a single table partition serves up to **${TABLE_TARGETS.partitionPerSecond.toLocaleString("en-US")} entities per second** (1 KiB entities), an account up to **${TABLE_TARGETS.accountPerSecond.toLocaleString("en-US")} transactions per second**; past them the service answers 503 (Server Busy) or 500 (Operation Timeout) and asks clients to back off exponentially. The model counts every operation over a sliding second and answers 503 past either figure.`,
-    `- **Latency** (${AZURE_PROFILE.name}): point read p50 ${AZURE_PROFILE.readP50} ms / p99 ${AZURE_PROFILE.readP99} ms, write p50 ${AZURE_PROFILE.writeP50} ms / p99 ${AZURE_PROFILE.writeP99} ms, log-normal. Microsoft publishes no latency bound for Table Storage ("fast, but no upper bounds on latency", [Develop with Azure Cosmos DB for Table and Azure Table Storage](https://learn.microsoft.com/en-us/azure/cosmos-db/table-support)); the faster Cosmos DB for Table promises p99 under 10 ms reads and 15 ms writes, so Table Storage is assumed slower in the tail. Azurite on loopback answers in about a millisecond (bench/RATE-LIMIT.md), which is the floor, not Azure.`,
+    `- **Latency** (${AZURE_PROFILE.name}): point read p50 ${AZURE_PROFILE.readP50} ms / p99 ${AZURE_PROFILE.readP99} ms, write p50 ${AZURE_PROFILE.writeP50} ms / p99 ${AZURE_PROFILE.writeP99} ms, log-normal. Microsoft publishes no latency bound for Table Storage ("fast, but no upper bounds on latency", [Develop with Azure Cosmos DB for Table and Azure Table Storage](https://learn.microsoft.com/en-us/azure/cosmos-db/table-support)); the faster Cosmos DB for Table promises p99 under 10 ms reads and 15 ms writes, so Table Storage is assumed slower in the tail. ${azurite}`,
     "- **Callers** arrive by a Poisson process spread evenly over the instances (or, for a burst, all of a window's demand in its first 200 ms); instances cold-start over the second before the first measured window.",
     "",
     "## Invariants",
