@@ -3,7 +3,7 @@
 // (or in a burst at a window boundary), and everything the report needs measured on the way.
 
 import { syncIntervalMs } from "../../shared/limits/approximate-limiter.js";
-import { type LimitPolicy, limitPolicySchema } from "../../shared/limits/index.js";
+import { type LimitPolicy, limitPolicySchema } from "../../shared/limits/limit-policy.js";
 import { windowAt } from "../../shared/limits/windows.js";
 import type { Principal } from "../../shared/token/principal.js";
 import { AZURE_PROFILE, LatencyModel, type LatencyProfile } from "./latency-model.js";

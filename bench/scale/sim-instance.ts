@@ -3,19 +3,18 @@
 // shared/tollgate.ts wires them, over the simulated account. Only the HTTP edges are left out:
 // the model asks the limiter for a decision and lets the background jobs run on their timers.
 
-import { createLifetimeTable, LifetimeAggregator } from "../../shared/audit/index.js";
+import { LifetimeAggregator } from "../../shared/audit/lifetime-aggregator.js";
+import { createLifetimeTable } from "../../shared/audit/lifetime-table.js";
 import type { Clock } from "../../shared/clock.js";
 import type { Settings } from "../../shared/config/settings.js";
 import { keySourcesFor } from "../../shared/keys/key-sources.js";
 import type { KeyStore } from "../../shared/keys/key-store.js";
 import type { KeySource } from "../../shared/keys/types.js";
-import {
-  type LimitPolicy,
-  type LimitVerdict,
-  RateLimiter,
-  WindowCounterTable,
-} from "../../shared/limits/index.js";
-import { PolicyStore, policyTableClient } from "../../shared/policy/index.js";
+import type { LimitPolicy } from "../../shared/limits/limit-policy.js";
+import { type LimitVerdict, RateLimiter } from "../../shared/limits/rate-limiter.js";
+import { WindowCounterTable } from "../../shared/limits/window-counter-table.js";
+import { PolicyStore } from "../../shared/policy/policy-store.js";
+import { policyTableClient } from "../../shared/policy/policy-table.js";
 import type { TableClientFactory } from "../../shared/storage/table-client.js";
 import { tableName } from "../../shared/storage/table-names.js";
 import { createTokenValidator } from "../../shared/token/create-token-validator.js";

@@ -7,7 +7,7 @@ import { loadSettings, type Settings } from "../../shared/config/settings.js";
 import { createKeySnapshotTable } from "../../shared/keys/key-snapshot-table.js";
 import { keySourcesFor } from "../../shared/keys/key-sources.js";
 import { refreshKeySnapshot } from "../../shared/keys/refresh-snapshot.js";
-import { policyTableClient } from "../../shared/policy/index.js";
+import { policyTableClient } from "../../shared/policy/policy-table.js";
 import { pushPolicy } from "../../shared/policy/push-policy.js";
 import type { TableClientFactory } from "../../shared/storage/table-client.js";
 import type { SimTime } from "./sim-time.js";
