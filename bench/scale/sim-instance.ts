@@ -3,6 +3,9 @@
 // shared/tollgate.ts wires them, over the simulated account. Only the HTTP edges are left out:
 // the model asks the limiter for a decision and lets the background jobs run on their timers.
 
+import { AccessRecorder } from "../../shared/access/access-recorder.js";
+import { createAccessTable } from "../../shared/access/access-table.js";
+import { callerIdFor } from "../../shared/access/caller-id.js";
 import { LifetimeAggregator } from "../../shared/audit/lifetime-aggregator.js";
 import { createLifetimeTable } from "../../shared/audit/lifetime-table.js";
 import type { Clock } from "../../shared/clock.js";
@@ -25,7 +28,10 @@ export class SimInstance {
   readonly policy: PolicyStore;
   readonly keys: KeyStore;
   readonly lifetimes: LifetimeAggregator;
+  /** The access trail, when the settings turn it on (the default). */
+  readonly access: AccessRecorder | undefined;
   readonly #source: KeySource;
+  #decisions = 0;
   alive = true;
 
   constructor(
@@ -61,6 +67,19 @@ export class SimInstance {
       clock,
       instanceId: `instance-${id}`,
     });
+    this.access = settings.access.enabled
+      ? new AccessRecorder({
+          table: createAccessTable({
+            tables,
+            tablePrefix: settings.tablePrefix,
+            storageTimeoutMs: settings.storageTimeoutMs,
+          }),
+          clock,
+          callerId: callerIdFor(settings.access.hashKey),
+          refusalsPerCallerMinute: settings.access.refusalsPerCallerMinute,
+          instanceId: `instance-${id}`,
+        })
+      : undefined;
     const source = keySourcesFor(settings.token)[0];
     if (source === undefined) throw new Error("the settings name no key source");
     this.#source = source;
@@ -68,6 +87,7 @@ export class SimInstance {
 
   /** What a cold start does before the first request: the role map and the keys. */
   async start(): Promise<void> {
+    this.access?.start();
     await Promise.all([this.policy.start(), this.keys.warm([this.#source])]);
   }
 
@@ -78,7 +98,20 @@ export class SimInstance {
   async decide(policyName: string, limit: LimitPolicy, principal: Principal): Promise<LimitVerdict> {
     await this.keys.keySet(this.#source);
     this.lifetimes.observe(principal);
-    return this.limiter.check(policyName, limit, principal, "rule");
+    const verdict = await this.limiter.check(policyName, limit, principal, "rule");
+    // What the gateway hands the access trail for this decision (429s are refusals, 503s errors).
+    const allowed = verdict.outcome === "allow" || verdict.outcome === "storage_open";
+    this.access?.record({
+      traceId: `${this.id}-${this.#decisions++}`,
+      outcome: allowed ? "allow" : verdict.outcome === "storage_closed" ? "error" : "deny",
+      ...(allowed
+        ? {}
+        : { reason: verdict.outcome === "storage_closed" ? "rate_limit_unavailable" : "rate_limited" }),
+      ruleId: "rule",
+      status: allowed ? 200 : verdict.outcome === "storage_closed" ? 503 : 429,
+      principal,
+    });
+    return verdict;
   }
 
   /** A crash: timers stop, nothing is flushed, leased permits are lost with the process. */
@@ -86,5 +119,8 @@ export class SimInstance {
     this.alive = false;
     this.limiter.stop();
     this.policy.stop();
+    // Its timer must stop; stop() also writes the pending minute, which a real crash would lose
+    // (so the model counts one access-trail flush more per killed instance, never fewer).
+    void this.access?.stop().catch(() => undefined);
   }
 }
