@@ -2,7 +2,6 @@
 // Storage, then run the token-lifetime audit. The composition root for the timer, as tollgate.ts
 // is for the gateway; the Functions trigger is a thin adapter over it.
 
-import { DefaultAzureCredential } from "@azure/identity";
 import {
   type AuditReport,
   createFindingsTable,
@@ -18,6 +17,7 @@ import type { Settings } from "./config/settings.js";
 import { createKeySnapshotTable } from "./keys/key-snapshot-table.js";
 import { keySourcesFor } from "./keys/key-sources.js";
 import { type KeyRefreshResult, refreshKeySnapshot } from "./keys/refresh-snapshot.js";
+import { lazyDefaultAzureCredential } from "./storage/default-credential.js";
 import { createTableClientFactory, type TableClientFactory } from "./storage/table-client.js";
 
 export interface TimerLog {
@@ -75,7 +75,7 @@ export function createTimerJob(settings: Settings, options: TimerJobOptions = {}
   const graph = settings.audit.graph
     ? createGraphReader({
         baseUrl: settings.audit.graphUrl,
-        credential: options.graph?.credential ?? new DefaultAzureCredential(),
+        credential: options.graph?.credential ?? lazyDefaultAzureCredential(),
         ...(options.graph?.fetch ? { fetch: options.graph.fetch } : {}),
       })
     : undefined;

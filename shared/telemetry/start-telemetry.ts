@@ -1,14 +1,27 @@
 // Starts the Azure Monitor OpenTelemetry distro once per process, from the environment, before
 // the rest of tollgate loads: entry points import a bootstrap module that calls this first.
+// The distro is loaded only when a connection string is set: importing it costs most of a second
+// of cold start, which an instance with telemetry off should not pay.
 
-import { DefaultAzureCredential } from "@azure/identity";
-import { shutdownAzureMonitor, useAzureMonitor } from "@azure/monitor-opentelemetry";
+import { createRequire } from "node:module";
+import type * as AzureMonitor from "@azure/monitor-opentelemetry";
 import { loadTelemetrySettings, type TelemetrySettings } from "../config/settings.js";
+import { lazyDefaultAzureCredential } from "../storage/default-credential.js";
 import { CONNECTION_STRING_SETTING, parseConnectionString } from "./connection-string.js";
 import { createOtelTelemetry } from "./otel-telemetry.js";
 import { type Telemetry, telemetryOff } from "./telemetry.js";
 
 let running: boolean | undefined;
+let distro: typeof AzureMonitor | undefined;
+
+/**
+ * Synchronous on purpose (require, not import()): the bootstrap must have set up the providers
+ * before the modules after it evaluate, and a top-level await would not hold those back.
+ */
+function loadDistro(): typeof AzureMonitor {
+  distro ??= createRequire(import.meta.url)("@azure/monitor-opentelemetry") as typeof AzureMonitor;
+  return distro;
+}
 
 /**
  * The distro's automatic instrumentations stay off: tollgate's decision span is the request, an
@@ -54,11 +67,11 @@ export function startTelemetry(
   const connection = parseConnectionString(raw);
   // The resource's service.name is App Insights' cloud_RoleName; an operator's own value wins.
   process.env.OTEL_SERVICE_NAME ??= "tollgate";
-  useAzureMonitor({
+  loadDistro().useAzureMonitor({
     azureMonitorExporterOptions: {
       connectionString: connection.value,
       // With local authentication disabled on the resource, the app's managed identity signs in.
-      ...(connection.entraAuth ? { credential: new DefaultAzureCredential() } : {}),
+      ...(connection.entraAuth ? { credential: lazyDefaultAzureCredential() } : {}),
     },
     tracesPerSecond: settings.tracesPerSecond,
     samplingRatio: settings.samplingRatio,
@@ -85,5 +98,5 @@ export function telemetryFor(settings: TelemetrySettings): Telemetry {
 
 /** Sends what is buffered and stops; for a graceful shutdown. */
 export async function stopTelemetry(): Promise<void> {
-  if (running) await shutdownAzureMonitor();
+  if (running) await loadDistro().shutdownAzureMonitor();
 }
