@@ -6,6 +6,10 @@ import type { Fixture } from "./fixture.js";
 import type { RunConfig, TargetId } from "./results.js";
 
 export const LOCAL_HOST = "tools/local-host/main.ts";
+/** The Functions-path harness: the host's part around the real @azure/functions. */
+export const FUNCTIONS_HOST = "tools/loopback/functions-path/main.ts";
+/** tollgate's Functions app, the files package.json `main` names, compiled. */
+export const TOLLGATE_FUNCTIONS = ["functions/gateway.ts", "functions/timer.ts"];
 
 export interface BenchContext {
   config: RunConfig;

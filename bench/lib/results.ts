@@ -14,6 +14,9 @@ export const TARGETS = {
   undici: "undici forwarder",
   forwardLayer: "tollgate's adapter + forwardRequest, no checks",
   adapterLayer: "tollgate's adapter alone, no backend",
+  functionsTollgate: "tollgate (functions path)",
+  functionsFloor: "functions forwarder (functions path floor)",
+  functionsBuffered: "functions forwarder, buffered (no HTTP streaming)",
 } as const;
 export type TargetId = keyof typeof TARGETS;
 
@@ -54,6 +57,8 @@ export interface LatencyResult {
 }
 
 export interface ColdStartResult {
+  /** The rows the targets judge: the local host and the Functions path, telemetry off and on. */
+  id?: "local" | "localTelemetry" | "functions" | "functionsTelemetry";
   scenario: string;
   /** Where the keys came from, as checked by counting the issuer's JWKS requests. */
   keysFrom: string;

@@ -2,8 +2,9 @@
 // issuer, and of the bare forwarder as the floor. Where the keys came from is checked, not
 // assumed: the issuer counts its JWKS requests.
 
+import { compiled } from "../lib/build.js";
 import { coldStart } from "../lib/cold-start.js";
-import { type BenchContext, LOCAL_HOST } from "../lib/context.js";
+import { type BenchContext, FUNCTIONS_HOST, LOCAL_HOST, TOLLGATE_FUNCTIONS } from "../lib/context.js";
 import { freshPrefix } from "../lib/fixture.js";
 import type { ColdStartResult } from "../lib/results.js";
 
@@ -11,14 +12,22 @@ export async function measureColdStarts(context: BenchContext): Promise<ColdStar
   const { config, fixture, servers, mainPrefix, path, log } = context;
   const backendUrl = servers.direct.url;
   const poll = { path: path(1), token: fixture.tokens[0] as string };
-  const tollgateRuns = async (scenario: string, prefixFor: () => Promise<string>) => {
+  const tollgateRuns = async (
+    scenario: string,
+    prefixFor: () => Promise<string>,
+    how: { entry: string; env?: Record<string, string> } = { entry: LOCAL_HOST },
+  ) => {
     const runs = [];
     let jwksRequests = 0;
     for (let r = 0; r < config.coldStartRuns; r++) {
       const prefix = await prefixFor();
       fixture.issuer.resetCounters();
       runs.push(
-        await coldStart({ entry: LOCAL_HOST, env: fixture.tollgateEnv(prefix, backendUrl), ...poll }),
+        await coldStart({
+          entry: how.entry,
+          env: { ...fixture.tollgateEnv(prefix, backendUrl), ...how.env },
+          ...poll,
+        }),
       );
       jwksRequests += fixture.issuer.requests.jwks;
     }
@@ -33,6 +42,29 @@ export async function measureColdStarts(context: BenchContext): Promise<ColdStar
     await fixture.pushPolicy(prefix);
     return prefix;
   });
+  // Telemetry on: the distro starts with a connection string (its exporter sends to a closed
+  // loopback port, so nothing leaves the machine; the start costs the same).
+  const telemetryOn = {
+    APPLICATIONINSIGHTS_CONNECTION_STRING: `InstrumentationKey=${"0".repeat(8)}-0000-0000-0000-${"0".repeat(12)};IngestionEndpoint=https://127.0.0.1:9/`,
+    APPLICATIONINSIGHTS_STATSBEAT_DISABLED_ALL: "true",
+  };
+  const withTelemetry = await tollgateRuns("snapshot, telemetry on", async () => mainPrefix, {
+    entry: LOCAL_HOST,
+    env: telemetryOn,
+  });
+  const functionsApp = { FUNCTIONS_APP: TOLLGATE_FUNCTIONS.map((file) => compiled(file)).join(",") };
+  const functionsPath = await tollgateRuns("functions path, snapshot", async () => mainPrefix, {
+    entry: FUNCTIONS_HOST,
+    env: functionsApp,
+  });
+  const functionsTelemetry = await tollgateRuns("functions path, telemetry on", async () => mainPrefix, {
+    entry: FUNCTIONS_HOST,
+    env: { ...functionsApp, ...telemetryOn },
+  });
+  const snapshotKeys = (jwksRequests: number) =>
+    jwksRequests === 0
+      ? "Table snapshot (issuer not asked)"
+      : `issuer (${jwksRequests} JWKS requests: no snapshot?)`;
   const floor = [];
   for (let r = 0; r < config.coldStartRuns; r++) {
     floor.push(
@@ -43,8 +75,22 @@ export async function measureColdStarts(context: BenchContext): Promise<ColdStar
       }),
     );
   }
+  const functionsFloor = [];
+  for (let r = 0; r < config.coldStartRuns; r++) {
+    functionsFloor.push(
+      await coldStart({
+        entry: FUNCTIONS_HOST,
+        env: {
+          FUNCTIONS_APP: compiled("bench/servers/functions-forwarder.ts"),
+          BENCH_BACKEND_URL: backendUrl,
+        },
+        ...poll,
+      }),
+    );
+  }
   return [
     {
+      id: "local",
       scenario: "tollgate, keys in the Table snapshot",
       keysFrom:
         snapshot.jwksRequests === 0
@@ -57,6 +103,25 @@ export async function measureColdStarts(context: BenchContext): Promise<ColdStar
       keysFrom: fresh.jwksRequests > 0 ? `issuer (${fresh.jwksRequests} JWKS requests)` : "issuer not asked?",
       runs: fresh.runs,
     },
+    {
+      id: "localTelemetry",
+      scenario: "tollgate, keys in the Table snapshot, telemetry on",
+      keysFrom: snapshotKeys(withTelemetry.jwksRequests),
+      runs: withTelemetry.runs,
+    },
+    {
+      id: "functions",
+      scenario: "tollgate (functions path), keys in the Table snapshot",
+      keysFrom: snapshotKeys(functionsPath.jwksRequests),
+      runs: functionsPath.runs,
+    },
+    {
+      id: "functionsTelemetry",
+      scenario: "tollgate (functions path), keys in the Table snapshot, telemetry on",
+      keysFrom: snapshotKeys(functionsTelemetry.jwksRequests),
+      runs: functionsTelemetry.runs,
+    },
     { scenario: "undici forwarder (floor)", keysFrom: "no keys", runs: floor },
+    { scenario: "functions forwarder (functions path floor)", keysFrom: "no keys", runs: functionsFloor },
   ];
 }
