@@ -12,7 +12,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { loadavg } from "node:os";
 import { join } from "node:path";
-import { buildServers, removeBuild } from "./lib/build.js";
+import { buildBundle, buildServers, removeBuild } from "./lib/build.js";
 import type { ChildServer } from "./lib/child-server.js";
 import { configFor } from "./lib/config.js";
 import type { BenchContext } from "./lib/context.js";
@@ -44,6 +44,7 @@ async function measure(results: Results): Promise<void> {
   try {
     if (config.parts.some((part) => part !== "token")) {
       buildServers();
+      await buildBundle();
       fixture = await startFixture(config.tokenPool);
       const mainPrefix = freshPrefix("main");
       await fixture.pushPolicy(mainPrefix);

@@ -1,6 +1,7 @@
 // What every phase of a run works with: the settings of the run, the world (Azurite, issuer,
 // tokens) and the running targets.
 
+import { readdirSync } from "node:fs";
 import type { ChildServer } from "./child-server.js";
 import type { Fixture } from "./fixture.js";
 import type { RunConfig, TargetId } from "./results.js";
@@ -8,8 +9,11 @@ import type { RunConfig, TargetId } from "./results.js";
 export const LOCAL_HOST = "tools/local-host/main.ts";
 /** The Functions-path harness: the host's part around the real @azure/functions. */
 export const FUNCTIONS_HOST = "tools/loopback/functions-path/main.ts";
-/** tollgate's Functions app, the files package.json `main` names, compiled. */
-export const TOLLGATE_FUNCTIONS = ["functions/gateway.ts", "functions/timer.ts"];
+/** tollgate's Functions app: every file in functions/, as package.json `main` names them. */
+export const TOLLGATE_FUNCTIONS = readdirSync(new URL("../../functions/", import.meta.url))
+  .filter((name) => name.endsWith(".ts"))
+  .sort()
+  .map((name) => `functions/${name}`);
 
 export interface BenchContext {
   config: RunConfig;

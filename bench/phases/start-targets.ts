@@ -1,7 +1,7 @@
 // Starts every target in front of one echo backend, each its own process, and checks before
 // anything is measured that each answers an allowed request and that the gateways refuse.
 
-import { compiled } from "../lib/build.js";
+import { bundled, compiled } from "../lib/build.js";
 import { checkAllowed, checkRefusals } from "../lib/checks.js";
 import { type ChildServer, startServer } from "../lib/child-server.js";
 import { FUNCTIONS_HOST, LOCAL_HOST, TOLLGATE_FUNCTIONS } from "../lib/context.js";
@@ -27,7 +27,7 @@ export async function startTargets(
     env: { ...env, FUNCTIONS_APP: files.map((file) => compiled(file)).join(",") },
   });
   const floorApp = (stream: boolean) =>
-    functionsApp(["bench/servers/functions-forwarder.ts"], {
+    functionsApp([bundled("bench/servers/functions-forwarder.ts")], {
       BENCH_BACKEND_URL: echo.url,
       BENCH_STREAM: String(stream),
     });
@@ -73,7 +73,8 @@ export async function startTargets(
     // The same settings and tables as the local host's tollgate: the same checks, one more path.
     launch(
       "tollgate (functions path)",
-      functionsApp(TOLLGATE_FUNCTIONS, fixture.tollgateEnv(mainPrefix, echo.url)),
+      // The deploy artifact: the bundle, as `npm run bundle` writes it.
+      functionsApp(TOLLGATE_FUNCTIONS.map(bundled), fixture.tollgateEnv(mainPrefix, echo.url)),
     ),
     launch("functions forwarder", floorApp(true)),
     launch("functions forwarder, buffered", floorApp(false)),
