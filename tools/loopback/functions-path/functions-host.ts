@@ -51,6 +51,26 @@ interface RpcHttpResponse {
   body?: RpcTypedData;
 }
 
+/**
+ * The host's forwarder sets these on the request it proxies to the worker, replacing whatever
+ * the caller sent (the library builds the request URL from the host and proto ones); and the
+ * invocation id is the host's own.
+ */
+const SET_BY_FORWARDER = new Set([
+  ...HOP_BY_HOP,
+  "x-forwarded-for",
+  "x-forwarded-host",
+  "x-forwarded-proto",
+  "x-forwarded-prefix",
+  "x-ms-invocation-id",
+]);
+
+/**
+ * A host name, IPv4 or bracketed IPv6 address with an optional port, as the front end (Kestrel)
+ * accepts in a Host header; anything else is its 400 before any function runs.
+ */
+const VALID_HOST = /^(?:[A-Za-z0-9._~!$&'()*+,;=-]+|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$/;
+
 function endToEnd(raw: readonly string[], drop: ReadonlySet<string> = HOP_BY_HOP): string[] {
   const kept: string[] = [];
   for (let i = 0; i + 1 < raw.length; i += 2) {
@@ -148,7 +168,9 @@ export async function startFunctionsHost(
       method: req.method,
       agent,
       headers: [
-        ...raw,
+        ...endToEnd(raw, SET_BY_FORWARDER),
+        "x-forwarded-for",
+        req.socket.remoteAddress ?? "",
         "x-ms-invocation-id",
         invocationId,
         "x-forwarded-host",
@@ -207,6 +229,13 @@ export async function startFunctionsHost(
 
   // Headers up to 32 KiB, as Kestrel allows in front of the worker.
   const server = createServer({ maxHeaderSize: 32 * 1024 }, (req, res) => {
+    // The front end's own refusals: a Host it cannot route by, a target that is not a path (this
+    // harness does not play Kestrel's handling of absolute-form targets).
+    if (!VALID_HOST.test(req.headers.host ?? "") || !(req.url ?? "").startsWith("/")) {
+      res.writeHead(400, { connection: "close" }).end();
+      req.resume();
+      return;
+    }
     const match = routeRequest(functions, req.method ?? "GET", new URL(req.url ?? "/", "http://h").pathname);
     if (!match) {
       res.writeHead(404).end();
@@ -214,8 +243,12 @@ export async function startFunctionsHost(
       return;
     }
     const raw = withForwardedFor(req);
-    if (proxyUri) streamed(req, res, match, raw);
-    else buffered(req, res, match, raw).catch(() => fail(res, 500, "the function failed"));
+    try {
+      if (proxyUri) streamed(req, res, match, raw);
+      else buffered(req, res, match, raw).catch(() => fail(res, 500, "the function failed"));
+    } catch {
+      fail(res, 400, "the request cannot be proxied");
+    }
   });
   server.keepAliveTimeout = 65_000;
   await new Promise<void>((resolve) =>
