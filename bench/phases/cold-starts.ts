@@ -3,9 +3,16 @@
 // with keys fetched from the issuer, and of the bare forwarders as the floors. Where the keys came
 // from is checked, not assumed: the issuer counts its JWKS requests.
 
+import { WORKER_NODE_ARGUMENTS } from "../../tools/loopback/functions-path/worker-node-arguments.js";
 import { bundled, compiled } from "../lib/build.js";
 import { coldStart } from "../lib/cold-start.js";
-import { type BenchContext, FUNCTIONS_HOST, LOCAL_HOST, TOLLGATE_FUNCTIONS } from "../lib/context.js";
+import {
+  type BenchContext,
+  FUNCTIONS_HOST,
+  LOCAL_HOST,
+  LOCAL_HOST_NODE_ARGUMENTS,
+  TOLLGATE_FUNCTIONS,
+} from "../lib/context.js";
 import { freshPrefix } from "../lib/fixture.js";
 import type { ColdStartResult } from "../lib/results.js";
 
@@ -25,13 +32,20 @@ export async function measureColdStarts(context: BenchContext): Promise<ColdStar
   const { config, fixture, servers, mainPrefix, path, log } = context;
   const backendUrl = servers.direct.url;
   const poll = { path: path(1), token: fixture.tokens[0] as string };
+  // Each process with the flags it is deployed with (infra/: languageWorkers__node__arguments).
+  const nodeArgsOf = (entry: string) =>
+    entry === FUNCTIONS_HOST
+      ? WORKER_NODE_ARGUMENTS
+      : entry.endsWith("local-host/main.ts")
+        ? LOCAL_HOST_NODE_ARGUMENTS
+        : [];
   const runsOf = async (entry: string, env: () => Promise<Record<string, string>>) => {
     const runs = [];
     let jwksRequests = 0;
     for (let r = 0; r < config.coldStartRuns; r++) {
       const childEnv = await env();
       fixture.issuer.resetCounters();
-      runs.push(await coldStart({ entry, env: childEnv, ...poll }));
+      runs.push(await coldStart({ entry, env: childEnv, nodeArgs: nodeArgsOf(entry), ...poll }));
       jwksRequests += fixture.issuer.requests.jwks;
     }
     return { runs, jwksRequests };

@@ -1,10 +1,11 @@
 // Starts every target in front of one echo backend, each its own process, and checks before
 // anything is measured that each answers an allowed request and that the gateways refuse.
 
+import { WORKER_NODE_ARGUMENTS } from "../../tools/loopback/functions-path/worker-node-arguments.js";
 import { bundled, compiled } from "../lib/build.js";
 import { checkAllowed, checkRefusals } from "../lib/checks.js";
 import { type ChildServer, startServer } from "../lib/child-server.js";
-import { FUNCTIONS_HOST, LOCAL_HOST, TOLLGATE_FUNCTIONS } from "../lib/context.js";
+import { FUNCTIONS_HOST, LOCAL_HOST, LOCAL_HOST_NODE_ARGUMENTS, TOLLGATE_FUNCTIONS } from "../lib/context.js";
 import { AUDIENCE, type Fixture, LIMIT, ROLE } from "../lib/fixture.js";
 import { TARGETS, type TargetId } from "../lib/results.js";
 
@@ -25,6 +26,8 @@ export async function startTargets(
   const functionsApp = (files: string[], env: Record<string, string>) => ({
     entry: FUNCTIONS_HOST,
     env: { ...env, FUNCTIONS_APP: files.map((file) => compiled(file)).join(",") },
+    // As deployed: infra/ gives the worker these flags.
+    nodeArgs: WORKER_NODE_ARGUMENTS,
   });
   const floorApp = (stream: boolean) =>
     functionsApp([bundled("bench/servers/functions-forwarder.ts")], {
@@ -45,7 +48,7 @@ export async function startTargets(
     launch("tollgate", {
       entry: LOCAL_HOST,
       env: fixture.tollgateEnv(mainPrefix, echo.url),
-      nodeArgs: ["--inspect=127.0.0.1:0"],
+      nodeArgs: ["--inspect=127.0.0.1:0", ...LOCAL_HOST_NODE_ARGUMENTS],
     }),
     launch("fastify peer", {
       entry: "bench/servers/fastify-peer.ts",

@@ -5,6 +5,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { WORKER_NODE_ARGUMENTS } from "../../tools/loopback/functions-path/worker-node-arguments.js";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 
@@ -44,9 +45,8 @@ export function bundledApp(): string {
  */
 export function startFunctionsPathHost(env: Record<string, string>, timeoutMs = 30_000): Promise<LocalHost> {
   return spawnHost(
-    // The Node flags infra/ sets for the worker (languageWorkers__node__arguments): the library's
-    // stream proxy is a Node server, and Node's default 16 KiB of headers would refuse a large token.
-    ["--max-http-header-size=32768", "--import", "tsx", "tools/loopback/functions-path/main.ts"],
+    // The Node flags infra/ sets for the worker (languageWorkers__node__arguments).
+    [...WORKER_NODE_ARGUMENTS, "--import", "tsx", "tools/loopback/functions-path/main.ts"],
     { FUNCTIONS_APP: bundledApp(), ...env },
     /functions host \(stream\) listening on (http:\/\/127\.0\.0\.1:\d+)/,
     timeoutMs,
