@@ -59,7 +59,10 @@ async function measure(results: Results): Promise<void> {
       if (wants("latency")) results.latency = await measureLatency(context);
       if (wants("cold")) results.coldStart = await measureColdStarts(context);
       if (wants("memory")) results.memory = await soak(context);
-      if (wants("profile")) results.profile = await profileHotPath(context);
+      if (wants("profile")) {
+        results.profile = await profileHotPath(context);
+        results.functionsProfile = await profileHotPath(context, "functions path");
+      }
     }
     if (wants("token")) {
       results.tokenPath = await tokenPath({ seconds: config.tokenPathSeconds, poolSize: config.tokenPool });

@@ -17,6 +17,7 @@ export const TARGETS = {
   functionsTollgate: "tollgate (functions path)",
   functionsFloor: "functions forwarder (functions path floor)",
   functionsBuffered: "functions forwarder, buffered (no HTTP streaming)",
+  functionsTollgateBuffered: "tollgate (functions path), buffered (no HTTP streaming; tsc output)",
 } as const;
 export type TargetId = keyof typeof TARGETS;
 
@@ -91,4 +92,6 @@ export interface Results {
   coldStart?: ColdStartResult[];
   memory?: MemoryResult;
   profile?: { summary: ProfileSummary; file: string; requestsPerSecond: number };
+  /** The same on the Functions path (the harness and @azure/functions in the same process). */
+  functionsProfile?: { summary: ProfileSummary; file: string; requestsPerSecond: number };
 }

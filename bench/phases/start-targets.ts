@@ -43,6 +43,7 @@ export async function startTargets(
     functionsTollgate,
     functionsFloor,
     functionsBuffered,
+    functionsTollgateBuffered,
   ] = await Promise.all([
     // The inspector only listens (loopback) until the soak asks it for heap sizes.
     launch("tollgate", {
@@ -81,6 +82,14 @@ export async function startTargets(
     ),
     launch("functions forwarder", floorApp(true)),
     launch("functions forwarder, buffered", floorApp(false)),
+    // Buffered: tsc's output, so bench/servers/buffered-mode.ts reaches the app's own library.
+    launch(
+      "tollgate (functions path), buffered",
+      functionsApp(
+        [...TOLLGATE_FUNCTIONS, "bench/servers/buffered-mode.ts"],
+        fixture.tollgateEnv(mainPrefix, echo.url),
+      ),
+    ),
   ]);
   const servers: Record<TargetId, ChildServer> = {
     direct: echo,
@@ -92,6 +101,7 @@ export async function startTargets(
     functionsTollgate,
     functionsFloor,
     functionsBuffered,
+    functionsTollgateBuffered,
   };
   const token = fixture.tokens[0] as string;
   for (const [id, server] of Object.entries(servers) as [TargetId, ChildServer][]) {
@@ -99,6 +109,12 @@ export async function startTargets(
   }
   await checkRefusals(TARGETS.tollgate, `${tollgate.url}${path(1)}`, issuer, ROLE);
   await checkRefusals(TARGETS.functionsTollgate, `${functionsTollgate.url}${path(1)}`, issuer, ROLE);
+  await checkRefusals(
+    TARGETS.functionsTollgateBuffered,
+    `${functionsTollgateBuffered.url}${path(1)}`,
+    issuer,
+    ROLE,
+  );
   await checkRefusals(TARGETS.peer, `${peer.url}${path(1)}`, issuer, ROLE);
   return servers;
 }

@@ -15,6 +15,7 @@ const ORDER: TargetId[] = [
   "functionsFloor",
   "functionsTollgate",
   "functionsBuffered",
+  "functionsTollgateBuffered",
 ];
 
 export async function measureThroughput(context: BenchContext): Promise<ThroughputResult[]> {
