@@ -44,11 +44,20 @@ export function bundledApp(): string {
  * @azure/functions library converts and streams every request, as under the Functions host.
  */
 export function startFunctionsPathHost(env: Record<string, string>, timeoutMs = 30_000): Promise<LocalHost> {
+  return startFunctionsApp(bundledApp(), env, timeoutMs);
+}
+
+/** Any Functions app's files (comma-separated; TypeScript or built) in the Functions-path harness. */
+export function startFunctionsApp(
+  files: string,
+  env: Record<string, string>,
+  timeoutMs = 30_000,
+): Promise<LocalHost> {
   return spawnHost(
     // The Node flags infra/ sets for the worker (languageWorkers__node__arguments).
     [...WORKER_NODE_ARGUMENTS, "--import", "tsx", "tools/loopback/functions-path/main.ts"],
-    { FUNCTIONS_APP: bundledApp(), ...env },
-    /functions host \(stream\) listening on (http:\/\/127\.0\.0\.1:\d+)/,
+    { FUNCTIONS_APP: files, ...env },
+    /functions host \((?:stream|buffered)\) listening on (http:\/\/127\.0\.0\.1:\d+)/,
     timeoutMs,
   );
 }
