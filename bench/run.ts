@@ -3,10 +3,10 @@
 // bare undici forwarder, in one run on one machine, as ratios. Prints the report and writes it to
 // bench/RESULTS.md with the latency plot bench/latency.svg.
 //
-//   npm run bench                     full: about 9 minutes (3 throughput runs, 5-minute soak)
+//   npm run bench                     full: about 13 minutes (3 throughput runs, 5-minute soak)
 //   npm run bench -- --quick          smoke check, under a minute
 //   npm run bench -- --out DIR        write RESULTS.md and latency.svg to DIR instead
-//   npm run bench -- --only token     some parts only: throughput,latency,token,cold,memory,profile
+//   npm run bench -- --only token     some parts only: throughput,latency,token,cold,memory,tail,profile
 //   npm run bench -- --profile        add the CPU profile to a quick run
 
 import { mkdirSync, writeFileSync } from "node:fs";
@@ -26,6 +26,7 @@ import { measureLatency } from "./phases/latency.js";
 import { profileHotPath } from "./phases/profile.js";
 import { soak } from "./phases/soak.js";
 import { startTargets } from "./phases/start-targets.js";
+import { measureTail } from "./phases/tail.js";
 import { measureThroughput } from "./phases/throughput.js";
 import { tokenPath } from "./token-path.js";
 
@@ -59,6 +60,7 @@ async function measure(results: Results): Promise<void> {
       if (wants("latency")) results.latency = await measureLatency(context);
       if (wants("cold")) results.coldStart = await measureColdStarts(context);
       if (wants("memory")) results.memory = await soak(context);
+      if (wants("tail")) results.tail = await measureTail(context);
       if (wants("profile")) {
         results.profile = await profileHotPath(context);
         results.functionsProfile = await profileHotPath(context, "functions path");

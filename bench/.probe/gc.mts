@@ -12,9 +12,9 @@ await fixture.pushPolicy(prefix);
 const echo = await startServer("echo", { entry: "bench/servers/echo.ts", env: {} });
 const variants: [string, string[]][] = [
   ["default", []],
-  ["semi 16", ["--max-semi-space-size=16"]],
-  ["semi 32", ["--max-semi-space-size=32"]],
-  ["semi 64", ["--max-semi-space-size=64"]],
+  ["max 32", ["--max-semi-space-size=32"]],
+  ["min 16 max 32", ["--min-semi-space-size=16", "--max-semi-space-size=32"]],
+  ["min 32 max 32", ["--min-semi-space-size=32", "--max-semi-space-size=32"]],
 ];
 for (const [name, args] of variants) {
   const child = spawn(process.execPath, ["--trace-gc", ...args, compiled("tools/local-host/main.ts")], {

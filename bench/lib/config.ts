@@ -50,6 +50,8 @@ export function configFor(argv: string[]): { config: RunConfig; outDir: string }
         soakSeconds: 15,
         soakSampleSeconds: 5,
         profileSeconds: 5,
+        tailRate: 500,
+        tailSeconds: 3,
       }
     : {
         mode: "full",
@@ -70,6 +72,8 @@ export function configFor(argv: string[]): { config: RunConfig; outDir: string }
         soakSeconds: 300,
         soakSampleSeconds: 10,
         profileSeconds: 8,
+        tailRate: 500,
+        tailSeconds: 15,
       };
   return { config, outDir };
 }

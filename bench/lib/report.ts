@@ -177,6 +177,35 @@ function coldSection(results: Results): string {
   ].join("\n");
 }
 
+function tailSection(results: Results): string {
+  const rows = results.tail;
+  if (!rows) return notRun("the tail");
+  const c = results.config;
+  return [
+    `What the tail is made of: each variant its own process under the same open-loop load (${c.tailRate.toLocaleString("en-US")} req/s for ${c.tailSeconds} s after a ${c.latencyWarmSeconds} s warm-up), printing its garbage collections (\`--trace-gc\`); only those during the measured seconds count. Young-generation collections (scavenges) stop the process for their pause; full collections (mark-compact) are the long ones. The flags are those \`infra/\` sets for the worker (\`languageWorkers__node__arguments\`, see \`tools/loopback/functions-path/worker-node-arguments.ts\`); the local host runs with the same semi-space flag (\`npm run serve\`).`,
+    "",
+    table(
+      [
+        "Variant",
+        "answers",
+        "scavenges",
+        "scavenge pauses, total / max (ms)",
+        "full collections (total ms)",
+        "p50 / p99 (ms)",
+      ],
+      ["l", "r", "r", "r", "r", "r"],
+      rows.map((row) => [
+        row.variant,
+        int(row.answers),
+        String(row.scavenges),
+        `${row.scavengeTotalMs.toFixed(1)} / ${row.scavengeMaxMs.toFixed(1)}`,
+        `${row.fullCollections} (${row.fullTotalMs.toFixed(1)})`,
+        `${ms(row.p50Ms * 1000)} / ${ms(row.p99Ms * 1000)}`,
+      ]),
+    ),
+  ].join("\n");
+}
+
 function memorySection(results: Results): string {
   const memory = results.memory;
   if (!memory) return notRun("memory");
@@ -376,6 +405,10 @@ export function renderReport(results: Results): string {
     "## Memory",
     "",
     memorySection(results),
+    "",
+    "## The tail",
+    "",
+    tailSection(results),
     "",
     "## Where the time goes",
     "",

@@ -21,7 +21,7 @@ export const TARGETS = {
 } as const;
 export type TargetId = keyof typeof TARGETS;
 
-export const PARTS = ["throughput", "latency", "token", "cold", "memory", "profile"] as const;
+export const PARTS = ["throughput", "latency", "token", "cold", "memory", "tail", "profile"] as const;
 export type Part = (typeof PARTS)[number];
 
 export interface RunConfig {
@@ -44,6 +44,21 @@ export interface RunConfig {
   soakSeconds: number;
   soakSampleSeconds: number;
   profileSeconds: number;
+  /** The tail phase: open-loop rate and measured seconds per variant. */
+  tailRate: number;
+  tailSeconds: number;
+}
+
+export interface TailResult {
+  variant: string;
+  answers: number;
+  scavenges: number;
+  scavengeTotalMs: number;
+  scavengeMaxMs: number;
+  fullCollections: number;
+  fullTotalMs: number;
+  p50Ms: number;
+  p99Ms: number;
 }
 
 export interface ThroughputResult {
@@ -93,5 +108,6 @@ export interface Results {
   memory?: MemoryResult;
   profile?: { summary: ProfileSummary; file: string; requestsPerSecond: number };
   /** The same on the Functions path (the harness and @azure/functions in the same process). */
+  tail?: TailResult[];
   functionsProfile?: { summary: ProfileSummary; file: string; requestsPerSecond: number };
 }
