@@ -22,6 +22,7 @@ export interface LocalHost {
 
 export function startLocalHost(env: Record<string, string>, timeoutMs = 30_000): Promise<LocalHost> {
   return spawnHost(
+    "local host",
     ["--import", "tsx", "tools/local-host/main.ts"],
     env,
     /tollgate listening on (http:\/\/127\.0\.0\.1:\d+)/,
@@ -54,6 +55,7 @@ export function startFunctionsApp(
   timeoutMs = 30_000,
 ): Promise<LocalHost> {
   return spawnHost(
+    "functions path host",
     // The Node flags infra/ sets for the worker (languageWorkers__node__arguments).
     [...WORKER_NODE_ARGUMENTS, "--import", "tsx", "tools/loopback/functions-path/main.ts"],
     { FUNCTIONS_APP: files, ...env },
@@ -63,6 +65,7 @@ export function startFunctionsApp(
 }
 
 async function spawnHost(
+  name: string,
   args: string[],
   env: Record<string, string>,
   listening: RegExp,
@@ -93,7 +96,7 @@ async function spawnHost(
     output += chunk;
   });
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${args.at(-1)} did not start:\n${output}`)), timeoutMs);
+    const timer = setTimeout(() => reject(new Error(`${name} did not start:\n${output}`)), timeoutMs);
     const check = () => {
       const match = listening.exec(output);
       if (match?.[1]) {
@@ -104,7 +107,7 @@ async function spawnHost(
     child.stdout?.on("data", check);
     child.once("exit", (code) => {
       clearTimeout(timer);
-      reject(new Error(`${args.at(-1)} exited with ${code}:\n${output}`));
+      reject(new Error(`${name} exited with ${code}:\n${output}`));
     });
   });
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
