@@ -14,7 +14,7 @@ import { problemResponse } from "./http/problem-response.js";
 import type { RequestContext, RequestHandler } from "./http/request-handler.js";
 import { traceIdFor } from "./http/trace-id.js";
 import type { LimitOutcome, LimitVerdict, RateLimiter } from "./limits/index.js";
-import { authorize, type Decision, splitRequestPath } from "./policy/index.js";
+import { authorize, type Decision, methodOverrideParameter, splitRequestPath } from "./policy/index.js";
 import type { Policy } from "./policy/policy-schema.js";
 import { TollgateError } from "./reasons.js";
 import type { Principal } from "./token/principal.js";
@@ -148,6 +148,13 @@ export function createGateway(deps: GatewayDeps): RequestHandler {
 
       const path = splitRequestPath(url.pathname);
       if (!path.ok) throw new TollgateError("path_invalid", `The request path ${path.problem}.`);
+      const override = methodOverrideParameter(url.searchParams);
+      if (override !== undefined) {
+        throw new TollgateError(
+          "method_override_refused",
+          `The query holds '${override}', which some backends run as another method than the one authorised; send the real method instead.`,
+        );
+      }
 
       const verifyStarted = performance.now();
       try {

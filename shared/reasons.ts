@@ -84,6 +84,7 @@ export const REASONS = {
   no_matching_rule: { status: 403, bearerError: "insufficient_scope", title: "No rule allows this request" },
   insufficient_scope: { status: 403, bearerError: "insufficient_scope", title: "Insufficient scope or role" },
   path_invalid: { status: 400, title: "The request path is ambiguous" },
+  method_override_refused: { status: 400, title: "Method overrides are not accepted" },
   policy_unavailable: { status: 503, title: "The role map is not loaded yet" },
   rate_limited: { status: 429, title: "Rate limit exceeded" },
   rate_limit_unavailable: { status: 503, title: "Rate-limit storage is unavailable" },

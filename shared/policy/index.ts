@@ -4,6 +4,7 @@
 export { authorize, type Decision } from "./authorize.js";
 export { canonicalJson } from "./canonical-json.js";
 export { evaluateRequirement, type RequirementResult } from "./evaluate.js";
+export { methodOverrideParameter } from "./method-override.js";
 export {
   MAX_POLICY_CHARS,
   type ParsePolicyResult,

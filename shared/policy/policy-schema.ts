@@ -157,6 +157,14 @@ const methods = nonEmptyList(z.string()).transform((list, ctx): readonly string[
         : `'${method}' is not an HTTP method`,
     });
   });
+  // route-match.ts decides HEAD as GET (backends run the GET handler for it), so HEAD alone
+  // would be a rule that never matches: say so rather than let the author believe it does.
+  if (list.includes("HEAD") && !list.includes("GET")) {
+    ctx.addIssue({
+      code: "custom",
+      message: "'HEAD' is authorised exactly as 'GET' (backends run the GET handler for it); list 'GET'",
+    });
+  }
   return [...new Set(list)];
 });
 

@@ -33,6 +33,17 @@ const POLICY = {
     // Open to any valid token: a one-segment wildcard is where a backend's reading of a segment
     // ("manage;x", "%6danage") differs from the role map's, if tollgate let it.
     { id: "health", methods: ["GET"], path: "/*/health" },
+    // A strict rule before a looser one: where a backend reads a request more loosely than the
+    // matcher (a trailing slash, HEAD for GET), the looser rule must not decide it.
+    {
+      id: "roles-admin",
+      methods: ["PUT"],
+      path: "/users/{id}/roles",
+      require: { roles: { anyOf: ["admin"] } },
+    },
+    { id: "users", methods: ["*"], path: "/users/**", require: { roles: { anyOf: ["reader", "admin"] } } },
+    { id: "q3", methods: ["GET"], path: "/reports/q3", require: { roles: { anyOf: ["admin"] } } },
+    { id: "reports", methods: ["*"], path: "/reports/**" },
   ],
 };
 
@@ -487,6 +498,75 @@ const REQUEST_ATTACKS: Row[] = [
     }),
   ],
   [
+    "underscore spellings of protected headers (CGI, WSGI, Rack and PHP fold _ into -)",
+    (k) =>
+      get("/orders/1", k.reader, [
+        ["X_Tollgate_Roles", "admin"],
+        ["X-Tollgate_Object-Id", ADMIN_OID],
+        ["X_Forwarded_For", "203.0.113.9"],
+        ["X_HTTP_Method_Override", "DELETE"],
+        ["X_MS_CLIENT_PRINCIPAL_ID", ADMIN_OID],
+        ["X_Custom_Trusted", "1"],
+      ]),
+    200,
+    null,
+    seenOne((h) => {
+      expect(Object.keys(h).filter((name) => name.includes("_"))).toEqual([]);
+      expect(h["x-tollgate-roles"]).toBe("reader");
+      expect(h["x-tollgate-object-id"]).toBe(READER_OID);
+    }),
+  ],
+  [
+    "?_method=DELETE (Rails, Laravel, Symfony run it as DELETE)",
+    (k) => ({ ...get("/orders/1?_method=DELETE", k.reader), method: "POST" }),
+    400,
+    "method_override_refused",
+  ],
+  [
+    "?_METHOD=DELETE on a GET",
+    (k) => get("/orders/1?_METHOD=DELETE", k.reader),
+    400,
+    "method_override_refused",
+  ],
+  [
+    "?%5Fmethod=DELETE (encoded name)",
+    (k) => get("/orders/1?%5Fmethod=DELETE", k.reader),
+    400,
+    "method_override_refused",
+  ],
+  [
+    "?.method=DELETE (PHP folds '.' to '_')",
+    (k) => get("/orders/1?.method=DELETE", k.reader),
+    400,
+    "method_override_refused",
+  ],
+  [
+    "?x-http-method-override=DELETE",
+    (k) => get("/orders/1?x-http-method-override=DELETE", k.reader),
+    400,
+    "method_override_refused",
+  ],
+  [
+    "?method=DELETE (not an override anyone honours, control)",
+    (k) => get("/orders/1?method=DELETE", k.reader),
+    200,
+    null,
+  ],
+  [
+    "HEAD where GET is refused (the backend runs its GET handler)",
+    (k) => ({ ...get("/reports/q3", k.reader), method: "HEAD" }),
+    403,
+    null,
+  ],
+  ["GET /reports/q3 by a reader (control)", (k) => get("/reports/q3", k.reader), 403, "insufficient_scope"],
+  [
+    "HEAD where GET is allowed",
+    (k) => ({ ...get("/reports/q4", k.reader), method: "HEAD" }),
+    200,
+    null,
+    seenOne((_h, seen) => expect(seen.method).toBe("HEAD")),
+  ],
+  [
     "Transfer-Encoding with Content-Length (CL.TE, smuggling a GET /manage)",
     (k) => ({
       method: "POST",
@@ -628,6 +708,36 @@ const PATH_ATTACKS: Row[] = [
     200,
     null,
     reachedPath("/orders/1"),
+  ],
+  [
+    "PUT /users/42/roles/ (a trailing slash Express, ASP.NET Core and old Spring ignore)",
+    (k) => ({ ...get("/users/42/roles/", k.reader), method: "PUT" }),
+    400,
+    "path_invalid",
+  ],
+  [
+    "PUT /users/42/Roles/ (trailing slash and case)",
+    (k) => ({ ...get("/users/42/Roles/", k.reader), method: "PUT" }),
+    400,
+    "path_invalid",
+  ],
+  [
+    "PUT /users/42/roles;x/ (trailing slash and a ';' parameter)",
+    (k) => ({ ...get("/users/42/roles;x/", k.reader), method: "PUT" }),
+    400,
+    "path_invalid",
+  ],
+  [
+    "PUT /users/42/roles (control)",
+    (k) => ({ ...get("/users/42/roles", k.reader), method: "PUT" }),
+    403,
+    "insufficient_scope",
+  ],
+  [
+    "GET /users/42/roles/ (same rule either way, control)",
+    (k) => get("/users/42/roles/", k.reader),
+    200,
+    null,
   ],
   ["/manage/users (control)", (k) => get("/manage/users", k.reader), 403, "insufficient_scope"],
   ["/orders/health (open wildcard rule, control)", (k) => get("/orders/health", k.reader), 200, null],

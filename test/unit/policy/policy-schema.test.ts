@@ -181,6 +181,13 @@ describe("parsePolicy: every error names the field it is in", () => {
     ],
     ["no methods", withRule({ methods: [] }), ["rules[0].methods: must list at least one entry"]],
     [
+      "HEAD without GET (HEAD is decided as GET)",
+      withRule({ methods: ["HEAD"] }),
+      [
+        "rules[0].methods: 'HEAD' is authorised exactly as 'GET' (backends run the GET handler for it); list 'GET'",
+      ],
+    ],
+    [
       "'**' before the last segment",
       withRule({ path: "/orders/**/items" }),
       ["rules[0].path: '/orders/**/items': '**' is allowed only as the last segment"],
