@@ -43,3 +43,4 @@ export {
 export { readCurrentPolicy, type StoredPolicy } from "./read-current-policy.js";
 export { type RequestPathResult, splitRequestPath } from "./request-path.js";
 export { matchRule, type RouteMatch, type RouteRequest } from "./route-match.js";
+export { anyTenantWarnings } from "./tenant-warnings.js";

@@ -18,6 +18,9 @@ import { AUDIENCE, type Stack, startStack } from "./stack.js";
 /** The API's own application (client) id, also an accepted audience (an ID token could carry it). */
 const API_CLIENT_ID = randomUUID();
 const READER_OID = randomUUID();
+const OTHER_TENANT = randomUUID();
+/** Personal Microsoft accounts: not "any organisation", so refused under '*' unless listed. */
+const CONSUMER_TENANT = "9188040d-6c67-4c5b-b112-36a304b66dad";
 const ADMIN_OID = randomUUID();
 
 const POLICY = {
@@ -346,6 +349,26 @@ const TOKEN_ATTACKS: Row[] = [
     async (k) => withToken(await mint(k, { iss: k.stack.issuer.issuerV2(randomUUID()) })),
     401,
     "issuer_not_allowed",
+  ],
+  [
+    "another organisation's token under TOLLGATE_TENANTS=* (control)",
+    async (k) =>
+      withToken(
+        await mint(k, { tid: OTHER_TENANT, iss: k.stack.issuer.issuerV2(OTHER_TENANT) }),
+        "multiTenant",
+      ),
+    200,
+    null,
+  ],
+  [
+    "a personal Microsoft account (the consumer tenant) under TOLLGATE_TENANTS=*",
+    async (k) =>
+      withToken(
+        await mint(k, { tid: CONSUMER_TENANT, iss: k.stack.issuer.issuerV2(CONSUMER_TENANT) }),
+        "multiTenant",
+      ),
+    401,
+    "tenant_not_allowed",
   ],
   [
     "a tenant not on the list",

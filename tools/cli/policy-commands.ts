@@ -4,6 +4,7 @@
 import { hostname, userInfo } from "node:os";
 import { Document, isScalar, visit } from "yaml";
 import {
+  anyTenantWarnings,
   canonicalJson,
   PolicyConflictError,
   type PolicyDocument,
@@ -42,7 +43,10 @@ async function checkedFile(options: FileOptions, io: CliIo): Promise<PolicyDocum
     for (const error of result.errors) complain(io, `  ${error}`);
     return undefined;
   }
-  for (const warning of result.warnings) complain(io, `${options.file}: warning: ${warning}`);
+  // The store's load event cannot know the tenants setting; the CLI reads it from its environment.
+  const anyTenant = io.env.TOLLGATE_TENANTS?.split(",").some((id) => id.trim() === "*") === true;
+  const warnings = [...result.warnings, ...(anyTenant ? anyTenantWarnings(result.policy) : [])];
+  for (const warning of warnings) complain(io, `${options.file}: warning: ${warning}`);
   return result.document;
 }
 

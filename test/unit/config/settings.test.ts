@@ -43,6 +43,17 @@ describe("settings", () => {
     expect(e.message).toContain("'*'");
   });
 
+  it("takes personal accounts under '*' only with the consumer tenant listed beside it", () => {
+    const consumer = "9188040d-6c67-4c5b-b112-36a304b66dad";
+    expect(loadSettings({ ...good, TOLLGATE_TENANTS: `*,${consumer}` }).token.tenants).toEqual({
+      any: true,
+      consumers: true,
+    });
+    expect(refusal({ ...good, TOLLGATE_TENANTS: `*,${TENANT}` }).message).toContain(
+      "'*' (any tenant) cannot be mixed with tenant ids, except the consumer tenant",
+    );
+  });
+
   it("refuses a missing tenant, naming the setting and an example", () => {
     const e = refusal({ ...good, TOLLGATE_TENANTS: undefined });
     expect(e.message).toMatch(/TOLLGATE_TENANTS is required\. Example: TOLLGATE_TENANTS=[0-9a-f-]{36}/);
