@@ -6,6 +6,7 @@ import { z } from "zod";
 import { ensureTable, type TableClientFactory } from "../storage/table-client.js";
 import { tableName } from "../storage/table-names.js";
 import type { RetiredKey } from "./retired-keys.js";
+import type { SnapshotMac } from "./snapshot-mac.js";
 import type { ValidatedJwk } from "./types.js";
 import { validateJwk } from "./validate-jwk.js";
 
@@ -47,6 +48,11 @@ export interface KeySnapshotTableOptions {
   storageTimeoutMs: number;
   /** Stored keys are checked again on the way in: the table is outside this process's control. */
   algorithms: readonly string[];
+  /**
+   * With it, every snapshot written carries a MAC and one without a valid MAC is ignored: a key
+   * planted by someone who can write the table but does not hold the gateway's secret is never used.
+   */
+  mac?: SnapshotMac | undefined;
 }
 
 const ROW_KEY = "current";
@@ -59,7 +65,16 @@ const entitySchema = z.object({
   retired: z.string().optional(),
   refreshError: z.string().optional(),
   refreshFailedAt: z.number().optional(),
+  mac: z.string().optional(),
 });
+
+/** What the MAC covers: everything that decides which keys verify tokens, and for which source. */
+function macFields(
+  sourceId: string,
+  e: { issuer: string; jwksUri: string; fetchedAt: number; keys: string; retired?: string | undefined },
+) {
+  return [sourceId, e.issuer, e.jwksUri, e.fetchedAt, e.keys, e.retired ?? ""];
+}
 
 const retiredSchema = z.object({ key: z.unknown(), removedAt: z.number().nonnegative() });
 
@@ -103,6 +118,12 @@ export function createKeySnapshotTable(options: KeySnapshotTableOptions): KeySna
     if (!fields.success) {
       const where = fields.error.issues.map((issue) => issue.path.join(".") || "entity").join(", ");
       onProblem?.(`snapshot ${name}/${sourceId} is unreadable (${where}); ignored`);
+      return undefined;
+    }
+    if (options.mac && !options.mac.verify(macFields(sourceId, fields.data), fields.data.mac ?? "")) {
+      onProblem?.(
+        `snapshot ${name}/${sourceId} has no valid MAC (it was not written with this deployment's TOLLGATE_ASSERTION_KEYS); ignored`,
+      );
       return undefined;
     }
     const stored = parseKeys(fields.data.keys);
@@ -165,13 +186,19 @@ export function createKeySnapshotTable(options: KeySnapshotTableOptions): KeySna
       keys: JSON.stringify(snapshot.keys),
       retired: JSON.stringify(snapshot.retired ?? []),
     };
+    const signed = options.mac
+      ? {
+          ...entity,
+          mac: options.mac.sign(macFields(sourceId, { ...entity, fetchedAt: snapshot.fetchedAt })),
+        }
+      : entity;
     try {
-      await table().upsertEntity(entity, "Replace", { abortSignal: signal() });
+      await table().upsertEntity(signed, "Replace", { abortSignal: signal() });
     } catch (error) {
       if (statusOf(error) !== 404) throw error;
       // First write into a fresh account: create the table, then try once more.
       await ensureTable(table(), signal());
-      await table().upsertEntity(entity, "Replace", { abortSignal: signal() });
+      await table().upsertEntity(signed, "Replace", { abortSignal: signal() });
     }
   }
 
