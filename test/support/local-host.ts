@@ -18,7 +18,9 @@ export interface LocalHost {
   kill(): void;
 }
 
-export async function startLocalHost(env: Record<string, string>, timeoutMs = 30_000): Promise<LocalHost> {
+// A bound, not a wait: the host is taken the moment it says it listens. Several hosts starting at
+// once on a busy 2-core machine (each compiling with tsx) can take well over 30 s.
+export async function startLocalHost(env: Record<string, string>, timeoutMs = 90_000): Promise<LocalHost> {
   const clean = Object.fromEntries(
     // Nothing from the developer's shell leaks in: no settings, no real Application Insights resource.
     Object.entries(process.env).filter(
