@@ -12,7 +12,7 @@ import { type Clock, systemClock } from "./clock.js";
 import type { Settings } from "./config/settings.js";
 import { SettingsError } from "./config/settings.js";
 import { AssertionKeyError, AssertionSigner, BackendPools } from "./forward/index.js";
-import { createGateway, type DecisionRecord } from "./gateway.js";
+import { createGateway, type DecisionRecord, GATEWAY_KEY_HEADER } from "./gateway.js";
 import type { RequestHandler } from "./http/request-handler.js";
 import { keySourcesFor } from "./keys/key-sources.js";
 import type { KeyStoreEvent } from "./keys/key-store-events.js";
@@ -175,7 +175,12 @@ export async function createTollgate(settings: Settings, options: TollgateOption
       observeLifetime(record);
       options.onDecision?.(record);
     },
-    ownRoutes: createOwnRoutes(signer, sources),
+    ownRoutes: createOwnRoutes(signer, sources, {
+      ...(settings.bypass.frontDoorId ? { frontDoorId: settings.bypass.frontDoorId } : {}),
+      ...(settings.bypass.gatewayKey
+        ? { sharedHeader: { name: GATEWAY_KEY_HEADER, value: settings.bypass.gatewayKey } }
+        : {}),
+    }),
   });
 
   return {

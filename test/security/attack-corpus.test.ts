@@ -837,3 +837,22 @@ describe("path confusion", () => {
     );
   });
 });
+
+describe("tollgate's own routes behind a front end", () => {
+  it("readiness shows its detail (tenants, policy version, errors) only through the front end", async () => {
+    const gatewayKey = "k".repeat(32);
+    const fronted = await stack.startHost({ TOLLGATE_GATEWAY_KEY: gatewayKey });
+    const direct = await sendRaw(fronted.url, { target: "/.tollgate/ready" });
+    expect(direct.status).toBe(200);
+    expect(JSON.parse(direct.body)).toEqual({ ready: true });
+    expect(direct.body).not.toContain(stack.issuer.defaultTenant);
+    const through = await sendRaw(fronted.url, {
+      target: "/.tollgate/ready",
+      headers: [["X-Tollgate-Gateway-Key", gatewayKey]],
+    });
+    expect(JSON.parse(through.body)).toMatchObject({ ready: true, policy: { loaded: true } });
+    expect(through.body).toContain(stack.issuer.defaultTenant);
+    // Liveness stays public, for platform probes.
+    expect((await sendRaw(fronted.url, { target: "/.tollgate/health" })).status).toBe(200);
+  });
+});
