@@ -13,6 +13,7 @@ import type { Settings } from "./config/settings.js";
 import { SettingsError } from "./config/settings.js";
 import { AssertionKeyError, AssertionSigner, BackendPools } from "./forward/index.js";
 import { createGateway, type DecisionRecord, GATEWAY_KEY_HEADER } from "./gateway.js";
+import { withCors } from "./http/cors.js";
 import type { RequestHandler } from "./http/request-handler.js";
 import { keySourcesFor } from "./keys/key-sources.js";
 import type { KeyStoreEvent } from "./keys/key-store-events.js";
@@ -162,26 +163,31 @@ export async function createTollgate(settings: Settings, options: TollgateOption
     },
   };
 
-  const handle = createGateway({
-    settings,
-    validator: gatewayValidator,
-    policy: () => policyStore.current()?.policy,
-    signer,
-    limiter,
-    pools,
-    clock,
-    telemetry,
-    onDecision: (record) => {
-      observeLifetime(record);
-      options.onDecision?.(record);
-    },
-    ownRoutes: createOwnRoutes(signer, sources, {
-      ...(settings.bypass.frontDoorId ? { frontDoorId: settings.bypass.frontDoorId } : {}),
-      ...(settings.bypass.gatewayKey
-        ? { sharedHeader: { name: GATEWAY_KEY_HEADER, value: settings.bypass.gatewayKey } }
-        : {}),
+  // CORS wraps the gateway: preflights are answered before authentication, and no part of the
+  // pipeline needs to know about it.
+  const handle = withCors(
+    createGateway({
+      settings,
+      validator: gatewayValidator,
+      policy: () => policyStore.current()?.policy,
+      signer,
+      limiter,
+      pools,
+      clock,
+      telemetry,
+      onDecision: (record) => {
+        observeLifetime(record);
+        options.onDecision?.(record);
+      },
+      ownRoutes: createOwnRoutes(signer, sources, {
+        ...(settings.bypass.frontDoorId ? { frontDoorId: settings.bypass.frontDoorId } : {}),
+        ...(settings.bypass.gatewayKey
+          ? { sharedHeader: { name: GATEWAY_KEY_HEADER, value: settings.bypass.gatewayKey } }
+          : {}),
+      }),
     }),
-  });
+    () => policyStore.current()?.policy.cors,
+  );
 
   return {
     handle,

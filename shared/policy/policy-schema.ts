@@ -4,6 +4,7 @@
 import { z } from "zod";
 import { guid } from "../config/parsers.js";
 import { limitPolicySchema } from "../limits/limit-policy.js";
+import { corsSchema } from "./cors-schema.js";
 import { compilePathPattern, type PathPattern } from "./path-pattern.js";
 import { unknownKeyMessage } from "./unknown-key.js";
 
@@ -249,6 +250,8 @@ export const policySchema = strict({
   rateLimits: z.record(name(), limitPolicySchema).default({}),
   rules: z.array(ruleSchema),
   defaultRule: defaultRuleSchema.default("deny"),
+  /** Browser origins allowed to call cross-origin (cors-schema.ts); none without it. */
+  cors: corsSchema.optional(),
 });
 
 /** The document as written (after YAML or JSON parsing). */

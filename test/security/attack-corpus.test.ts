@@ -48,6 +48,7 @@ const POLICY = {
     { id: "q3", methods: ["GET"], path: "/reports/q3", require: { roles: { anyOf: ["admin"] } } },
     { id: "reports", methods: ["*"], path: "/reports/**" },
   ],
+  cors: { origins: ["https://app.contoso.com"], methods: ["GET", "POST"] },
 };
 
 let stack: Stack;
@@ -854,5 +855,68 @@ describe("tollgate's own routes behind a front end", () => {
     expect(through.body).toContain(stack.issuer.defaultTenant);
     // Liveness stays public, for platform probes.
     expect((await sendRaw(fronted.url, { target: "/.tollgate/health" })).status).toBe(200);
+  });
+});
+
+describe("CORS", () => {
+  const preflight = (origin: string, method = "GET", headers = "authorization"): RawRequest => ({
+    method: "OPTIONS",
+    target: "/orders/1",
+    headers: [
+      ["Origin", origin],
+      ["Access-Control-Request-Method", method],
+      ["Access-Control-Request-Headers", headers],
+    ],
+  });
+
+  it("answers an allowed origin's preflight before authentication, and nothing reaches the backend", async () => {
+    const before = stack.backend.requests.length;
+    const answer = await sendRaw(host.url, preflight("https://app.contoso.com"));
+    expect(answer.status).toBe(204);
+    expect(answer.headers).toMatchObject({
+      "access-control-allow-origin": "https://app.contoso.com",
+      "access-control-allow-methods": "GET, POST",
+      "access-control-allow-headers": "authorization, content-type",
+      "access-control-max-age": "600",
+    });
+    expect(stack.backend.requests.length).toBe(before);
+  });
+
+  it.each([
+    ["another origin", preflight("https://evil.example")],
+    ["a method the policy does not allow", preflight("https://app.contoso.com", "DELETE")],
+    ["a header the policy does not allow", preflight("https://app.contoso.com", "GET", "x-tollgate-roles")],
+  ])(
+    "refuses a preflight from %s: no CORS headers, and the request is authenticated as any other",
+    async (_, request) => {
+      const answer = await sendRaw(host.url, request);
+      expect({ status: answer.status, reason: reasonOf(answer) }).toEqual({
+        status: 401,
+        reason: "token_missing",
+      });
+      expect(answer.headers["access-control-allow-origin"]).toBeUndefined();
+    },
+  );
+
+  it("lets an allowed origin read refusals and answers, and no other origin", async () => {
+    const refused = await sendRaw(host.url, {
+      target: "/orders/1",
+      headers: [["Origin", "https://app.contoso.com"]],
+    });
+    expect(refused.status).toBe(401);
+    expect(refused.headers["access-control-allow-origin"]).toBe("https://app.contoso.com");
+    expect(refused.headers["access-control-expose-headers"]).toContain("www-authenticate");
+    const allowed = await sendRaw(host.url, {
+      ...get("/orders/1", kit.reader),
+      headers: [...bearer(kit.reader), ["Origin", "https://app.contoso.com"]],
+    });
+    expect(allowed.status).toBe(200);
+    expect(allowed.headers["access-control-allow-origin"]).toBe("https://app.contoso.com");
+    const other = await sendRaw(host.url, {
+      target: "/orders/1",
+      headers: [...bearer(kit.reader), ["Origin", "https://evil.example"]],
+    });
+    expect(other.status).toBe(200);
+    expect(other.headers["access-control-allow-origin"]).toBeUndefined();
   });
 });

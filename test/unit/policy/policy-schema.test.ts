@@ -133,7 +133,7 @@ describe("parsePolicy: every error names the field it is in", () => {
       "an unknown top-level key",
       JSON.stringify({ version: 1, rules: [], limits: {} }),
       [
-        "(document): unknown key 'limits' (expected one of: version, backends, rateLimits, rules, defaultRule)",
+        "(document): unknown key 'limits' (expected one of: version, backends, rateLimits, rules, defaultRule, cors)",
       ],
     ],
     ["a missing version", JSON.stringify({ rules: [] }), ["version: must be 1"]],
@@ -180,6 +180,13 @@ describe("parsePolicy: every error names the field it is in", () => {
       ["rules[0].methods: '*' means every method; list nothing else with it"],
     ],
     ["no methods", withRule({ methods: [] }), ["rules[0].methods: must list at least one entry"]],
+    [
+      "a CORS origin with a path",
+      withRule({}, { cors: { origins: ["https://app.contoso.com/app"] } }),
+      [
+        "cors.origins[0]: 'https://app.contoso.com/app' is not an origin: scheme, host and optional port, no path or wildcard (example: https://app.contoso.com)",
+      ],
+    ],
     [
       "HEAD without GET (HEAD is decided as GET)",
       withRule({ methods: ["HEAD"] }),
