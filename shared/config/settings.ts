@@ -5,6 +5,7 @@ import { z } from "zod";
 import { parseStorageTarget, type StorageTarget } from "../storage/table-client.js";
 import { CONSUMER_TENANT } from "./consumer-tenant.js";
 import { csv, guid, loopbackHost } from "./parsers.js";
+import { redactUrl } from "./redact-url.js";
 import { SETTING_DOCS, type SettingName } from "./setting-docs.js";
 
 export type TokenVersion = "1.0" | "2.0";
@@ -374,13 +375,16 @@ const backendUrl = z.string().transform((raw, ctx) => {
   try {
     url = new URL(raw.trim());
   } catch {
-    ctx.addIssue({ code: "custom", message: `'${raw}' is not a URL. ${ex("TOLLGATE_BACKEND_URL")}` });
+    ctx.addIssue({
+      code: "custom",
+      message: `'${redactUrl(raw)}' is not a URL. ${ex("TOLLGATE_BACKEND_URL")}`,
+    });
     return z.NEVER;
   }
   if ((url.protocol !== "https:" && url.protocol !== "http:") || url.search || url.hash || url.username) {
     ctx.addIssue({
       code: "custom",
-      message: `'${raw}' must be an http(s) URL without query, fragment or credentials. ${ex("TOLLGATE_BACKEND_URL")}`,
+      message: `'${redactUrl(raw)}' must be an http(s) URL without query, fragment or credentials. ${ex("TOLLGATE_BACKEND_URL")}`,
     });
     return z.NEVER;
   }

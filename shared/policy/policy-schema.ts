@@ -3,6 +3,7 @@
 
 import { z } from "zod";
 import { guid } from "../config/parsers.js";
+import { redactUrl } from "../config/redact-url.js";
 import { limitPolicySchema } from "../limits/limit-policy.js";
 import { corsSchema } from "./cors-schema.js";
 import { compilePathPattern, type PathPattern } from "./path-pattern.js";
@@ -192,19 +193,19 @@ const backendUrl = z.string().transform((raw, ctx) => {
   } catch {
     ctx.addIssue({
       code: "custom",
-      message: `'${raw}' is not a URL; example: https://orders.internal.contoso.com`,
+      message: `'${redactUrl(raw)}' is not a URL; example: https://orders.internal.contoso.com`,
     });
     return z.NEVER;
   }
   if (url.protocol !== "http:" && url.protocol !== "https:") {
-    ctx.addIssue({ code: "custom", message: `'${raw}' must be an http or https URL` });
+    ctx.addIssue({ code: "custom", message: `'${redactUrl(raw)}' must be an http or https URL` });
   } else if (url.username || url.password) {
     ctx.addIssue({
       code: "custom",
       message: "must not carry credentials (the policy is not a secret store)",
     });
   } else if (url.search || url.hash) {
-    ctx.addIssue({ code: "custom", message: `'${raw}' must not have a query or fragment` });
+    ctx.addIssue({ code: "custom", message: `'${redactUrl(raw)}' must not have a query or fragment` });
   }
   return raw;
 });

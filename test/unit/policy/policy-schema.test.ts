@@ -181,6 +181,13 @@ describe("parsePolicy: every error names the field it is in", () => {
     ],
     ["no methods", withRule({ methods: [] }), ["rules[0].methods: must list at least one entry"]],
     [
+      "a backend URL with a ?code= key (never echoed)",
+      withRule({}, { backends: { orders: { url: "https://orders.azurewebsites.net/api?code=k3yk3y" } } }),
+      [
+        "backends.orders.url: 'https://orders.azurewebsites.net/api?code=***' must not have a query or fragment",
+      ],
+    ],
+    [
       "a CORS origin with a path",
       withRule({}, { cors: { origins: ["https://app.contoso.com/app"] } }),
       [
