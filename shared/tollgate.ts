@@ -1,27 +1,33 @@
 // Builds a running tollgate from settings: the one composition root every entry point (the
 // Functions app, the local host, the benchmarks) shares, so they all run the same thing.
 
-import {
-  createLifetimeTable,
-  enforceLifetimeLimits,
-  LifetimeAggregator,
-  type LifetimeAggregatorEvent,
-  lifetimeLimits,
-} from "./audit/index.js";
+import { AccessRecorder, type AccessRecorderEvent } from "./access/access-recorder.js";
+import { createAccessTable } from "./access/access-table.js";
+import { callerIdFor } from "./access/caller-id.js";
+import { enforceLifetimeLimits } from "./audit/enforce-lifetime.js";
+import { LifetimeAggregator, type LifetimeAggregatorEvent } from "./audit/lifetime-aggregator.js";
+import { lifetimeLimits } from "./audit/lifetime-limits.js";
+import { createLifetimeTable } from "./audit/lifetime-table.js";
 import { type Clock, systemClock } from "./clock.js";
 import type { Settings } from "./config/settings.js";
 import { SettingsError } from "./config/settings.js";
-import { AssertionKeyError, AssertionSigner, BackendPools } from "./forward/index.js";
-import { createGateway, type DecisionRecord, GATEWAY_KEY_HEADER } from "./gateway.js";
+import { AssertionKeyError } from "./forward/assertion-keys.js";
+import { BackendPools } from "./forward/backend-pools.js";
+import { AssertionSigner } from "./forward/identity-assertion.js";
+import { createGateway, GATEWAY_KEY_HEADER } from "./gateway.js";
 import { withCors } from "./http/cors.js";
 import type { RequestHandler } from "./http/request-handler.js";
 import { keySourcesFor } from "./keys/key-sources.js";
 import type { KeyStoreEvent } from "./keys/key-store-events.js";
-import { RateLimiter, WindowCounterTable } from "./limits/index.js";
+import { RateLimiter } from "./limits/rate-limiter.js";
+import { WindowCounterTable } from "./limits/window-counter-table.js";
 import { createOwnRoutes, type Readiness, readiness } from "./own-routes.js";
-import { PolicyStore, type PolicyStoreEvent, policyTableClient } from "./policy/index.js";
+import { PolicyStore } from "./policy/policy-store.js";
+import type { PolicyStoreEvent } from "./policy/policy-store-events.js";
+import { policyTableClient } from "./policy/policy-table.js";
 import { createTableClientFactory, type TableClientFactory } from "./storage/table-client.js";
 import { tableName } from "./storage/table-names.js";
+import type { DecisionRecord } from "./telemetry/decision-record.js";
 import { recordKeyEvent } from "./telemetry/key-events.js";
 import { type Telemetry, telemetryOff } from "./telemetry/telemetry.js";
 import { createTokenValidator } from "./token/create-token-validator.js";
@@ -41,6 +47,8 @@ export interface TollgateOptions {
   telemetry?: Telemetry;
   /** What the observed-lifetime aggregator wrote (at most once a minute) or failed to write. */
   onLifetimeEvent?: (event: LifetimeAggregatorEvent) => void;
+  /** What the access trail wrote (at most once a minute), failed to write or dropped. */
+  onAccessEvent?: (event: AccessRecorderEvent) => void;
 }
 
 export interface Tollgate {
@@ -104,6 +112,27 @@ export async function createTollgate(settings: Settings, options: TollgateOption
   const observeLifetime = (record: DecisionRecord) => {
     if (record.principal !== undefined) lifetimes.observe(record.principal);
   };
+  // Who called what, exact: counted in memory, written at most once a minute per instance.
+  const access = settings.access.enabled
+    ? new AccessRecorder({
+        table: createAccessTable({
+          tables,
+          tablePrefix: settings.tablePrefix,
+          storageTimeoutMs: settings.storageTimeoutMs,
+        }),
+        clock,
+        callerId: callerIdFor(settings.access.hashKey),
+        refusalsPerCallerMinute: settings.access.refusalsPerCallerMinute,
+        telemetry,
+        telemetryNamesCaller: settings.access.hashKey !== undefined || settings.telemetry.includeObjectId,
+        onEvent: (event) => {
+          if (event.type === "access_flush_failed") log(`access trail could not be stored: ${event.error}`);
+          if (event.type === "access_dropped")
+            log(`access trail: ${event.decisions} decision(s) not counted (memory bound reached)`);
+          options.onAccessEvent?.(event);
+        },
+      })
+    : undefined;
   const limits = lifetimeLimits(settings.audit);
   // Tokens refused for their lifetime are verified too: the audit still counts them.
   const gatewayValidator = settings.audit.enforce
@@ -177,6 +206,7 @@ export async function createTollgate(settings: Settings, options: TollgateOption
       telemetry,
       onDecision: (record) => {
         observeLifetime(record);
+        access?.record(record);
         options.onDecision?.(record);
       },
       ownRoutes: createOwnRoutes(signer, sources, {
@@ -192,13 +222,14 @@ export async function createTollgate(settings: Settings, options: TollgateOption
   return {
     handle,
     async start() {
+      access?.start();
       await Promise.all([keyStore.warm(keySourcesFor(settings.token)), policyStore.start()]);
     },
     async stop() {
       policyStore.stop();
       limiter.stop();
       await limiter.flush();
-      await Promise.allSettled([pools.close(), keyStore.idle(), lifetimes.flush()]);
+      await Promise.allSettled([pools.close(), keyStore.idle(), lifetimes.flush(), access?.stop()]);
     },
     readiness: () => readiness(sources),
   };
