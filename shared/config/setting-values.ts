@@ -1,9 +1,9 @@
 // How one setting's text becomes a value: whole numbers, decimals, booleans, required text and
 // URLs, each failing with a message that quotes the value and ends with a right example.
 
-import { redactUrl } from "./redact-url.js";
 import { z } from "zod";
 import { loopbackHost } from "./parsers.js";
+import { redactUrl } from "./redact-url.js";
 import { SETTING_DOCS, type SettingName } from "./setting-docs.js";
 
 /** The example every message about `name` ends with. */

@@ -2,7 +2,6 @@
 // little, the signature before anything is trusted, and every refusal carries its reason.
 
 import { BoundedCache } from "../bounded-cache.js";
-import { TOKEN_CACHE_MAX_BYTES, tokenCacheEntryBytes } from "./token-cache-size.js";
 import type { Clock } from "../clock.js";
 import type { TokenSettings } from "../config/settings.js";
 import { keySourceForToken } from "../keys/key-sources.js";
@@ -22,6 +21,7 @@ import { extractBearerToken } from "./extract.js";
 import { checkProtectedHeader } from "./header-rules.js";
 import { buildPrincipal, type Principal } from "./principal.js";
 import { decodePayload, shapeGate } from "./shape-gate.js";
+import { TOKEN_CACHE_MAX_BYTES, tokenCacheEntryBytes } from "./token-cache-size.js";
 import { verifySignature } from "./verify-signature.js";
 
 /**
@@ -47,7 +47,7 @@ export class TokenValidator {
     this.#keys = keys;
     this.#clock = clock;
     // Oldest first, not least recently used: a hit then costs one lookup on the hot path.
-    this.#cache = new BoundedCache({
+    this.#cache = new BoundedCache<CachedToken>({
       maxEntries: settings.cacheSize,
       refreshOnHit: false,
       maxBytes: TOKEN_CACHE_MAX_BYTES,

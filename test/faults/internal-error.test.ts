@@ -7,9 +7,11 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { systemClock } from "../../shared/clock.js";
 import { loadSettings } from "../../shared/config/settings.js";
-import { type AssertionSigner, BackendPools } from "../../shared/forward/index.js";
-import { createGateway, type DecisionRecord } from "../../shared/gateway.js";
-import { parsePolicy } from "../../shared/policy/index.js";
+import { BackendPools } from "../../shared/forward/backend-pools.js";
+import type { AssertionSigner } from "../../shared/forward/identity-assertion.js";
+import { createGateway } from "../../shared/gateway.js";
+import { parsePolicy } from "../../shared/policy/parse-policy.js";
+import type { DecisionRecord } from "../../shared/telemetry/decision-record.js";
 import { createTokenValidator } from "../../shared/token/create-token-validator.js";
 import { type EchoBackend, startEchoBackend } from "../../tools/loopback/echo-backend.js";
 import { EntraIssuer } from "../../tools/loopback/entra-issuer.js";

@@ -7,9 +7,9 @@ import { TableClient } from "@azure/data-tables";
 import { exportJWK, generateKeyPair, SignJWT } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { tableName } from "../../shared/storage/table-names.js";
+import { eventually, type Stack, startStack } from "../support/attack-stack.js";
 import { decoded } from "./forge.js";
 import { reasonOf, sendRaw } from "./raw-http.js";
-import { eventually, type Stack, startStack } from "./stack.js";
 
 let stack: Stack;
 

@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCli } from "../../../tools/cli/run-cli.js";
 import { reasonOf, sendRaw } from "../../security/raw-http.js";
-import { eventually, type Stack, startStack } from "../../security/stack.js";
+import { eventually, type Stack, startStack } from "../../support/attack-stack.js";
 
 let stack: Stack;
 

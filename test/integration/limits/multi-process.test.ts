@@ -46,6 +46,10 @@ beforeAll(async () => {
     TOLLGATE_AUTHORITY: issuer.authority,
     TOLLGATE_STORAGE: viaProxy(azurite.connectionString, proxy.port),
     TOLLGATE_BACKEND_URL: backend.url,
+    // Four gateways leasing one fresh counter at once on a busy 2-core machine can outlast the
+    // default storage timeout, and a strict limit then fails closed (503): right, but not what
+    // this test is about, which is how many are admitted when storage does answer.
+    TOLLGATE_STORAGE_TIMEOUT_MS: "10000",
   };
   const file = join(tmpdir(), `tollgate-limits-${process.pid}.json`);
   writeFileSync(file, JSON.stringify(POLICY));

@@ -12,7 +12,10 @@ const principal = (groups: number): Principal =>
     kind: "user",
     scopes: [],
     roles: ["reader"],
-    groups: Array.from({ length: groups }, (_, i) => `00000000-0000-4000-8000-${String(i).padStart(12, "0")}`),
+    groups: Array.from(
+      { length: groups },
+      (_, i) => `00000000-0000-4000-8000-${String(i).padStart(12, "0")}`,
+    ),
     groupsOverage: false,
     tokenVersion: "2.0",
     audience: "api://x",
