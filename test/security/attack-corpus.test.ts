@@ -10,7 +10,7 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { EchoedRequest } from "../../tools/loopback/echo-backend.js";
-import { AUDIENCE, type Stack, startStack } from "../support/attack-stack.js";
+import { AUDIENCE, type HostPath, type Stack, startStack } from "../support/attack-stack.js";
 import type { LocalHost } from "../support/local-host.js";
 import { b64, decoded, flipBit, partOf, signText, unsigned, withPart, worstCaseRoute } from "./forge.js";
 import { type HeaderList, type RawRequest, reasonOf, sendRaw } from "./raw-http.js";
@@ -52,10 +52,10 @@ const POLICY = {
 };
 
 let stack: Stack;
-/** RS256 only, one tenant, v2 only: the defaults. */
-let host: LocalHost;
+/** RS256 only, one tenant, v2 only: the defaults. On the local host and on the Functions path. */
+const hosts = {} as Record<HostPath, LocalHost>;
 /** Any tenant (`*`) and ES256 allowed as well: for the common keys and the EC cases. */
-let multiTenantHost: LocalHost;
+const multiTenantHosts = {} as Record<HostPath, LocalHost>;
 
 interface Kit {
   stack: Stack;
@@ -786,9 +786,17 @@ beforeAll(async () => {
   stack = await startStack({ TOLLGATE_AUDIENCES: `${AUDIENCE},${API_CLIENT_ID}` });
   const ecKid = await stack.issuer.addKey({ alg: "ES256" });
   await stack.push(POLICY);
-  [host, multiTenantHost] = await Promise.all([
+  const multiTenant = { TOLLGATE_TENANTS: "*", TOLLGATE_ALGORITHMS: "RS256,ES256" };
+  [
+    hosts["local host"],
+    multiTenantHosts["local host"],
+    hosts["functions path"],
+    multiTenantHosts["functions path"],
+  ] = await Promise.all([
     stack.startHost(),
-    stack.startHost({ TOLLGATE_TENANTS: "*", TOLLGATE_ALGORITHMS: "RS256,ES256" }),
+    stack.startHost(multiTenant),
+    stack.startHost({}, "functions path"),
+    stack.startHost(multiTenant, "functions path"),
   ]);
   const reader = await stack.issuer.mint({ roles: ["reader"], oid: READER_OID });
   kit = {
@@ -806,7 +814,7 @@ afterAll(async () => {
   await stack?.stop();
 });
 
-function runTable(rows: Row[]): void {
+function runTable(rows: Row[], path: HostPath = "local host"): void {
   const named = rows.map(([attack, build, status, reason, check]) => ({
     attack,
     build,
@@ -817,7 +825,7 @@ function runTable(rows: Row[]): void {
   it.each(named)("$attack → $status $reason", async ({ build, status, reason, check }) => {
     const attack = await build(kit);
     const before = stack.backend.requests.length;
-    const answer = await sendRaw(attack.on === "multiTenant" ? multiTenantHost.url : host.url, attack);
+    const answer = await sendRaw((attack.on === "multiTenant" ? multiTenantHosts : hosts)[path].url, attack);
     const seen = stack.backend.requests.slice(before);
     expect({ status: answer.status, reason: reasonOf(answer) }).toEqual({ status, reason });
     if (status >= 300) expect(seen, "a refused request reached the backend").toEqual([]);
@@ -871,7 +879,7 @@ describe("CORS", () => {
 
   it("answers an allowed origin's preflight before authentication, and nothing reaches the backend", async () => {
     const before = stack.backend.requests.length;
-    const answer = await sendRaw(host.url, preflight("https://app.contoso.com"));
+    const answer = await sendRaw(hosts["local host"].url, preflight("https://app.contoso.com"));
     expect(answer.status).toBe(204);
     expect(answer.headers).toMatchObject({
       "access-control-allow-origin": "https://app.contoso.com",
@@ -889,7 +897,7 @@ describe("CORS", () => {
   ])(
     "refuses a preflight from %s: no CORS headers, and the request is authenticated as any other",
     async (_, request) => {
-      const answer = await sendRaw(host.url, request);
+      const answer = await sendRaw(hosts["local host"].url, request);
       expect({ status: answer.status, reason: reasonOf(answer) }).toEqual({
         status: 401,
         reason: "token_missing",
@@ -899,24 +907,33 @@ describe("CORS", () => {
   );
 
   it("lets an allowed origin read refusals and answers, and no other origin", async () => {
-    const refused = await sendRaw(host.url, {
+    const refused = await sendRaw(hosts["local host"].url, {
       target: "/orders/1",
       headers: [["Origin", "https://app.contoso.com"]],
     });
     expect(refused.status).toBe(401);
     expect(refused.headers["access-control-allow-origin"]).toBe("https://app.contoso.com");
     expect(refused.headers["access-control-expose-headers"]).toContain("www-authenticate");
-    const allowed = await sendRaw(host.url, {
+    const allowed = await sendRaw(hosts["local host"].url, {
       ...get("/orders/1", kit.reader),
       headers: [...bearer(kit.reader), ["Origin", "https://app.contoso.com"]],
     });
     expect(allowed.status).toBe(200);
     expect(allowed.headers["access-control-allow-origin"]).toBe("https://app.contoso.com");
-    const other = await sendRaw(host.url, {
+    const other = await sendRaw(hosts["local host"].url, {
       target: "/orders/1",
       headers: [...bearer(kit.reader), ["Origin", "https://evil.example"]],
     });
     expect(other.status).toBe(200);
     expect(other.headers["access-control-allow-origin"]).toBeUndefined();
   });
+});
+
+// The same rows through the deploy bundle on the Functions path: @azure/functions builds the
+// request from the host's trigger metadata (repeated headers joined by a comma) and streams it,
+// and tollgate must refuse exactly what it refuses on the local host.
+describe("on the Functions path", () => {
+  describe("token attacks", () => runTable(TOKEN_ATTACKS, "functions path"));
+  describe("path confusion", () => runTable(PATH_ATTACKS, "functions path"));
+  describe("request smuggling and header spoofing", () => runTable(REQUEST_ATTACKS, "functions path"));
 });
