@@ -92,6 +92,11 @@ export const REASONS = {
   internal_error: { status: 500, title: "Internal error" },
   request_body_too_large: { status: 413, title: "Request body too large" },
   gateway_bypass_rejected: { status: 403, title: "Request did not come through the front end" },
+  // MCP JSON-RPC bodies on routes with MCP rules (shared/mcp).
+  mcp_body_malformed: { status: 400, title: "Not an MCP JSON-RPC message" },
+  mcp_body_too_large: { status: 413, title: "MCP message too large to inspect" },
+  mcp_batch_unsupported: { status: 400, title: "JSON-RPC batches are not accepted on MCP routes" },
+  mcp_header_mismatch: { status: 400, title: "Mcp-Method or Mcp-Name disagrees with the body" },
 } as const satisfies Record<string, ReasonSpec>;
 
 export type Reason = keyof typeof REASONS;

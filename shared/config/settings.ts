@@ -63,6 +63,8 @@ export interface BackendSettings {
   connectTimeoutMs: number;
   firstByteTimeoutMs: number;
   totalTimeoutMs: number;
+  /** Largest MCP JSON-RPC body read to match MCP rules (it is then sent on unchanged). */
+  mcpMaxBodyBytes: number;
 }
 
 export interface AssertionSettings {
@@ -441,6 +443,7 @@ const schema = z.object({
   TOLLGATE_AUDIT_ENFORCE: boolean("TOLLGATE_AUDIT_ENFORCE").default(false),
   TOLLGATE_POLICY_REFRESH_SECONDS: integer("TOLLGATE_POLICY_REFRESH_SECONDS", 1, 3600).default(30),
   TOLLGATE_MAX_BODY_BYTES: integer("TOLLGATE_MAX_BODY_BYTES", 0, 4 * 1024 ** 3).default(100 * 1024 * 1024),
+  TOLLGATE_MCP_MAX_BODY_BYTES: integer("TOLLGATE_MCP_MAX_BODY_BYTES", 1, 16 * 1024 ** 2).default(1024 * 1024),
   TOLLGATE_BACKEND_CONNECT_TIMEOUT_MS: integer("TOLLGATE_BACKEND_CONNECT_TIMEOUT_MS", 100, 60_000).default(
     5000,
   ),
@@ -533,6 +536,7 @@ export function loadSettings(env: Record<string, string | undefined> = process.e
       connectTimeoutMs: s.TOLLGATE_BACKEND_CONNECT_TIMEOUT_MS,
       firstByteTimeoutMs: s.TOLLGATE_BACKEND_FIRST_BYTE_TIMEOUT_MS,
       totalTimeoutMs: s.TOLLGATE_BACKEND_TIMEOUT_MS,
+      mcpMaxBodyBytes: s.TOLLGATE_MCP_MAX_BODY_BYTES,
     },
     policyRefreshSeconds: s.TOLLGATE_POLICY_REFRESH_SECONDS,
     rateLimitHeaders: s.TOLLGATE_RATELIMIT_HEADERS,

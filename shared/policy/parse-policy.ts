@@ -5,6 +5,7 @@ import { isMap, parseDocument } from "yaml";
 import { referenceErrors } from "./policy-references.js";
 import { type Policy, type PolicyDocument, policySchema } from "./policy-schema.js";
 import { policyWarnings } from "./policy-warnings.js";
+import { resourceReferenceErrors } from "./resources.js";
 import { formatIssues } from "./schema-errors.js";
 
 export type PolicyFormat = "json" | "yaml";
@@ -36,7 +37,11 @@ export function validatePolicyDocument(value: unknown): ParsePolicyResult {
     // Only a requirement tree nested thousands deep gets here (the stack runs out).
     return { ok: false, errors: [`(document): cannot be validated (${(error as Error).message})`] };
   }
-  const errors = [...(result.success ? [] : formatIssues(result.error.issues)), ...referenceErrors(value)];
+  const errors = [
+    ...(result.success ? [] : formatIssues(result.error.issues)),
+    ...referenceErrors(value),
+    ...resourceReferenceErrors(value),
+  ];
   if (!result.success || errors.length > 0) return { ok: false, errors };
   return {
     ok: true,

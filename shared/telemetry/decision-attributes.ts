@@ -27,6 +27,11 @@ export function decisionAttributes(record: DecisionRecord, options: DecisionAttr
   if (record.rateLimitPolicy !== undefined) attributes[A.rateLimitPolicy] = record.rateLimitPolicy;
   if (record.rateLimitOutcome !== undefined) attributes[A.rateLimitOutcome] = record.rateLimitOutcome;
   if (record.backendStatus !== undefined) attributes[A.backendStatus] = String(record.backendStatus);
+  if (record.resource !== undefined) attributes[A.resource] = record.resource;
+  const mcp = record.mcp;
+  if (mcp?.method !== undefined) attributes[A.mcpMethod] = mcp.method;
+  if (mcp?.name !== undefined) attributes[A.mcpName] = mcp.name;
+  if (mcp?.protocolVersion !== undefined) attributes[A.mcpProtocolVersion] = mcp.protocolVersion;
   return attributes;
 }
 
