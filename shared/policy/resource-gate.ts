@@ -72,7 +72,8 @@ export interface ResourceChallenge {
 /**
  * What a 401 or 403 on a resource's route tells the client: where the metadata is, and the scopes
  * to ask for. On a 403 `insufficient_scope`, the names the caller lacked; on a 401, what the rule
- * asks of a caller with nothing (or, for a rule asking nothing, what the resource offers).
+ * asks of a caller with nothing (or, for a rule asking nothing or an MCP rule, what the resource
+ * offers: its delegated scopes, else `{resource}/.default`).
  */
 export function resourceChallenge(
   policy: Policy,
@@ -86,7 +87,12 @@ export function resourceChallenge(
   if (refusal.status === 403 && refusal.requiredScope) {
     names = refusal.requiredScope.split(" ");
   } else if (refusal.status === 401) {
-    const result = rule?.require === undefined ? undefined : evaluateRequirement(rule.require, NOBODY);
+    // An MCP rule found before the body was read may not be the one the message picks: the
+    // resource's own scopes are the honest answer there.
+    const result =
+      rule?.require === undefined || rule.mcp !== undefined
+        ? undefined
+        : evaluateRequirement(rule.require, NOBODY);
     names =
       result !== undefined && !result.satisfied && result.missing.length > 0
         ? result.missing
