@@ -17,6 +17,7 @@ import { traceIdFor } from "./http/trace-id.js";
 import type { LimitOutcome, LimitVerdict, RateLimiter } from "./limits/index.js";
 import type { McpCall } from "./mcp/mcp-rule.js";
 import { type McpRead, readMcpCall } from "./mcp/read-mcp-call.js";
+import { checkAgentStance } from "./policy/agent-rule.js";
 import { authorize, type Decision, splitRequestPath } from "./policy/index.js";
 import type { Policy } from "./policy/policy-schema.js";
 import {
@@ -196,6 +197,7 @@ export function createGateway(deps: GatewayDeps): RequestHandler {
       if (decision.outcome === "invalid_path") throw new TollgateError("path_invalid", decision.message);
       const resource = resourceOf(policy, decision.rule);
       if (resource !== undefined) checkResourceAudience(resource, principal);
+      checkAgentStance(decision.rule?.agents, principal);
       if (decision.outcome === "deny") {
         throw new TollgateError(decision.reason ?? "insufficient_scope", decision.message, {
           ...(decision.requiredScope ? { requiredScope: decision.requiredScope } : {}),

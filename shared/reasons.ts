@@ -92,6 +92,9 @@ export const REASONS = {
   internal_error: { status: 500, title: "Internal error" },
   request_body_too_large: { status: 413, title: "Request body too large" },
   gateway_bypass_rejected: { status: 403, title: "Request did not come through the front end" },
+  // Entra Agent ID callers, by a rule's `agents` option.
+  agent_not_allowed: { status: 403, title: "Agent identities may not call this route" },
+  agent_required: { status: 403, title: "Only agent identities may call this route" },
   // MCP JSON-RPC bodies on routes with MCP rules (shared/mcp).
   mcp_body_malformed: { status: 400, title: "Not an MCP JSON-RPC message" },
   mcp_body_too_large: { status: 413, title: "MCP message too large to inspect" },

@@ -5,6 +5,7 @@ import { isMap, parseDocument } from "yaml";
 import { referenceErrors } from "./policy-references.js";
 import { type Policy, type PolicyDocument, policySchema } from "./policy-schema.js";
 import { policyWarnings } from "./policy-warnings.js";
+import { resourceWarnings } from "./resource-warnings.js";
 import { resourceReferenceErrors } from "./resources.js";
 import { formatIssues } from "./schema-errors.js";
 
@@ -47,7 +48,7 @@ export function validatePolicyDocument(value: unknown): ParsePolicyResult {
     ok: true,
     policy: result.data,
     document: value as PolicyDocument,
-    warnings: policyWarnings(result.data),
+    warnings: [...policyWarnings(result.data), ...resourceWarnings(result.data)],
   };
 }
 

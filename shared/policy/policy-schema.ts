@@ -5,6 +5,7 @@ import { z } from "zod";
 import { guid } from "../config/parsers.js";
 import { limitPolicySchema } from "../limits/limit-policy.js";
 import { mcpMatchSchema } from "../mcp/mcp-rule.js";
+import { agentsSchema } from "./agent-rule.js";
 import { compilePathPattern, type PathPattern } from "./path-pattern.js";
 import { resourcesSchema, timeoutsSchema } from "./resources.js";
 import { unknownKeyMessage } from "./unknown-key.js";
@@ -221,6 +222,8 @@ const ruleFields = {
   mcp: mcpMatchSchema.optional(),
   /** Backend timeouts for this rule's routes, over its resource's and the settings'. */
   timeouts: timeoutsSchema.optional(),
+  /** Entra Agent ID callers: `allow` (omitted), `deny` (none) or `only` (nobody else). */
+  agents: agentsSchema.optional(),
 };
 
 export const ruleSchema = strict({

@@ -23,6 +23,8 @@ export function decisionAttributes(record: DecisionRecord, options: DecisionAttr
     attributes[A.principalKind] = principal.kind;
     attributes[A.tokenVersion] = principal.tokenVersion;
     if (options.includeObjectId) attributes[A.objectId] = principal.objectId;
+    if (principal.agent === true) attributes[A.agent] = "true";
+    if (principal.agentParentAppId !== undefined) attributes[A.agentParentAppId] = principal.agentParentAppId;
   }
   if (record.rateLimitPolicy !== undefined) attributes[A.rateLimitPolicy] = record.rateLimitPolicy;
   if (record.rateLimitOutcome !== undefined) attributes[A.rateLimitOutcome] = record.rateLimitOutcome;

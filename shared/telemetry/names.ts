@@ -22,6 +22,9 @@ export const DECISION_ATTRIBUTES = {
   mcpMethod: "tollgate.mcp.method",
   mcpName: "tollgate.mcp.name",
   mcpProtocolVersion: "tollgate.mcp.protocol_version",
+  /** "true" for an Entra Agent ID token, and its parent (blueprint) app id. */
+  agent: "tollgate.agent",
+  agentParentAppId: "tollgate.agent.parent_app_id",
 } as const;
 
 /** Decision span numbers; each becomes a `customMeasurements` key on the `requests` row. */
