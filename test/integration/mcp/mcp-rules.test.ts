@@ -158,6 +158,8 @@ beforeAll(async () => {
         mcp: { methods: ["tools/list"] },
       },
       { id: "plain", methods: ["GET"], path: "/plain/**" },
+      { id: "agents-only", methods: ["GET"], path: "/agents-only", agents: "only" },
+      { id: "no-agents", methods: ["GET"], path: "/no-agents", agents: "deny" },
     ],
   });
   await eventually(async () => (await fetch(metadataUrl)).status === 200);
@@ -341,5 +343,30 @@ describe("bodies on MCP routes", () => {
     );
     expect(response.status).toBe(403);
     expect(await reasonOf(response)).toBe("no_matching_rule");
+  });
+});
+
+describe("Entra Agent ID callers", () => {
+  const agentToken = () =>
+    issuer.mint({
+      kind: "app",
+      aud: apiAppId,
+      claims: { xms_act_fct: "3 9 11", xms_sub_fct: "9 3 11", xms_par_app_azp: randomUUID() },
+    });
+  const get = (path: string, bearer: string) =>
+    fetch(`${host.url}${path}`, { headers: { authorization: `Bearer ${bearer}` } });
+
+  it("agents: only admits agent identities and nobody else", async () => {
+    expect((await get("/agents-only", await agentToken())).status).toBe(200);
+    const app = await get("/agents-only", await token([]));
+    expect(app.status).toBe(403);
+    expect(await reasonOf(app)).toBe("agent_required");
+  });
+
+  it("agents: deny keeps agent identities out and lets others in", async () => {
+    const agent = await get("/no-agents", await agentToken());
+    expect(agent.status).toBe(403);
+    expect(await reasonOf(agent)).toBe("agent_not_allowed");
+    expect((await get("/no-agents", await token([]))).status).toBe(200);
   });
 });
