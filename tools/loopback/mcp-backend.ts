@@ -34,7 +34,16 @@ export const MCP_TOOLS = {
   stream: "stream_report",
 } as const;
 
-export async function startMcpBackend(options: { progressIntervalMs?: number } = {}): Promise<McpBackend> {
+export interface McpBackendOptions {
+  progressIntervalMs?: number;
+  /**
+   * No sessions: every POST is answered by a fresh server, so a single curl line can call a tool
+   * without initialising first (the sandbox). Default: stateful sessions, as most servers run.
+   */
+  stateless?: boolean;
+}
+
+export async function startMcpBackend(options: McpBackendOptions = {}): Promise<McpBackend> {
   const intervalMs = options.progressIntervalMs ?? 200;
   const transports = new Map<string, StreamableHTTPServerTransport>();
   const requests: McpSeenRequest[] = [];
@@ -98,6 +107,13 @@ export async function startMcpBackend(options: { progressIntervalMs?: number } =
       const body = await readBody(req);
       requests.push({ method: req.method ?? "", path: req.url ?? "", headers: { ...req.headers }, body });
       const parsed: unknown = body === "" ? undefined : JSON.parse(body);
+      if (options.stateless === true) {
+        const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined });
+        res.once("close", () => void transport.close());
+        await newServer().connect(transport);
+        await transport.handleRequest(req, res, parsed);
+        return;
+      }
       const sessionId = req.headers["mcp-session-id"];
       let transport = typeof sessionId === "string" ? transports.get(sessionId) : undefined;
       if (transport === undefined) {
