@@ -3,6 +3,7 @@
 // bytes the backend gets: the body is sent on unchanged.
 
 import { TollgateError } from "../reasons.js";
+import { ambiguousKey } from "./json-duplicate-keys.js";
 import type { McpCall } from "./mcp-rule.js";
 
 export const MCP_METHOD_HEADER = "mcp-method";
@@ -65,6 +66,12 @@ export function parseMcpMessage(text: string, headers: Headers): McpCall {
     message = JSON.parse(text);
   } catch {
     throw malformed("The body is not JSON; MCP clients POST one JSON-RPC 2.0 message.");
+  }
+  const ambiguous = ambiguousKey(text);
+  if (ambiguous !== undefined) {
+    throw malformed(
+      `The message has the key '${ambiguous.slice(0, 40)}' twice (or twice in different case); parsers disagree on which counts.`,
+    );
   }
   if (Array.isArray(message)) {
     throw new TollgateError(
