@@ -306,9 +306,18 @@ describe("the 2026-07-28 header mirroring", () => {
 describe("bodies on MCP routes", () => {
   it("go to the backend byte for byte", async () => {
     const body = `{"jsonrpc":"2.0","id":7,  "method":"tools/call","params":{"name":"lookup_order","arguments":{"note":"caf\u00e9 \u2603"}}}`;
-    const response = await post("/mcp", body, await token([]));
+    const response = await post("/mcp", body, await token([]), {
+      "mcp-session-id": "session-1",
+      "mcp-protocol-version": "2025-11-25",
+      "last-event-id": "stream-1:7",
+    });
     expect(response.status).toBe(200);
     const seen = received.at(-1);
+    expect(seen?.headers).toMatchObject({
+      "mcp-session-id": "session-1",
+      "mcp-protocol-version": "2025-11-25",
+      "last-event-id": "stream-1:7",
+    });
     expect(seen?.body.equals(Buffer.from(body, "utf8"))).toBe(true);
     expect(seen?.headers.authorization).toBeUndefined();
   });

@@ -81,6 +81,21 @@ describe("resources in the policy", () => {
   });
 });
 
+describe("MCP rules and the shadowing lint", () => {
+  it("an MCP rule does not shadow a later rule on its route; a plain one does", () => {
+    const rules = (first: object) => [
+      { id: "first", methods: ["POST"], path: "/mcp", ...first },
+      { id: "later", methods: ["POST"], path: "/mcp" },
+    ];
+    expect(
+      warningsOf(policy({ url: "https://mcp.contoso.com" }, rules({ mcp: { tools: ["delete_*"] } }))),
+    ).toEqual([]);
+    expect(warningsOf(policy({ url: "https://mcp.contoso.com" }, rules({})))).toEqual([
+      expect.stringContaining("can never match"),
+    ]);
+  });
+});
+
 describe("lints for Entra pitfalls", () => {
   it.each([
     ["upper case in the host", { url: "https://MCP.contoso.com/orders" }, "upper-case letters"],
