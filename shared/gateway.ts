@@ -325,5 +325,7 @@ function challengeExtras(
   refusal: TollgateError,
 ) {
   if (policy === undefined || (refusal.status !== 401 && refusal.status !== 403)) return undefined;
+  // Without resources there is nothing to add, and no reason to match the route again.
+  if (decision?.rule?.resource === undefined && Object.keys(policy.resources).length === 0) return undefined;
   return resourceChallenge(policy, decision?.rule ?? routeRule(policy, route), refusal);
 }

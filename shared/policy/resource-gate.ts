@@ -23,9 +23,22 @@ export function routeRule(policy: Policy, request: RouteRequest): PolicyRule | D
   return undefined;
 }
 
+// Whether a policy has MCP rules at all, worked out once per loaded policy: most role maps have
+// none, and their requests should not pay a second route match for them.
+const withMcpRules = new WeakMap<Policy, boolean>();
+
+function hasMcpRules(policy: Policy): boolean {
+  let known = withMcpRules.get(policy);
+  if (known === undefined) {
+    known = policy.rules.some((rule) => rule.mcp !== undefined);
+    withMcpRules.set(policy, known);
+  }
+  return known;
+}
+
 /** True when a rule with `mcp` could match this route: its body has to be read first. */
 export function takesMcpRules(policy: Policy, request: RouteRequest): boolean {
-  return routeRule(policy, request)?.mcp !== undefined;
+  return hasMcpRules(policy) && routeRule(policy, request)?.mcp !== undefined;
 }
 
 /** A token for another audience is refused here, even when the global allow-list has it. */
