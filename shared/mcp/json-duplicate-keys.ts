@@ -11,12 +11,12 @@ export function ambiguousKey(text: string): string | undefined {
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
     if (c === 0x22 /* " */) {
-      let j = i + 1;
-      while (j < text.length && text.charCodeAt(j) !== 0x22) j += text.charCodeAt(j) === 0x5c /* \ */ ? 2 : 1;
+      const j = closingQuote(text, i);
       const top = stack.at(-1);
       if (expectKey && top) {
         // Decoded, so "\u006eame" and "name" are the same key.
-        const key = JSON.parse(text.slice(i, j + 1)) as string;
+        const raw = text.slice(i + 1, j);
+        const key = raw.includes("\\") ? (JSON.parse(`"${raw}"`) as string) : raw;
         if (top.keys.has(key)) return key;
         top.keys.add(key);
         if (stack.length <= 2) {
@@ -39,4 +39,16 @@ export function ambiguousKey(text: string): string | undefined {
     }
   }
   return undefined;
+}
+
+/** The index of the quote that ends the string opening at `open`: the next one not escaped. */
+function closingQuote(text: string, open: number): number {
+  let at = text.indexOf('"', open + 1);
+  while (at !== -1) {
+    let backslashes = 0;
+    while (text.charCodeAt(at - 1 - backslashes) === 0x5c) backslashes++;
+    if (backslashes % 2 === 0) return at;
+    at = text.indexOf('"', at + 1);
+  }
+  return text.length;
 }

@@ -6,6 +6,9 @@ describe("ambiguousKey", () => {
     expect(ambiguousKey('{"a":1,"a":2}')).toBe("a");
     expect(ambiguousKey('{"name":"x","\\u006eame":"y"}')).toBe("name");
     expect(ambiguousKey('{"p":{"q":[{"r":1,"r":2}]}}')).toBe("r");
+    // Escaped quotes and backslashes inside strings do not end them early.
+    expect(ambiguousKey(JSON.stringify({ 'a"b': "x\\", c: 1 }).replace('"c"', '"a\\"b"'))).toBe('a"b');
+    expect(ambiguousKey('{"v":"ends with \\\\","v2":"\\"","v":3}')).toBe("v");
   });
 
   it("finds keys differing only in case in the message and its direct members", () => {
