@@ -90,7 +90,7 @@ async function main(): Promise<void> {
     name: "route match + MCP check, role map without MCP rules",
     perSecond: await rate(
       seconds,
-      () => (takesMcpRules(plain.policy, route), matchRule(plain.policy, route)),
+      () => takesMcpRules(plain.policy, route) || matchRule(plain.policy, route),
     ),
     floor: match,
   });
@@ -98,10 +98,9 @@ async function main(): Promise<void> {
     name: "route match + MCP check, role map with MCP rules",
     perSecond: await rate(
       seconds,
-      () => (
-        takesMcpRules(mcp.policy, route),
-        matchRule(mcp.policy, { ...route, mcp: { method: "tools/call", name: "lookup_order" } })
-      ),
+      () =>
+        takesMcpRules(mcp.policy, route) &&
+        matchRule(mcp.policy, { ...route, mcp: { method: "tools/call", name: "lookup_order" } }),
     ),
     floor: match,
   });
