@@ -31,6 +31,7 @@ interface SeenBody {
 const received: SeenBody[] = [];
 let backend: Server;
 let backendUrl: string;
+let releaseSse: (() => void) | undefined;
 
 async function push(document: object): Promise<void> {
   const file = join(tmpdir(), `tollgate-mcp-rules-${process.pid}-${Date.now()}.json`);
@@ -84,6 +85,14 @@ let metadataUrl: string;
 
 beforeAll(async () => {
   backend = createServer((req, res) => {
+    if (req.method === "GET" && req.url === "/mcp") {
+      // The server's own SSE stream: a keep-alive comment at once, an event only when released.
+      res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache" });
+      res.write(": keep-alive\n\n");
+      releaseSse = () =>
+        res.end('id: 1\ndata: {"jsonrpc":"2.0","method":"notifications/tools/list_changed"}\n\n');
+      return;
+    }
     const chunks: Buffer[] = [];
     req.on("data", (chunk: Buffer) => chunks.push(chunk));
     req.on("end", () => {
@@ -158,6 +167,7 @@ beforeAll(async () => {
         mcp: { methods: ["tools/list"] },
       },
       { id: "plain", methods: ["GET"], path: "/plain/**" },
+      { id: "mcp-stream", methods: ["GET"], path: "/mcp", resource: "orders-mcp" },
       { id: "agents-only", methods: ["GET"], path: "/agents-only", agents: "only" },
       { id: "no-agents", methods: ["GET"], path: "/no-agents", agents: "deny" },
     ],
@@ -377,5 +387,32 @@ describe("Entra Agent ID callers", () => {
     expect(agent.status).toBe(403);
     expect(await reasonOf(agent)).toBe("agent_not_allowed");
     expect((await get("/no-agents", await token([]))).status).toBe(200);
+  });
+});
+
+describe("the server's SSE stream (GET)", () => {
+  it("passes through unbuffered: the keep-alive comment arrives while the stream is still open", async () => {
+    const response = await fetch(`${host.url}/mcp`, {
+      headers: {
+        authorization: `Bearer ${await token([])}`,
+        accept: "text/event-stream",
+        "last-event-id": "0",
+      },
+    });
+    expect(response.status).toBe(200);
+    expect(response.headers.get("content-type")).toBe("text/event-stream");
+    const reader = (response.body as ReadableStream<Uint8Array>).getReader();
+    const decoder = new TextDecoder();
+    const first = await reader.read();
+    expect(decoder.decode(first.value)).toBe(": keep-alive\n\n");
+    // Only now does the backend finish: the comment did not wait for the end of the stream.
+    releaseSse?.();
+    let rest = "";
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      rest += decoder.decode(value, { stream: true });
+    }
+    expect(rest).toContain("notifications/tools/list_changed");
   });
 });

@@ -212,6 +212,12 @@ describe("an MCP client given only the gateway URL", () => {
       expect(call?.headers["x-tollgate-client-app-id"]).toBe(user.clientId);
       expect(call?.headers["mcp-session-id"]).toEqual(expect.any(String));
       expect(call?.headers["mcp-protocol-version"]).toEqual(expect.any(String));
+      // The client also opened the server's own SSE stream (GET) through tollgate.
+      await eventually(() =>
+        backend.requests.some(
+          (r) => r.method === "GET" && String(r.headers.accept).includes("text/event-stream"),
+        ),
+      );
     } finally {
       await client.close();
     }
