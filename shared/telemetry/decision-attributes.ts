@@ -4,6 +4,7 @@
 
 import type { DecisionRecord } from "../gateway.js";
 import { DECISION_ATTRIBUTES as A, DECISION_MEASUREMENTS as M } from "./names.js";
+import { scrub } from "./scrub.js";
 
 export type AttributeMap = Record<string, string | number>;
 
@@ -32,7 +33,8 @@ export function decisionAttributes(record: DecisionRecord, options: DecisionAttr
   if (record.resource !== undefined) attributes[A.resource] = record.resource;
   const mcp = record.mcp;
   if (mcp?.method !== undefined) attributes[A.mcpMethod] = mcp.method;
-  if (mcp?.name !== undefined) attributes[A.mcpName] = mcp.name;
+  // Caller-written (a resource URI may hold anything): no token or email reaches telemetry.
+  if (mcp?.name !== undefined) attributes[A.mcpName] = scrub(mcp.name).slice(0, 256);
   if (mcp?.protocolVersion !== undefined) attributes[A.mcpProtocolVersion] = mcp.protocolVersion;
   return attributes;
 }

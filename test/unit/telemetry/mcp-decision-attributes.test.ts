@@ -42,6 +42,23 @@ describe("MCP and agent fields on the decision span", () => {
     });
   });
 
+  it("never carry a token or an email that a resource URI holds", () => {
+    const attributes = decisionAttributes(
+      {
+        traceId: "0".repeat(32),
+        outcome: "allow",
+        status: 200,
+        mcp: {
+          method: "resources/read",
+          name: "mail://avery@contoso.com/eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.c2ln",
+        },
+        durationMs: 1,
+      },
+      { includeObjectId: false },
+    );
+    expect(attributes["tollgate.mcp.name"]).toBe("mail://[email]/[token]");
+  });
+
   it("say nothing about agents for an ordinary app token", () => {
     const { xms_act_fct: _a, xms_sub_fct: _s, xms_par_app_azp: _p, ...plain } = agentToken;
     const attributes = decisionAttributes(
