@@ -152,5 +152,10 @@ export function resourceReferenceErrors(document: unknown): string[] {
     for (const [index, rule] of document.rules.entries()) check(rule, ["rules", index]);
   }
   check(document.defaultRule, ["defaultRule"]);
+  if (isRecord(document.defaultRule) && document.defaultRule.mcp !== undefined) {
+    errors.push(
+      "defaultRule.mcp: the default rule applies when no rule matches, so it matches no MCP message; put MCP rules under 'rules'",
+    );
+  }
   return errors;
 }

@@ -70,6 +70,11 @@ describe("resources in the policy", () => {
     ]);
   });
 
+  it("refuse mcp on the default rule", () => {
+    const text = JSON.stringify({ version: 1, rules: [], defaultRule: { mcp: { tools: ["*"] } } });
+    expect(errorsOf(text).join()).toContain("defaultRule.mcp: the default rule applies when no rule matches");
+  });
+
   it("refuse an unknown agents stance", () => {
     expect(
       errorsOf(
