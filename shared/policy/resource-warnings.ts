@@ -58,3 +58,41 @@ export function resourceWarnings(policy: Policy): string[] {
   }
   return warnings;
 }
+
+/**
+ * What the settings in the environment (when the CLI has them) say against the resources: v1-only
+ * tokens (a resource's clients get v2 tokens, `requestedAccessTokenVersion: 2`) and resource
+ * audiences missing from TOLLGATE_AUDIENCES (refused before any rule is read).
+ */
+export function resourceSettingWarnings(
+  policy: Policy,
+  env: { TOLLGATE_TOKEN_VERSIONS?: string | undefined; TOLLGATE_AUDIENCES?: string | undefined },
+): string[] {
+  const resources = Object.entries(policy.resources);
+  if (resources.length === 0) return [];
+  const list = (raw: string) =>
+    raw
+      .split(",")
+      .map((item) => item.trim())
+      .filter((item) => item !== "");
+  const warnings: string[] = [];
+  const versions = env.TOLLGATE_TOKEN_VERSIONS;
+  if (versions !== undefined && !list(versions).some((v) => v === "2" || v === "2.0")) {
+    warnings.push(
+      `TOLLGATE_TOKEN_VERSIONS accepts only v1 tokens, but resources (${resources.map(([id]) => id).join(", ")}) get v2 tokens: set requestedAccessTokenVersion: 2 on the API and accept version 2`,
+    );
+  }
+  const audiences = env.TOLLGATE_AUDIENCES;
+  if (audiences !== undefined) {
+    const allowed = new Set(list(audiences).map((aud) => (guid.test(aud) ? aud.toLowerCase() : aud)));
+    for (const [id, resource] of resources) {
+      const missing = resource.audiences.filter((aud) => !allowed.has(aud));
+      if (missing.length > 0) {
+        warnings.push(
+          `resources.${id}.audiences: ${missing.map((aud) => `'${aud}'`).join(", ")} not on TOLLGATE_AUDIENCES; such tokens are refused before any rule is read`,
+        );
+      }
+    }
+  }
+  return warnings;
+}

@@ -13,6 +13,7 @@ import {
   readCurrentPolicy,
   type StoredPolicy,
 } from "../../shared/policy/index.js";
+import { resourceSettingWarnings } from "../../shared/policy/resource-warnings.js";
 import { CliError, type CliIo, EXIT } from "./cli-io.js";
 import { policyTableFromEnv } from "./cli-storage.js";
 import { unifiedDiff } from "./line-diff.js";
@@ -43,6 +44,9 @@ async function checkedFile(options: FileOptions, io: CliIo): Promise<PolicyDocum
     return undefined;
   }
   for (const warning of result.warnings) complain(io, `${options.file}: warning: ${warning}`);
+  for (const warning of resourceSettingWarnings(result.policy, io.env)) {
+    complain(io, `${options.file}: warning: ${warning}`);
+  }
   return result.document;
 }
 
