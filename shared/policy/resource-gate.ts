@@ -1,6 +1,7 @@
 // The resource a request's rule belongs to: its audiences narrow the global allow-list on its
 // routes, and its metadata URL and scopes go into every 401 and 403 challenge there.
 
+import { guid } from "../config/parsers.js";
 import { TollgateError } from "../reasons.js";
 import type { Principal } from "../token/principal.js";
 import { evaluateRequirement } from "./evaluate.js";
@@ -43,7 +44,9 @@ export function takesMcpRules(policy: Policy, request: RouteRequest): boolean {
 
 /** A token for another audience is refused here, even when the global allow-list has it. */
 export function checkResourceAudience(resource: ProtectedResource, principal: Principal): void {
-  if (!resource.audiences.includes(principal.audience)) {
+  // Audiences in the role map are stored lower-cased when they are GUIDs; so is this one.
+  const audience = guid.test(principal.audience) ? principal.audience.toLowerCase() : principal.audience;
+  if (!resource.audiences.includes(audience)) {
     throw new TollgateError(
       "audience_not_allowed",
       "The token was issued for a different resource than this one; ask for a token for this resource.",
