@@ -3,7 +3,7 @@
 // tollgate does. Ctrl-C stops everything.
 
 import { randomUUID } from "node:crypto";
-import { readFileSync, writeFileSync } from "node:fs";
+import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -105,6 +105,7 @@ async function main(): Promise<void> {
     server.closeAllConnections();
     await tollgate.stop();
     await Promise.allSettled([backend.stop(), mcpBackend.stop(), issuer.stop(), azurite.stop()]);
+    rmSync(policyFile, { force: true });
     process.exit(0);
   };
   process.once("SIGINT", () => void stop());
