@@ -6,7 +6,7 @@
 
 import { writeFileSync } from "node:fs";
 import { parseMcpMessage, readMcpCall } from "../shared/mcp/read-mcp-call.js";
-import { parsePolicy } from "../shared/policy/index.js";
+import { parsePolicy } from "../shared/policy/parse-policy.js";
 import { takesMcpRules } from "../shared/policy/resource-gate.js";
 import { matchRule } from "../shared/policy/route-match.js";
 

@@ -5,9 +5,9 @@
 
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { AUDIENCE, type Stack, startStack } from "../support/attack-stack.js";
 import type { LocalHost } from "../support/local-host.js";
 import { type HeaderList, reasonOf, sendRaw } from "./raw-http.js";
-import { AUDIENCE, type Stack, startStack } from "./stack.js";
 
 const MCP_API = randomUUID();
 let stack: Stack;

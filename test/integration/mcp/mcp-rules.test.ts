@@ -8,7 +8,7 @@ import { createServer, type Server } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { generateAssertionKey } from "../../../shared/forward/index.js";
+import { generateAssertionKey } from "../../../shared/forward/assertion-keys.js";
 import { runCli } from "../../../tools/cli/run-cli.js";
 import { type AzuriteHandle, startAzurite } from "../../../tools/loopback/azurite.js";
 import { EntraIssuer } from "../../../tools/loopback/entra-issuer.js";

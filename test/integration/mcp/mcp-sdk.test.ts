@@ -12,7 +12,7 @@ import { ClientCredentialsProvider } from "@modelcontextprotocol/sdk/client/auth
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { generateAssertionKey } from "../../../shared/forward/index.js";
+import { generateAssertionKey } from "../../../shared/forward/assertion-keys.js";
 import { runCli } from "../../../tools/cli/run-cli.js";
 import { type AzuriteHandle, startAzurite } from "../../../tools/loopback/azurite.js";
 import { EntraIssuer } from "../../../tools/loopback/entra-issuer.js";

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { bearerChallenge } from "../../../shared/http/www-authenticate.js";
-import { parsePolicy } from "../../../shared/policy/index.js";
+import { parsePolicy } from "../../../shared/policy/parse-policy.js";
 import { resourceChallenge } from "../../../shared/policy/resource-gate.js";
 import { TollgateError } from "../../../shared/reasons.js";
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { parsePolicy } from "../../../shared/policy/index.js";
+import { parsePolicy } from "../../../shared/policy/parse-policy.js";
 import { metadataPath, requestableScopes } from "../../../shared/policy/resources.js";
 
 const API = "6e1b2c3d-0000-4000-8000-000000000001";

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import type { DecisionRecord } from "../../../shared/gateway.js";
 import { decisionAttributes } from "../../../shared/telemetry/decision-attributes.js";
+import type { DecisionRecord } from "../../../shared/telemetry/decision-record.js";
 import { buildPrincipal } from "../../../shared/token/principal.js";
 
 const inputs = {

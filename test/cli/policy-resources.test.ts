@@ -5,7 +5,7 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runCli } from "../../../tools/cli/run-cli.js";
+import { runCli } from "../../tools/cli/run-cli.js";
 
 const API = "6e1b2c3d-0000-4000-8000-000000000001";
 const FILE = `version: 1
