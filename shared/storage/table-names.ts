@@ -12,6 +12,8 @@ export const TABLE_SUFFIXES = {
   findings: "Findings",
   /** Rate-limit windows: one entity per limit key and window, partitioned by key. */
   limits: "Limits",
+  /** The access trail: exact per-minute decision counts per caller, and individual refusals. */
+  access: "Access",
 } as const;
 
 export type TableKind = keyof typeof TABLE_SUFFIXES;
