@@ -9,11 +9,23 @@ import { forwardRequest } from "./forward/forward-request.js";
 import { buildUpstreamHeaders } from "./forward/header-hygiene.js";
 import type { AssertionSigner } from "./forward/identity-assertion.js";
 import { problemResponse } from "./http/problem-response.js";
+import { protectedResourceMetadata } from "./http/protected-resource-metadata.js";
 import type { RequestContext, RequestHandler } from "./http/request-handler.js";
 import type { LimitVerdict, RateLimiter } from "./limits/rate-limiter.js";
+import { type McpRead, readMcpCall } from "./mcp/read-mcp-call.js";
+import { checkAgentStance } from "./policy/agent-rule.js";
 import { authorize, type Decision } from "./policy/authorize.js";
+import { methodOverrideParameter } from "./policy/method-override.js";
 import type { Policy } from "./policy/policy-schema.js";
 import { splitRequestPath } from "./policy/request-path.js";
+import {
+  checkResourceAudience,
+  resourceChallenge,
+  resourceOf,
+  routeRule,
+  routeTimeouts,
+  takesMcpRules,
+} from "./policy/resource-gate.js";
 import { outcomeOf, TollgateError } from "./reasons.js";
 import { type DecisionRecord, noTelemetry, type RequestTelemetry } from "./telemetry/decision-record.js";
 import type { Principal } from "./token/principal.js";
@@ -85,6 +97,9 @@ export function createGateway(deps: GatewayDeps): RequestHandler {
     // Health and the assertion JWKS are public, answered for platform probes, and not decisions.
     const own = await deps.ownRoutes?.(request, url);
     if (own) return own;
+    // RFC 9728 metadata is public: a client reads it to learn how to get the token it lacks.
+    const metadata = protectedResourceMetadata(deps.policy(), request, url);
+    if (metadata) return metadata;
 
     const started = deps.clock.now();
     const span = telemetry.begin(request);
@@ -100,6 +115,12 @@ export function createGateway(deps: GatewayDeps): RequestHandler {
     let principal: Principal | undefined;
     let decision: Decision | undefined;
     let limit: LimitVerdict | undefined;
+    let mcpRead: McpRead | undefined;
+    const route = { method: request.method, path: url.pathname, host: url.host };
+    const routeFields = (): Pick<DecisionRecord, "resource" | "mcp"> => ({
+      ...(decision?.rule?.resource !== undefined ? { resource: decision.rule.resource } : {}),
+      ...(mcpRead !== undefined ? { mcp: mcpRead.call } : {}),
+    });
     // Durations, not time of day: monotonic and finer than a millisecond (a signature check is
     // well under one), so performance.now() rather than the injectable clock.
     let verifyMs: number | undefined;
@@ -113,6 +134,13 @@ export function createGateway(deps: GatewayDeps): RequestHandler {
 
       const path = splitRequestPath(url.pathname);
       if (!path.ok) throw new TollgateError("path_invalid", `The request path ${path.problem}.`);
+      const override = methodOverrideParameter(url.searchParams);
+      if (override !== undefined) {
+        throw new TollgateError(
+          "method_override_refused",
+          `The query holds '${override}', which some backends run as another method than the one authorised; send the real method instead.`,
+        );
+      }
 
       const verifyStarted = performance.now();
       try {
@@ -130,8 +158,14 @@ export function createGateway(deps: GatewayDeps): RequestHandler {
           },
         );
       }
-      decision = authorize(policy, { method: request.method, path: url.pathname, host: url.host }, principal);
+      // MCP rules match on the JSON-RPC message, so on their routes the (bounded) body is read first.
+      if (takesMcpRules(policy, route))
+        mcpRead = await readMcpCall(request, settings.backend.mcpMaxBodyBytes);
+      decision = authorize(policy, { ...route, ...(mcpRead ? { mcp: mcpRead.call } : {}) }, principal);
       if (decision.outcome === "invalid_path") throw new TollgateError("path_invalid", decision.message);
+      const resource = resourceOf(policy, decision.rule);
+      if (resource !== undefined) checkResourceAudience(resource, principal);
+      checkAgentStance(decision.rule?.agents, principal);
       if (decision.outcome === "deny") {
         throw new TollgateError(decision.reason ?? "insufficient_scope", decision.message, {
           ...(decision.requiredScope ? { requiredScope: decision.requiredScope } : {}),
@@ -184,13 +218,22 @@ export function createGateway(deps: GatewayDeps): RequestHandler {
         strip: [GATEWAY_KEY_HEADER],
       });
       backendStarted = performance.now();
+      // The bytes read to match MCP rules go on exactly as they came.
+      const outgoing =
+        mcpRead?.body === undefined
+          ? request
+          : new Request(request.url, {
+              method: request.method,
+              headers: request.headers,
+              body: mcpRead.body,
+            });
       const response = await forwardRequest(
-        request,
+        outgoing,
         { backendUrl },
         {
           headers,
           maxBodyBytes: settings.backend.maxBodyBytes,
-          timeouts,
+          timeouts: { ...timeouts, ...routeTimeouts(resource, decision.rule) },
           signal: context.signal,
           pools: deps.pools,
         },
@@ -203,6 +246,7 @@ export function createGateway(deps: GatewayDeps): RequestHandler {
         status: response.status,
         principal,
         backendStatus: response.status,
+        ...routeFields(),
         ...limitFields(limit),
         ...timings(),
         durationMs: deps.clock.now() - started,
@@ -232,11 +276,25 @@ export function createGateway(deps: GatewayDeps): RequestHandler {
         ...(decision && ruleIdOf(decision) ? { ruleId: ruleIdOf(decision) } : {}),
         status: refusal.status,
         ...(principal ? { principal } : {}),
+        ...routeFields(),
         ...limitFields(limit),
         ...timings(),
         durationMs: deps.clock.now() - started,
       });
-      return problemResponse(refusal, traceId);
+      return problemResponse(refusal, traceId, {}, challengeExtras(deps.policy(), decision, route, refusal));
     }
   };
+}
+
+/** On a protected resource's routes, a 401 or 403 says where its metadata is and what to ask for. */
+function challengeExtras(
+  policy: Policy | undefined,
+  decision: Decision | undefined,
+  route: { method: string; path: string; host: string },
+  refusal: TollgateError,
+) {
+  if (policy === undefined || (refusal.status !== 401 && refusal.status !== 403)) return undefined;
+  // Without resources there is nothing to add, and no reason to match the route again.
+  if (decision?.rule?.resource === undefined && Object.keys(policy.resources).length === 0) return undefined;
+  return resourceChallenge(policy, decision?.rule ?? routeRule(policy, route), refusal);
 }

@@ -69,6 +69,7 @@ export const REASONS = {
   no_matching_rule: { ...FORBIDDEN, title: "No rule allows this request" },
   insufficient_scope: { ...FORBIDDEN, title: "Insufficient scope or role" },
   path_invalid: { status: 400, fault: "caller", title: "The request path is ambiguous" },
+  method_override_refused: { status: 400, fault: "caller", title: "Method overrides are not accepted" },
   policy_unavailable: { ...OUTAGE, title: "The role map is not loaded yet" },
   rate_limited: { status: 429, fault: "caller", title: "Rate limit exceeded" },
   rate_limit_unavailable: { ...OUTAGE, title: "Rate-limit storage is unavailable" },
@@ -80,6 +81,22 @@ export const REASONS = {
     status: 403,
     fault: "caller",
     title: "Request did not come through the front end",
+  },
+  // Entra Agent ID callers, by a rule's `agents` option.
+  agent_not_allowed: { status: 403, fault: "caller", title: "Agent identities may not call this route" },
+  agent_required: { status: 403, fault: "caller", title: "Only agent identities may call this route" },
+  // MCP JSON-RPC bodies on routes with MCP rules (shared/mcp).
+  mcp_body_malformed: { status: 400, fault: "caller", title: "Not an MCP JSON-RPC message" },
+  mcp_body_too_large: { status: 413, fault: "caller", title: "MCP message too large to inspect" },
+  mcp_batch_unsupported: {
+    status: 400,
+    fault: "caller",
+    title: "JSON-RPC batches are not accepted on MCP routes",
+  },
+  mcp_header_mismatch: {
+    status: 400,
+    fault: "caller",
+    title: "Mcp-Method or Mcp-Name disagrees with the body",
   },
 } as const satisfies Record<string, ReasonSpec>;
 

@@ -13,7 +13,7 @@ export const SETTING_DOCS = {
     default: undefined,
     example: "72f988bf-86f1-41af-91ab-2d7cd011db47",
     description:
-      "Tenant ids (GUIDs, comma-separated) whose tokens are accepted. `*` accepts any tenant (multi-tenant APIs) and must be said explicitly.",
+      "Tenant ids (GUIDs, comma-separated) whose tokens are accepted. `*` accepts any organisation's tenant (multi-tenant APIs) and must be said explicitly; personal Microsoft accounts only with `*,9188040d-6c67-4c5b-b112-36a304b66dad` (the consumer tenant listed).",
   },
   TOLLGATE_AUDIENCES: {
     default: undefined,
@@ -181,6 +181,12 @@ export const SETTING_DOCS = {
     example: "10485760",
     description:
       "Largest request body forwarded (streamed, never buffered); larger is 413 `request_body_too_large`.",
+  },
+  TOLLGATE_MCP_MAX_BODY_BYTES: {
+    default: "1048576",
+    example: "262144",
+    description:
+      "Largest JSON-RPC body read on routes with MCP rules (to match the method and tool name; then sent on unchanged); larger is 413 `mcp_body_too_large`.",
   },
   TOLLGATE_BACKEND_CONNECT_TIMEOUT_MS: {
     default: "5000",

@@ -2,10 +2,10 @@
 // Microsoft Graph), chosen by TOLLGATE_MANAGED_IDENTITY: in Azure the app's managed identity, named
 // outright (system-assigned, or a user-assigned one by client id), so no other credential in the
 // environment is ever tried first; blank, DefaultAzureCredential, so a developer's `az login`
-// (or environment credentials) keeps working locally.
+// (or environment credentials) keeps working locally. @azure/identity is imported on the first
+// token request only (storage/default-credential.ts says why: cold start).
 
-import type { TokenCredential } from "@azure/identity";
-import { DefaultAzureCredential, ManagedIdentityCredential } from "@azure/identity";
+import type { GetTokenOptions, TokenCredential } from "@azure/identity";
 import { guid } from "../config/parsers.js";
 
 export const MANAGED_IDENTITY_SETTING = "TOLLGATE_MANAGED_IDENTITY";
@@ -21,22 +21,25 @@ export function parseIdentityChoice(value: string | undefined): IdentityChoice |
   return undefined;
 }
 
-export function credentialFor(choice: IdentityChoice): TokenCredential {
+/** The @azure/identity credential for a choice (imports the library). */
+export async function credentialFor(choice: IdentityChoice): Promise<TokenCredential> {
+  const identity = await import("@azure/identity");
   switch (choice.kind) {
     case "system":
-      return new ManagedIdentityCredential();
+      return new identity.ManagedIdentityCredential();
     case "user":
-      return new ManagedIdentityCredential({ clientId: choice.clientId });
+      return new identity.ManagedIdentityCredential({ clientId: choice.clientId });
     default:
-      return new DefaultAzureCredential();
+      return new identity.DefaultAzureCredential();
   }
 }
 
 const cache = new Map<string, TokenCredential>();
 
 /**
- * The credential the environment asks for, one per choice per process (each caches its tokens).
- * A value that names no choice throws; the settings schema refuses it first at start.
+ * The credential the environment asks for, one per choice per process (each caches its tokens),
+ * built on its first token request. A value that names no choice throws at once; the settings
+ * schema refuses it first at start.
  */
 export function azureCredential(env: Record<string, string | undefined> = process.env): TokenCredential {
   const choice = parseIdentityChoice(env[MANAGED_IDENTITY_SETTING]);
@@ -48,7 +51,13 @@ export function azureCredential(env: Record<string, string | undefined> = proces
   const key = choice.kind === "user" ? choice.clientId : choice.kind;
   let credential = cache.get(key);
   if (!credential) {
-    credential = credentialFor(choice);
+    let real: Promise<TokenCredential> | undefined;
+    credential = {
+      async getToken(scopes: string | string[], options?: GetTokenOptions) {
+        real ??= credentialFor(choice);
+        return (await real).getToken(scopes, options);
+      },
+    };
     cache.set(key, credential);
   }
   return credential;

@@ -32,14 +32,28 @@ export const limitPolicySchema = z
       .min(1, "must be at least 1")
       .max(1_000_000_000, "must be at most 1000000000"),
     window: windowSeconds,
-    /** Which verified claims the count is kept per; `[]` is one budget shared by every caller. */
+    /**
+     * Which verified claims the count is kept per; `[]` is one budget shared by every caller. The
+     * default includes the object id: keyed on the client app alone, one user of a shared client
+     * (a pre-authorised public client such as the Azure CLI) could spend everybody's budget.
+     */
     key: z
       .array(z.enum(LIMIT_KEY_CLAIMS, { error: `must be one of ${LIMIT_KEY_CLAIMS.join(", ")}` }))
-      .default(["tenant", "clientApp"]),
+      .default(["tenant", "clientApp", "objectId"]),
     /** Count each rule (route) separately instead of one budget across every rule using the policy. */
     perRoute: z.boolean({ error: "must be true or false" }).default(false),
     /** strict: never over the limit across instances. approximate: decide locally, sync periodically. */
     mode: z.enum(["strict", "approximate"], { error: "must be 'strict' or 'approximate'" }).default("strict"),
+    /**
+     * Strict mode: sub-counters the budget is split over, each in its own partition, so a hot key
+     * shared by hundreds of instances stays under Table Storage's per-partition rate.
+     */
+    shards: z
+      .number({ error: "must be a whole number of sub-counters" })
+      .int("must be a whole number of sub-counters")
+      .min(1, "must be at least 1")
+      .max(64, "must be at most 64")
+      .default(1),
     /** Counted and reported, never enforced. */
     reportOnly: z.boolean({ error: "must be true or false" }).default(false),
     /** What to do when storage cannot be reached: admit (open) or refuse (closed). */

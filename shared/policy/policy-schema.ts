@@ -3,10 +3,15 @@
 
 import { z } from "zod";
 import { guid } from "../config/parsers.js";
+import { redactUrl } from "../config/redact-url.js";
 import { GATEWAY_METHODS, isGatewayMethod } from "../http/gateway-methods.js";
 import { limitPolicySchema } from "../limits/limit-policy.js";
+import { mcpMatchSchema } from "../mcp/mcp-rule.js";
+import { agentsSchema } from "./agent-rule.js";
 import { type ClaimRequirements, claimRequirementsSchema, objectIdsSchema } from "./claim-requirements.js";
+import { corsSchema } from "./cors-schema.js";
 import { compilePathPattern, type PathPattern } from "./path-pattern.js";
+import { resourcesSchema, timeoutsSchema } from "./resources.js";
 import { unknownKeyMessage } from "./unknown-key.js";
 
 /** A requirement names the roles, scopes or groups a caller needs: any one of, all of, or both. */
@@ -179,6 +184,14 @@ const methods = nonEmptyList(z.string()).transform((list, ctx): readonly string[
         : `'${method}' is not an HTTP method`,
     });
   });
+  // route-match.ts decides HEAD as GET (backends run the GET handler for it), so HEAD alone
+  // would be a rule that never matches: say so rather than let the author believe it does.
+  if (list.includes("HEAD") && !list.includes("GET")) {
+    ctx.addIssue({
+      code: "custom",
+      message: "'HEAD' is authorised exactly as 'GET' (backends run the GET handler for it); list 'GET'",
+    });
+  }
   return [...new Set(list)];
 });
 
@@ -205,19 +218,19 @@ const backendUrl = z.string().transform((raw, ctx) => {
   } catch {
     ctx.addIssue({
       code: "custom",
-      message: `'${raw}' is not a URL; example: https://orders.internal.contoso.com`,
+      message: `'${redactUrl(raw)}' is not a URL; example: https://orders.internal.contoso.com`,
     });
     return z.NEVER;
   }
   if (url.protocol !== "http:" && url.protocol !== "https:") {
-    ctx.addIssue({ code: "custom", message: `'${raw}' must be an http or https URL` });
+    ctx.addIssue({ code: "custom", message: `'${redactUrl(raw)}' must be an http or https URL` });
   } else if (url.username || url.password) {
     ctx.addIssue({
       code: "custom",
       message: "must not carry credentials (the policy is not a secret store)",
     });
   } else if (url.search || url.hash) {
-    ctx.addIssue({ code: "custom", message: `'${raw}' must not have a query or fragment` });
+    ctx.addIssue({ code: "custom", message: `'${redactUrl(raw)}' must not have a query or fragment` });
   }
   return raw;
 });
@@ -235,6 +248,14 @@ const ruleFields = {
     .optional(),
   reportOnly: flag.default(false),
   forwardAuthorization: flag.default(false),
+  /** The protected resource (under `resources`) the rule's routes belong to. */
+  resource: name().optional(),
+  /** Match MCP JSON-RPC calls by method and tool, resource or prompt name (see shared/mcp). */
+  mcp: mcpMatchSchema.optional(),
+  /** Backend timeouts for this rule's routes, over its resource's and the settings'. */
+  timeouts: timeoutsSchema.optional(),
+  /** Entra Agent ID callers: `allow` (omitted), `deny` (none) or `only` (nobody else). */
+  agents: agentsSchema.optional(),
 };
 
 export const ruleSchema = strict({
@@ -261,8 +282,12 @@ export const policySchema = strict({
   backends: z.record(name(), strict({ url: backendUrl })).default({}),
   /** Named rate-limit policies that rules refer to by `rateLimit`. */
   rateLimits: z.record(name(), limitPolicySchema).default({}),
+  /** Protected resources (RFC 9728) that rules belong to by `resource`. */
+  resources: resourcesSchema.default({}),
   rules: z.array(ruleSchema),
   defaultRule: defaultRuleSchema.default("deny"),
+  /** Browser origins allowed to call cross-origin (cors-schema.ts); none without it. */
+  cors: corsSchema.optional(),
 });
 
 /** The document as written (after YAML or JSON parsing). */

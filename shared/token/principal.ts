@@ -26,6 +26,10 @@ export interface Principal {
   caeCapable: boolean;
   /** Every claim of the verified token, for `claims:` requirements (policy/claim-requirements.ts). */
   claims?: Readonly<Record<string, unknown>>;
+  /** An Entra Agent ID token: it carries actor or subject facets (`xms_act_fct`, `xms_sub_fct`). */
+  agent?: boolean;
+  /** The agent's parent (blueprint) app, `xms_par_app_azp`: for telemetry, never for a decision. */
+  agentParentAppId?: string;
 }
 
 function stringList(payload: Record<string, unknown>, name: string): string[] {
@@ -79,5 +83,18 @@ export function buildPrincipal(payload: Record<string, unknown>, inputs: Princip
     expiresAt: inputs.times.expiresAt,
     caeCapable: stringList(payload, "xms_cc").includes("cp1"),
     claims: payload,
+    ...agentFields(payload),
+  };
+}
+
+/** Agent ID facets are space-separated numbers; any present marks the token as an agent's. */
+function agentFields(payload: Record<string, unknown>): Pick<Principal, "agent" | "agentParentAppId"> {
+  const facet = (name: string) =>
+    typeof payload[name] === "string" && (payload[name] as string).trim() !== "";
+  if (!facet("xms_act_fct") && !facet("xms_sub_fct")) return {};
+  const parent = payload.xms_par_app_azp;
+  return {
+    agent: true,
+    ...(typeof parent === "string" && guid.test(parent) ? { agentParentAppId: parent.toLowerCase() } : {}),
   };
 }

@@ -13,7 +13,11 @@ import { type AzuriteHandle, startAzurite } from "../../../tools/loopback/azurit
 import { type EchoBackend, startEchoBackend } from "../../../tools/loopback/echo-backend.js";
 import { EntraIssuer } from "../../../tools/loopback/entra-issuer.js";
 import { freePort } from "../../../tools/loopback/ports.js";
-import { type LocalHost, startLocalHost } from "../../support/local-host.js";
+import { type LocalHost, startFunctionsPathHost, startLocalHost } from "../../support/local-host.js";
+
+/** The local host here; gateway-functions-path.test.ts runs this same suite on the Functions path. */
+const onFunctionsPath =
+  (globalThis as { tollgateOnFunctionsPath?: boolean }).tollgateOnFunctionsPath === true;
 
 const MB = 1024 * 1024;
 let azurite: AzuriteHandle;
@@ -33,9 +37,11 @@ function policy(extraRules: object[] = []) {
       tight: { requests: 2, window: "1h", key: ["objectId"] },
       "fails-closed": { requests: 1000, window: "1h", key: ["objectId"] },
       "fails-open": { requests: 1000, window: "1h", key: ["objectId"], onStorageError: "open" },
+      "default-key": { requests: 2, window: "1h" },
     },
     rules: [
       { id: "search", methods: ["GET"], path: "/search/**", rateLimit: "tight" },
+      { id: "shared-client", methods: ["GET"], path: "/shared-client/**", rateLimit: "default-key" },
       { id: "closed", methods: ["GET"], path: "/closed/**", rateLimit: "fails-closed" },
       { id: "open", methods: ["GET"], path: "/open/**", rateLimit: "fails-open" },
       {
@@ -119,7 +125,7 @@ beforeAll(async () => {
     TOLLGATE_MAX_BODY_BYTES: String(60 * MB),
   };
   await push(policy());
-  host = await startLocalHost(env);
+  host = await (onFunctionsPath ? startFunctionsPathHost : startLocalHost)(env);
   readerToken = await issuer.mint({ roles: ["reader"] });
   adminToken = await issuer.mint({ roles: ["admin"] });
   await eventually(async () => (await call("/.tollgate/ready")).status === 200);
@@ -282,6 +288,23 @@ describe("bodies", () => {
     expect(growth).toBeLessThan(25 * MB);
   });
 
+  it("a 50 MB download is streamed back with flat memory", async () => {
+    await (await call(`/orders/download?bytes=${10 * MB}`, readerToken)).arrayBuffer();
+    const before = host.rssBytes();
+    const response = await call(`/orders/download?bytes=${50 * MB}`, readerToken);
+    expect(response.status).toBe(200);
+    let received = 0;
+    let peak = 0;
+    for await (const chunk of response.body ?? []) {
+      received += chunk.byteLength;
+      // Sampled every few MB while the body is still arriving.
+      if (received % (4 * MB) < chunk.byteLength) peak = Math.max(peak, host.rssBytes() - before);
+    }
+    expect(received).toBe(50 * MB);
+    console.log(`50 MB download: gateway RSS grew up to ${(peak / MB).toFixed(1)} MB`);
+    expect(peak).toBeLessThan(25 * MB);
+  });
+
   it("a body over the limit is 413 and never reaches the backend", async () => {
     const count = backend.requests.length;
     const response = await call("/orders/upload", adminToken, {
@@ -315,6 +338,17 @@ describe("rate limits", () => {
     // Another caller has their own budget.
     const other = await issuer.mint({ roles: ["reader"], oid: crypto.randomUUID() });
     expect((await call("/search/a", other)).status).toBe(200);
+  });
+
+  it("by default keeps a budget per user: one user of a shared client app cannot spend another's", async () => {
+    // Both users sign in through the same client app (a pre-authorised public client, say).
+    const clientApp = crypto.randomUUID();
+    const greedy = await issuer.mint({ roles: ["reader"], oid: crypto.randomUUID(), clientAppId: clientApp });
+    const other = await issuer.mint({ roles: ["reader"], oid: crypto.randomUUID(), clientAppId: clientApp });
+    expect((await call("/shared-client/a", greedy)).status).toBe(200);
+    expect((await call("/shared-client/a", greedy)).status).toBe(200);
+    expect((await call("/shared-client/a", greedy)).status).toBe(429);
+    expect((await call("/shared-client/a", other)).status).toBe(200);
   });
 });
 

@@ -8,7 +8,11 @@ import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadSettings, SettingsError } from "../../../shared/config/settings.js";
-import { azureCredential, parseIdentityChoice } from "../../../shared/identity/azure-credential.js";
+import {
+  azureCredential,
+  credentialFor,
+  parseIdentityChoice,
+} from "../../../shared/identity/azure-credential.js";
 
 const IDENTITY_HEADER = "loopback-identity-header";
 let server: Server;
@@ -67,9 +71,9 @@ describe("TOLLGATE_MANAGED_IDENTITY", () => {
     expect(requests.at(-1)?.searchParams.get("client_id")).toBe(clientId);
   });
 
-  it("blank keeps DefaultAzureCredential, the local developer's path", () => {
+  it("blank keeps DefaultAzureCredential, the local developer's path", async () => {
     expect(parseIdentityChoice("")).toEqual({ kind: "default" });
-    expect(azureCredential({}).constructor.name).toBe("DefaultAzureCredential");
+    expect((await credentialFor({ kind: "default" })).constructor.name).toBe("DefaultAzureCredential");
   });
 
   it("refuses anything else at start, naming the setting and a right value", () => {

@@ -167,6 +167,20 @@ describe("buildUpstreamHeaders", () => {
     ).toBe("Bearer a.b.c");
   });
 
+  it("drops every header whose name holds '_' (CGI, WSGI, Rack and PHP read it as '-')", () => {
+    const out = build({
+      x_tollgate_roles: "admin",
+      "x-tollgate_object-id": "someone-else",
+      x_forwarded_for: "198.51.100.1",
+      x_ms_client_principal_id: "someone-else",
+      x_app_user: "anyone",
+      "x-app-user": "kept",
+    });
+    expect([...out.keys()].filter((name) => name.includes("_"))).toEqual([]);
+    expect(out.get("x-tollgate-roles")).toBe("Orders.Read,Orders.Write");
+    expect(out.get("x-app-user")).toBe("kept");
+  });
+
   it("drops the names it is told to strip (the front end's shared secret header)", () => {
     const out = build({ "x-frontend-secret": "s3cret", "x-kept": "1" }, { strip: ["X-Frontend-Secret"] });
     expect(out.has("x-frontend-secret")).toBe(false);
@@ -227,5 +241,26 @@ describe("cleanResponseHeaders", () => {
       new Set(["cache-control", "content-length", "content-type", "set-cookie"]),
     );
     expect(clean.getSetCookie()).toEqual(["a=1", "b=2"]);
+  });
+});
+
+describe("identity headers, escaped once per verified token", () => {
+  it("are each principal's own, however often and in whatever order principals come back", () => {
+    const other: IdentityClaims = {
+      ...PRINCIPAL,
+      objectId: "00000000-0000-4000-8000-0000000000b2",
+      roles: ["A,B"],
+    };
+    const rolesOf = (principal: IdentityClaims) => build({}, { principal }).get("x-tollgate-roles");
+    const objectOf = (principal: IdentityClaims) => build({}, { principal }).get("x-tollgate-object-id");
+    expect([rolesOf(PRINCIPAL), rolesOf(other), rolesOf(PRINCIPAL), rolesOf(other)]).toEqual([
+      "Orders.Read,Orders.Write",
+      "A%2CB",
+      "Orders.Read,Orders.Write",
+      "A%2CB",
+    ]);
+    expect([objectOf(other), objectOf(PRINCIPAL)]).toEqual([other.objectId, PRINCIPAL.objectId]);
+    // A caller's spoofed identity header never survives the memo either.
+    expect(build({ "x-tollgate-roles": "admin" }).get("x-tollgate-roles")).toBe("Orders.Read,Orders.Write");
   });
 });

@@ -16,7 +16,11 @@ describe("limit policies in the policy document", () => {
     expect(parse("1d").window).toBe(86_400);
     expect(parse(45).window).toBe(45);
     const strict = parse("1m");
-    expect(strict).toMatchObject({ mode: "strict", key: ["tenant", "clientApp"], onStorageError: "closed" });
+    expect(strict).toMatchObject({
+      mode: "strict",
+      key: ["tenant", "clientApp", "objectId"],
+      onStorageError: "closed",
+    });
     const approximate = limitPolicySchema.parse({ requests: 10, window: "1m", mode: "approximate" });
     expect(approximate.onStorageError).toBe("open");
   });
@@ -66,6 +70,14 @@ describe("leases", () => {
     expect(leaseSize(7)).toBe(1);
     expect(leaseSize(1)).toBe(1);
     expect(leaseSize(0)).toBe(0);
+  });
+  it("take no more than about an eighth of what this instance recently asked for", () => {
+    // 5,000 left, but this instance saw only 16 requests a window: 3 permits, not 625.
+    expect(leaseSize(5000, 16)).toBe(3);
+    expect(leaseSize(5000, 0)).toBe(1);
+    // A busy instance is still capped by an eighth of what is left.
+    expect(leaseSize(5000, 100_000)).toBe(625);
+    expect(leaseSize(0, 100)).toBe(0);
   });
 });
 
