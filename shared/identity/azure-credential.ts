@@ -3,7 +3,8 @@
 // outright (system-assigned, or a user-assigned one by client id), so no other credential in the
 // environment is ever tried first; blank, DefaultAzureCredential, so a developer's `az login`
 // (or environment credentials) keeps working locally. @azure/identity is imported on the first
-// token request only (storage/default-credential.ts says why: cold start).
+// token request only: importing it costs a few hundred milliseconds of every cold start, and only
+// an app that signs in to storage, Graph or Application Insights with Entra ever needs it.
 
 import type { GetTokenOptions, TokenCredential } from "@azure/identity";
 import { guid } from "../config/parsers.js";
