@@ -14,6 +14,8 @@ import { problemResponse } from "./http/problem-response.js";
 import type { RequestContext, RequestHandler } from "./http/request-handler.js";
 import { traceIdFor } from "./http/trace-id.js";
 import type { LimitOutcome, LimitVerdict, RateLimiter } from "./limits/index.js";
+import { refusalOf } from "./policy/decision-refusal.js";
+import { type DecisionTrace, newDecisionTrace } from "./policy/decision-trace.js";
 import { authorize, type Decision, splitRequestPath } from "./policy/index.js";
 import type { Policy } from "./policy/policy-schema.js";
 import { TollgateError } from "./reasons.js";
@@ -68,6 +70,11 @@ export interface GatewayDeps {
   clock: Clock;
   onDecision?: (record: DecisionRecord) => void;
   telemetry?: RequestTelemetry;
+  /**
+   * Told how each request was decided (TOLLGATE_DEBUG_TRACE): its record and the token checks,
+   * rules tried and requirement tree. Only when set does the gateway collect a trace at all.
+   */
+  debugTrace?: (record: DecisionRecord, trace: DecisionTrace) => void;
   /** Answers for tollgate's own paths (health, readiness); undefined means "not mine". */
   ownRoutes?: (request: Request, url: URL) => Promise<Response | undefined>;
 }
@@ -124,10 +131,12 @@ export function createGateway(deps: GatewayDeps): RequestHandler {
     const started = deps.clock.now();
     const span = telemetry.begin(request);
     const traceId = span.traceId;
+    const trace = deps.debugTrace ? newDecisionTrace() : undefined;
     const report = (record: DecisionRecord) => {
       try {
         span.end(record);
         deps.onDecision?.(record);
+        if (trace) deps.debugTrace?.(record, trace);
       } catch {
         // Reporting must never change an answer.
       }
@@ -151,7 +160,11 @@ export function createGateway(deps: GatewayDeps): RequestHandler {
 
       const verifyStarted = performance.now();
       try {
-        principal = await deps.validator.validateAuthorization(request.headers.get("authorization"), url);
+        principal = await deps.validator.validateAuthorization(
+          request.headers.get("authorization"),
+          url,
+          trace?.tokenChecks,
+        );
       } finally {
         verifyMs = performance.now() - verifyStarted;
       }
@@ -165,13 +178,14 @@ export function createGateway(deps: GatewayDeps): RequestHandler {
           },
         );
       }
-      decision = authorize(policy, { method: request.method, path: url.pathname, host: url.host }, principal);
-      if (decision.outcome === "invalid_path") throw new TollgateError("path_invalid", decision.message);
-      if (decision.outcome === "deny") {
-        throw new TollgateError(decision.reason ?? "insufficient_scope", decision.message, {
-          ...(decision.requiredScope ? { requiredScope: decision.requiredScope } : {}),
-        });
-      }
+      decision = authorize(
+        policy,
+        { method: request.method, path: url.pathname, host: url.host },
+        principal,
+        trace,
+      );
+      const refused = refusalOf(decision);
+      if (refused) throw refused;
 
       const limitPolicy =
         decision.rateLimit === undefined ? undefined : policy.rateLimits[decision.rateLimit];

@@ -18,6 +18,7 @@ import { keySourcesFor } from "./keys/key-sources.js";
 import type { KeyStoreEvent } from "./keys/key-store-events.js";
 import { RateLimiter, WindowCounterTable } from "./limits/index.js";
 import { createOwnRoutes, type Readiness, readiness } from "./own-routes.js";
+import { traceLogLine } from "./policy/format-trace.js";
 import { PolicyStore, type PolicyStoreEvent, policyTableClient } from "./policy/index.js";
 import { createTableClientFactory, type TableClientFactory } from "./storage/table-client.js";
 import { tableName } from "./storage/table-names.js";
@@ -176,6 +177,24 @@ export async function createTollgate(settings: Settings, options: TollgateOption
       options.onDecision?.(record);
     },
     ownRoutes: createOwnRoutes(signer, sources),
+    // Opt-in: the trace holds rule ids and requirement names, never the token or claim values.
+    ...(settings.debugTrace
+      ? {
+          debugTrace: (record, trace) =>
+            log(
+              traceLogLine(
+                record.traceId,
+                {
+                  status: record.status,
+                  outcome: record.outcome,
+                  ...(record.reason ? { reason: record.reason } : {}),
+                  ...(record.ruleId ? { ruleId: record.ruleId } : {}),
+                },
+                trace,
+              ),
+            ),
+        }
+      : {}),
   });
 
   return {

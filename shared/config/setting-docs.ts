@@ -250,6 +250,12 @@ export const SETTING_DOCS = {
     description:
       "`true` adds the caller's object id (`oid`) to decision spans. Tenant, client app, principal kind and token version are always recorded; a token, its signature, an email or a `upn` never are.",
   },
+  TOLLGATE_DEBUG_TRACE: {
+    default: "false",
+    example: "true",
+    description:
+      "`true` logs one `decision trace` line per request, by trace id: the token checks run, each rule tried and why it did not match, the requirement tree with each leaf met or not (what `tollgate explain` prints). Never the token, claim values or anything in the response. For debugging; off in production.",
+  },
 } as const satisfies Record<string, SettingDoc>;
 
 export type SettingName = keyof typeof SETTING_DOCS;

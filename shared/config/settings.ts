@@ -101,6 +101,8 @@ export interface Settings {
   audit: AuditSettings;
   /** NCRONTAB schedule of the timer function (key refresh and audit). */
   timerSchedule: string;
+  /** Log each request's decision trace (TOLLGATE_DEBUG_TRACE); off by default. */
+  debugTrace: boolean;
 }
 
 /** Asymmetric algorithms only: an HMAC algorithm would let a public key act as a shared secret. */
@@ -460,6 +462,7 @@ const schema = z.object({
   TOLLGATE_TELEMETRY_INCLUDE_OBJECT_ID: boolean("TOLLGATE_TELEMETRY_INCLUDE_OBJECT_ID").default(false),
   TOLLGATE_RATELIMIT_HEADERS: boolean("TOLLGATE_RATELIMIT_HEADERS").default(true),
   TOLLGATE_TOKEN_CACHE_SIZE: integer("TOLLGATE_TOKEN_CACHE_SIZE", 0, 1_000_000).default(10_000),
+  TOLLGATE_DEBUG_TRACE: boolean("TOLLGATE_DEBUG_TRACE").default(false),
 } satisfies Record<SettingName, z.ZodType>);
 
 export class SettingsError extends Error {
@@ -561,6 +564,7 @@ export function loadSettings(env: Record<string, string | undefined> = process.e
       enforce: s.TOLLGATE_AUDIT_ENFORCE,
     },
     timerSchedule: s.TOLLGATE_TIMER_SCHEDULE,
+    debugTrace: s.TOLLGATE_DEBUG_TRACE,
   };
 }
 

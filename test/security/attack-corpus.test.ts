@@ -11,6 +11,7 @@ import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { EchoedRequest } from "../../tools/loopback/echo-backend.js";
 import type { LocalHost } from "../support/local-host.js";
+import { explainArgs, gatewayVerdict, runExplain } from "./explain-agrees.js";
 import { b64, decoded, flipBit, partOf, signText, unsigned, withPart, worstCaseRoute } from "./forge.js";
 import { type HeaderList, type RawRequest, reasonOf, sendRaw } from "./raw-http.js";
 import { AUDIENCE, type Stack, startStack } from "./stack.js";
@@ -35,6 +36,11 @@ const POLICY = {
     { id: "health", methods: ["GET"], path: "/*/health" },
   ],
 };
+
+/** The multi-tenant host's settings on top of the stack's. */
+const MULTI_TENANT = { TOLLGATE_TENANTS: "*", TOLLGATE_ALGORITHMS: "RS256,ES256" };
+/** Rows where `tollgate explain` was run beside the gateway (see explain-agrees.ts). */
+let explained = 0;
 
 let stack: Stack;
 /** RS256 only, one tenant, v2 only: the defaults. */
@@ -652,10 +658,7 @@ beforeAll(async () => {
   stack = await startStack({ TOLLGATE_AUDIENCES: `${AUDIENCE},${API_CLIENT_ID}` });
   const ecKid = await stack.issuer.addKey({ alg: "ES256" });
   await stack.push(POLICY);
-  [host, multiTenantHost] = await Promise.all([
-    stack.startHost(),
-    stack.startHost({ TOLLGATE_TENANTS: "*", TOLLGATE_ALGORITHMS: "RS256,ES256" }),
-  ]);
+  [host, multiTenantHost] = await Promise.all([stack.startHost(), stack.startHost(MULTI_TENANT)]);
   const reader = await stack.issuer.mint({ roles: ["reader"], oid: READER_OID });
   kit = {
     stack,
@@ -688,6 +691,20 @@ function runTable(rows: Row[]): void {
     expect({ status: answer.status, reason: reasonOf(answer) }).toEqual({ status, reason });
     if (status >= 300) expect(seen, "a refused request reached the backend").toEqual([]);
     check?.(seen, kit);
+
+    // Explain agrees with the gateway wherever it can say the same request (tollgate answered).
+    const args = explainArgs(attack);
+    if (args !== undefined && (reason !== null || status < 300)) {
+      const env = attack.on === "multiTenant" ? { ...stack.env, ...MULTI_TENANT } : stack.env;
+      const { verdict, code, output } = await runExplain(args, env);
+      expect(verdict, "tollgate explain disagrees with the gateway").toEqual(gatewayVerdict(status, reason));
+      expect(code).toBe(status < 300 ? 0 : 1);
+      const token = args[args.length - 1] as string;
+      expect(output).not.toContain(token);
+      const signature = token.split(".")[2];
+      if (signature && signature.length > 20) expect(output).not.toContain(signature);
+      explained++;
+    }
   });
 }
 
@@ -703,4 +720,9 @@ describe("path confusion", () => {
       [],
     );
   });
+});
+
+it("explain was compared with the gateway on most rows", () => {
+  // Every token and path row with one bearer token; framing attacks and Host tricks cannot be said.
+  expect(explained).toBeGreaterThanOrEqual(70);
 });

@@ -5,10 +5,12 @@ import { parseArgs } from "node:util";
 import type { PolicyFormat } from "../../shared/policy/index.js";
 import { auditCommand } from "./audit-command.js";
 import { CliError, type CliIo, EXIT } from "./cli-io.js";
+import { explainCommand } from "./explain-command.js";
 import { diffCommand, pushCommand, showCommand, validateCommand } from "./policy-commands.js";
 
 export const USAGE = `Usage: tollgate policy <command> [options]
        tollgate audit [--json] [--all]
+       tollgate explain --path <path> (--token <jwt> | --claims <file>) [options]
 
 Commands:
   validate <file>   Check a policy file (YAML or JSON); print every error and warning.
@@ -16,6 +18,14 @@ Commands:
                     --if-version <id>  only if the stored version is still <id>
   show              Print the stored policy.  --json  as JSON, with its version and sha256
   diff <file>       Show what pushing the file would change (normalised JSON, unified diff).
+
+  explain           What the gateway would answer to one request, and why: each token (or
+                    claim) check, the principal, every rule tried, the requirement tree, the
+                    rate limit, the status, reason and challenge. Exit 0 allow, 1 deny.
+                    --method <m> (default GET)  --path <path[?query]>  --host <host>
+                    --token <jwt> (verified against the live keys) | --claims <file.json>
+                    --policy <file> (default: the stored policy)  --json
+                    Reads the gateway's TOLLGATE_* settings. Never prints the token.
 
   audit             List the token-lifetime findings the timer function stored (open ones).
                     --all  resolved ones too;  --json  as JSON
@@ -61,6 +71,8 @@ async function dispatch(argv: readonly string[], io: CliIo): Promise<number> {
     return positionals.length === 0 && !values.help ? EXIT.usage : EXIT.ok;
   }
   const [group, command, file, ...extra] = positionals;
+  if (group === "explain") return explainFrom(values, positionals, io);
+  for (const name of EXPLAIN_ONLY) if (values[name] !== undefined) throw usage(`--${name} is for 'explain'`);
   if (group === "audit") {
     if (command !== undefined) throw usage("'audit' takes no arguments");
     if (values.format !== undefined || values["if-version"] !== undefined)
@@ -105,9 +117,46 @@ function parse(argv: readonly string[]) {
       all: { type: "boolean" },
       format: { type: "string" },
       "if-version": { type: "string" },
+      method: { type: "string" },
+      path: { type: "string" },
+      host: { type: "string" },
+      token: { type: "string" },
+      claims: { type: "string" },
+      policy: { type: "string" },
       help: { type: "boolean", short: "h" },
     },
   });
+}
+
+const EXPLAIN_ONLY = ["method", "path", "host", "token", "claims"] as const;
+
+function explainFrom(
+  values: ReturnType<typeof parse>["values"],
+  positionals: readonly string[],
+  io: CliIo,
+): Promise<number> {
+  if (positionals.length > 1) throw usage("'explain' takes options only");
+  if (values.path === undefined) throw usage("'explain' needs --path");
+  if (!values.path.startsWith("/"))
+    throw usage("--path must start with '/' (a path, with a query string if any)");
+  if ((values.token === undefined) === (values.claims === undefined))
+    throw usage("'explain' needs --token <jwt> or --claims <file>, one of them");
+  if (values.all || values["if-version"] !== undefined)
+    throw usage("'explain' takes no --all or --if-version");
+  const format = formatOption(values.format);
+  return explainCommand(
+    {
+      method: values.method ?? "GET",
+      path: values.path,
+      json: values.json === true,
+      ...(values.host === undefined ? {} : { host: values.host }),
+      ...(values.token === undefined ? {} : { token: values.token }),
+      ...(values.claims === undefined ? {} : { claimsFile: values.claims }),
+      ...(values.policy === undefined ? {} : { policyFile: values.policy }),
+      ...(format === undefined ? {} : { format }),
+    },
+    io,
+  );
 }
 
 function formatOption(value: string | undefined): PolicyFormat | undefined {
