@@ -153,9 +153,9 @@ export function explainText(
       withToken ? "token checks:" : "claim checks (no token: shape, header, keys and signature not checked):",
     );
     const failedAt = e.principal === undefined && e.reason !== undefined ? checks.length - 1 : -1;
-    checks.forEach((check, index) =>
-      out.push(index === failedAt ? `  FAILED ${check}: ${e.message}` : `  ok     ${check}`),
-    );
+    for (const [index, check] of checks.entries()) {
+      out.push(index === failedAt ? `  FAILED ${check}: ${e.message}` : `  ok     ${check}`);
+    }
   }
   if (e.principal) {
     const p = e.principal;
