@@ -150,7 +150,9 @@ export function explainText(
   const checks = e.trace.tokenChecks;
   if (checks.length > 0) {
     out.push(
-      withToken ? "token checks:" : "claim checks (no token: shape, header, keys and signature not checked):",
+      withToken
+        ? "token checks:"
+        : "claim checks (no token: its shape, header, issuer metadata, keys and signature not checked):",
     );
     const failedAt = e.principal === undefined && e.reason !== undefined ? checks.length - 1 : -1;
     for (const [index, check] of checks.entries()) {

@@ -12,10 +12,12 @@ import {
   pushPolicy,
   readCurrentPolicy,
   type StoredPolicy,
+  validatePolicyDocument,
 } from "../../shared/policy/index.js";
 import { CliError, type CliIo, EXIT } from "./cli-io.js";
 import { policyTableFromEnv } from "./cli-storage.js";
 import { unifiedDiff } from "./line-diff.js";
+import { bundledTestsFor, bundledTestsPass } from "./policy-test-command.js";
 import { readPolicyFile } from "./read-policy-file.js";
 
 /** Long enough for a slow link to a real account; the CLI is not on any request path. */
@@ -53,11 +55,24 @@ export async function validateCommand(options: FileOptions, io: CliIo): Promise<
   return EXIT.ok;
 }
 
-export async function pushCommand(options: FileOptions & { ifVersion?: string }, io: CliIo): Promise<number> {
+export async function pushCommand(
+  options: FileOptions & { ifVersion?: string; skipTests?: boolean },
+  io: CliIo,
+): Promise<number> {
   const document = await checkedFile(options, io);
   if (document === undefined) {
     complain(io, "Nothing was pushed.");
     return EXIT.no;
+  }
+  // A policy's bundled tests (`<name>.tests.yaml` beside it) must pass before it goes live.
+  const tests = await bundledTestsFor(options.file, io.cwd ?? process.cwd());
+  if (tests !== undefined && options.skipTests) complain(io, `warning: ${tests} not run (--skip-tests).`);
+  if (tests !== undefined && !options.skipTests) {
+    const parsed = validatePolicyDocument(document);
+    if (parsed.ok && !(await bundledTestsPass(tests, parsed.policy, io))) {
+      complain(io, "Nothing was pushed (--skip-tests pushes anyway).");
+      return EXIT.no;
+    }
   }
   const client = policyTableFromEnv(io.env);
   try {

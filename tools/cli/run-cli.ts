@@ -7,6 +7,7 @@ import { auditCommand } from "./audit-command.js";
 import { CliError, type CliIo, EXIT } from "./cli-io.js";
 import { explainCommand } from "./explain-command.js";
 import { diffCommand, pushCommand, showCommand, validateCommand } from "./policy-commands.js";
+import { testCommand } from "./policy-test-command.js";
 
 export const USAGE = `Usage: tollgate policy <command> [options]
        tollgate audit [--json] [--all]
@@ -16,6 +17,11 @@ Commands:
   validate <file>   Check a policy file (YAML or JSON); print every error and warning.
   push <file>       Validate, then publish the file as the new policy version.
                     --if-version <id>  only if the stored version is still <id>
+                    Runs the policy's bundled tests (<name>.tests.yaml beside it) first and
+                    pushes nothing if one fails.  --skip-tests  push anyway
+  test <tests.yaml> Run policy test cases (request and caller -> expected outcome) through
+                    the gateway's own evaluator.  --policy <file> (default: the tests file's
+                    'policy', else the stored policy)  --json
   show              Print the stored policy.  --json  as JSON, with its version and sha256
   diff <file>       Show what pushing the file would change (normalised JSON, unified diff).
 
@@ -83,10 +89,14 @@ async function dispatch(argv: readonly string[], io: CliIo): Promise<number> {
   if (group !== "policy") throw usage(`unknown command '${group}'`);
   const format = formatOption(values.format);
 
-  const needsFile = command === "validate" || command === "push" || command === "diff";
+  const needsFile = command === "validate" || command === "push" || command === "diff" || command === "test";
   if (needsFile && file === undefined) throw usage(`'policy ${command}' needs a policy file`);
   if (extra.length > 0 || (!needsFile && file !== undefined)) throw usage("too many arguments");
-  if (values.json && command !== "show") throw usage("--json is for 'policy show' and 'audit'");
+  if (values.json && command !== "show" && command !== "test")
+    throw usage("--json is for 'policy show', 'policy test', 'explain' and 'audit'");
+  if (values.policy !== undefined && command !== "test")
+    throw usage("--policy is for 'policy test' and 'explain'");
+  if (values["skip-tests"] && command !== "push") throw usage("--skip-tests is for 'policy push'");
   if (values["if-version"] !== undefined && command !== "push")
     throw usage("--if-version is for 'policy push'");
 
@@ -96,8 +106,24 @@ async function dispatch(argv: readonly string[], io: CliIo): Promise<number> {
       return validateCommand(fileOptions, io);
     case "push": {
       const ifVersion = values["if-version"];
-      return pushCommand({ ...fileOptions, ...(ifVersion === undefined ? {} : { ifVersion }) }, io);
+      return pushCommand(
+        {
+          ...fileOptions,
+          ...(ifVersion === undefined ? {} : { ifVersion }),
+          ...(values["skip-tests"] ? { skipTests: true } : {}),
+        },
+        io,
+      );
     }
+    case "test":
+      return testCommand(
+        {
+          ...fileOptions,
+          json: values.json === true,
+          ...(values.policy === undefined ? {} : { policyFile: values.policy }),
+        },
+        io,
+      );
     case "show":
       return showCommand({ json: values.json === true }, io);
     case "diff":
@@ -123,6 +149,7 @@ function parse(argv: readonly string[]) {
       token: { type: "string" },
       claims: { type: "string" },
       policy: { type: "string" },
+      "skip-tests": { type: "boolean" },
       help: { type: "boolean", short: "h" },
     },
   });

@@ -181,7 +181,9 @@ describe("the text explanation", () => {
       "policy.json",
     ]);
     expect(code).toBe(0);
-    expect(stdout).toContain("claim checks (no token: shape, header, keys and signature not checked):\n");
+    expect(stdout).toContain(
+      "claim checks (no token: its shape, header, issuer metadata, keys and signature not checked):\n",
+    );
     expect(stdout).toContain("rules (policy.json):\n  rule 'all': matched\n");
     expect(stdout).toContain("requirement of 'all': none (any authenticated caller)\n");
   });
