@@ -6,6 +6,7 @@ import type { PolicyFormat } from "../../shared/policy/index.js";
 import { auditCommand } from "./audit-command.js";
 import { CliError, type CliIo, EXIT } from "./cli-io.js";
 import { explainCommand } from "./explain-command.js";
+import { driftCommand, importCommand } from "./openapi-commands.js";
 import { diffCommand, pushCommand, showCommand, validateCommand } from "./policy-commands.js";
 import { testCommand } from "./policy-test-command.js";
 
@@ -19,6 +20,13 @@ Commands:
                     --if-version <id>  only if the stored version is still <id>
                     Runs the policy's bundled tests (<name>.tests.yaml beside it) first and
                     pushes nothing if one fails.  --skip-tests  push anyway
+  import <openapi>  Print a policy with one rule per operation of an OpenAPI 3.x or Swagger 2.0
+                    document, its OAuth2 scopes as requirements; operations without security
+                    get no rule and are listed for a decision.  --backend <name> (required)
+                    --backend-url <url> (default: the document's server)
+                    --resource <Application ID URI>  strip it from scope names
+  drift <openapi>   Operations no rule covers, rules no operation reaches, scope differences.
+                    Exit 1 on drift.  --policy <file> (default: the stored policy)  --json
   test <tests.yaml> Run policy test cases (request and caller -> expected outcome) through
                     the gateway's own evaluator.  --policy <file> (default: the tests file's
                     'policy', else the stored policy)  --json
@@ -89,13 +97,23 @@ async function dispatch(argv: readonly string[], io: CliIo): Promise<number> {
   if (group !== "policy") throw usage(`unknown command '${group}'`);
   const format = formatOption(values.format);
 
-  const needsFile = command === "validate" || command === "push" || command === "diff" || command === "test";
+  const needsFile =
+    command === "validate" ||
+    command === "push" ||
+    command === "diff" ||
+    command === "test" ||
+    command === "import" ||
+    command === "drift";
   if (needsFile && file === undefined) throw usage(`'policy ${command}' needs a policy file`);
   if (extra.length > 0 || (!needsFile && file !== undefined)) throw usage("too many arguments");
-  if (values.json && command !== "show" && command !== "test")
-    throw usage("--json is for 'policy show', 'policy test', 'explain' and 'audit'");
-  if (values.policy !== undefined && command !== "test")
-    throw usage("--policy is for 'policy test' and 'explain'");
+  if (values.json && command !== "show" && command !== "test" && command !== "drift")
+    throw usage("--json is for 'policy show', 'policy test', 'policy drift', 'explain' and 'audit'");
+  if (values.policy !== undefined && command !== "test" && command !== "drift")
+    throw usage("--policy is for 'policy test', 'policy drift' and 'explain'");
+  if ((values.backend !== undefined || values["backend-url"] !== undefined) && command !== "import")
+    throw usage("--backend and --backend-url are for 'policy import'");
+  if (values.resource !== undefined && command !== "import" && command !== "drift")
+    throw usage("--resource is for 'policy import' and 'policy drift'");
   if (values["skip-tests"] && command !== "push") throw usage("--skip-tests is for 'policy push'");
   if (values["if-version"] !== undefined && command !== "push")
     throw usage("--if-version is for 'policy push'");
@@ -115,6 +133,28 @@ async function dispatch(argv: readonly string[], io: CliIo): Promise<number> {
         io,
       );
     }
+    case "import": {
+      if (values.backend === undefined) throw usage("'policy import' needs --backend <name>");
+      return importCommand(
+        {
+          file: file as string,
+          backend: values.backend,
+          ...(values["backend-url"] === undefined ? {} : { backendUrl: values["backend-url"] }),
+          ...(values.resource === undefined ? {} : { resource: values.resource }),
+        },
+        io,
+      );
+    }
+    case "drift":
+      return driftCommand(
+        {
+          ...fileOptions,
+          json: values.json === true,
+          ...(values.policy === undefined ? {} : { policyFile: values.policy }),
+          ...(values.resource === undefined ? {} : { resource: values.resource }),
+        },
+        io,
+      );
     case "test":
       return testCommand(
         {
@@ -150,6 +190,9 @@ function parse(argv: readonly string[]) {
       claims: { type: "string" },
       policy: { type: "string" },
       "skip-tests": { type: "boolean" },
+      backend: { type: "string" },
+      "backend-url": { type: "string" },
+      resource: { type: "string" },
       help: { type: "boolean", short: "h" },
     },
   });
