@@ -255,6 +255,7 @@ var tableSuffixes = [
   'Lifetimes'
   'Findings'
   'Limits'
+  'Shadow'
 ]
 
 // Built-in role definition ids (the same in every tenant).

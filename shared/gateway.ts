@@ -19,6 +19,7 @@ import { type DecisionTrace, newDecisionTrace } from "./policy/decision-trace.js
 import { authorize, type Decision, splitRequestPath } from "./policy/index.js";
 import type { Policy } from "./policy/policy-schema.js";
 import { TollgateError } from "./reasons.js";
+import type { ShadowObserver } from "./shadow/shadow-evaluator.js";
 import type { Principal } from "./token/principal.js";
 import type { TokenValidator } from "./token/token-validator.js";
 
@@ -75,6 +76,8 @@ export interface GatewayDeps {
    * rules tried and requirement tree. Only when set does the gateway collect a trace at all.
    */
   debugTrace?: (record: DecisionRecord, trace: DecisionTrace) => void;
+  /** Told each request's live decision, to evaluate a shadow candidate beside it (shared/shadow). */
+  shadow?: ShadowObserver;
   /** Answers for tollgate's own paths (health, readiness); undefined means "not mine". */
   ownRoutes?: (request: Request, url: URL) => Promise<Response | undefined>;
 }
@@ -98,6 +101,20 @@ function withHeaders(response: Response, extra: Readonly<Record<string, string>>
     const headers = new Headers(response.headers);
     for (const [name, value] of Object.entries(extra)) headers.set(name, value);
     return new Response(response.body, { status: response.status, statusText: response.statusText, headers });
+  }
+}
+
+/** The candidate only watches: whatever it does, the live decision stands. */
+function observeShadow(
+  shadow: ShadowObserver,
+  request: Parameters<ShadowObserver>[0],
+  principal: Principal,
+  decision: Decision,
+): void {
+  try {
+    shadow(request, principal, decision);
+  } catch {
+    // A broken candidate must never change an answer.
   }
 }
 
@@ -178,12 +195,9 @@ export function createGateway(deps: GatewayDeps): RequestHandler {
           },
         );
       }
-      decision = authorize(
-        policy,
-        { method: request.method, path: url.pathname, host: url.host },
-        principal,
-        trace,
-      );
+      const routeRequest = { method: request.method, path: url.pathname, host: url.host };
+      decision = authorize(policy, routeRequest, principal, trace);
+      if (deps.shadow) observeShadow(deps.shadow, routeRequest, principal, decision);
       const refused = refusalOf(decision);
       if (refused) throw refused;
 

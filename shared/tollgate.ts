@@ -20,6 +20,9 @@ import { RateLimiter, WindowCounterTable } from "./limits/index.js";
 import { createOwnRoutes, type Readiness, readiness } from "./own-routes.js";
 import { traceLogLine } from "./policy/format-trace.js";
 import { PolicyStore, type PolicyStoreEvent, policyTableClient } from "./policy/index.js";
+import { DifferenceCounter } from "./shadow/difference-counter.js";
+import { createShadowEvaluator } from "./shadow/shadow-evaluator.js";
+import { shadowTableClient } from "./shadow/shadow-table.js";
 import { createTableClientFactory, type TableClientFactory } from "./storage/table-client.js";
 import { tableName } from "./storage/table-names.js";
 import { recordKeyEvent } from "./telemetry/key-events.js";
@@ -136,6 +139,46 @@ export async function createTollgate(settings: Settings, options: TollgateOption
     },
   });
 
+  // A shadow candidate (`tollgate policy push --shadow`), read like the role map from its own
+  // table; `shadowCleared` because a store keeps its last copy when the pointer goes away.
+  let shadowCleared = true;
+  const shadowStore = new PolicyStore({
+    client: shadowTableClient(tables, settings.tablePrefix),
+    clock,
+    refreshSeconds: settings.policyRefreshSeconds,
+    storageTimeoutMs: settings.storageTimeoutMs,
+    onEvent: (event) => {
+      if (event.type === "policy_loaded") {
+        shadowCleared = false;
+        log(
+          `shadow policy version ${event.versionId} loaded (${event.ruleCount} rules), evaluated beside the live one`,
+        );
+      } else if (event.type === "policy_missing") {
+        if (!shadowCleared) log("shadow policy cleared");
+        shadowCleared = true;
+      } else if (event.type === "policy_rejected") {
+        log(`shadow policy version ${event.versionId ?? "?"} refused: ${event.problems.join("; ")}`);
+      }
+    },
+  });
+  const shadowCounts = new DifferenceCounter({
+    client: shadowTableClient(tables, settings.tablePrefix),
+    clock,
+    storageTimeoutMs: settings.storageTimeoutMs,
+    onEvent: (event) => {
+      if (event.type === "shadow_counts_flush_failed")
+        log(`shadow differences could not be stored: ${event.error}`);
+    },
+  });
+  const shadow = createShadowEvaluator({
+    candidate: () => {
+      const loaded = shadowCleared ? undefined : shadowStore.current();
+      return loaded && { policy: loaded.policy, versionId: loaded.versionId };
+    },
+    counter: shadowCounts,
+    events: telemetry,
+  });
+
   const limiter = new RateLimiter({
     counters: new WindowCounterTable({
       client: tables(tableName(settings.tablePrefix, "limits")),
@@ -177,6 +220,7 @@ export async function createTollgate(settings: Settings, options: TollgateOption
       options.onDecision?.(record);
     },
     ownRoutes: createOwnRoutes(signer, sources),
+    shadow,
     // Opt-in: the trace holds rule ids and requirement names, never the token or claim values.
     ...(settings.debugTrace
       ? {
@@ -200,13 +244,18 @@ export async function createTollgate(settings: Settings, options: TollgateOption
   return {
     handle,
     async start() {
-      await Promise.all([keyStore.warm(keySourcesFor(settings.token)), policyStore.start()]);
+      await Promise.all([
+        keyStore.warm(keySourcesFor(settings.token)),
+        policyStore.start(),
+        shadowStore.start(),
+      ]);
     },
     async stop() {
       policyStore.stop();
+      shadowStore.stop();
       limiter.stop();
       await limiter.flush();
-      await Promise.allSettled([pools.close(), keyStore.idle(), lifetimes.flush()]);
+      await Promise.allSettled([pools.close(), keyStore.idle(), lifetimes.flush(), shadowCounts.flush()]);
     },
     readiness: () => readiness(sources),
   };

@@ -12,6 +12,8 @@ export const TABLE_SUFFIXES = {
   findings: "Findings",
   /** Rate-limit windows: one entity per limit key and window, partitioned by key. */
   limits: "Limits",
+  /** A shadow candidate policy (laid out as the policy table) and its difference counts. */
+  shadow: "Shadow",
 } as const;
 
 export type TableKind = keyof typeof TABLE_SUFFIXES;

@@ -19,6 +19,7 @@ import { policyTableFromEnv } from "./cli-storage.js";
 import { unifiedDiff } from "./line-diff.js";
 import { bundledTestsFor, bundledTestsPass } from "./policy-test-command.js";
 import { readPolicyFile } from "./read-policy-file.js";
+import { shadowTableFromEnv } from "./shadow-commands.js";
 
 /** Long enough for a slow link to a real account; the CLI is not on any request path. */
 const STORAGE_TIMEOUT_MS = 15_000;
@@ -56,7 +57,7 @@ export async function validateCommand(options: FileOptions, io: CliIo): Promise<
 }
 
 export async function pushCommand(
-  options: FileOptions & { ifVersion?: string; skipTests?: boolean },
+  options: FileOptions & { ifVersion?: string; skipTests?: boolean; shadow?: boolean },
   io: CliIo,
 ): Promise<number> {
   const document = await checkedFile(options, io);
@@ -74,7 +75,8 @@ export async function pushCommand(
       return EXIT.no;
     }
   }
-  const client = policyTableFromEnv(io.env);
+  // A shadow candidate goes to its own table, laid out as the policy table (see shared/shadow).
+  const client = options.shadow ? shadowTableFromEnv(io.env) : policyTableFromEnv(io.env);
   try {
     const result = await pushPolicy(client, document, {
       storageTimeoutMs: STORAGE_TIMEOUT_MS,
@@ -86,6 +88,17 @@ export async function pushCommand(
       return EXIT.ok;
     }
     const previous = result.previousVersionId ? `; previous version ${result.previousVersionId}` : "";
+    if (options.shadow) {
+      say(
+        io,
+        `Pushed shadow candidate version ${result.versionId} (sha256 ${result.sha256.slice(0, 12)})${previous}.`,
+      );
+      say(
+        io,
+        "Instances evaluate it beside the live policy from their next refresh; the live policy alone decides.",
+      );
+      return EXIT.ok;
+    }
     say(io, `Pushed policy version ${result.versionId} (sha256 ${result.sha256.slice(0, 12)})${previous}.`);
     say(io, "Instances pick it up at their next refresh.");
     if (result.pruneError) complain(io, `warning: old versions were not pruned: ${result.pruneError}`);

@@ -9,6 +9,7 @@ import { explainCommand } from "./explain-command.js";
 import { driftCommand, importCommand } from "./openapi-commands.js";
 import { diffCommand, pushCommand, showCommand, validateCommand } from "./policy-commands.js";
 import { testCommand } from "./policy-test-command.js";
+import { clearShadowCommand, promoteCommand, shadowReportCommand } from "./shadow-commands.js";
 
 export const USAGE = `Usage: tollgate policy <command> [options]
        tollgate audit [--json] [--all]
@@ -20,6 +21,13 @@ Commands:
                     --if-version <id>  only if the stored version is still <id>
                     Runs the policy's bundled tests (<name>.tests.yaml beside it) first and
                     pushes nothing if one fails.  --skip-tests  push anyway
+                    --shadow  store it as the shadow candidate instead: every instance
+                    evaluates it beside the live policy, which alone decides
+  shadow-report     The requests the shadow candidate decided differently since it was
+                    pushed, counted per live/shadow outcome and rule.  --json
+  promote           Make the shadow candidate the live policy (ETag-guarded, as push;
+                    --if-version <id>), then remove it as the shadow.
+  shadow --clear    Remove the shadow candidate.
   import <openapi>  Print a policy with one rule per operation of an OpenAPI 3.x or Swagger 2.0
                     document, its OAuth2 scopes as requirements; operations without security
                     get no rule and are listed for a decision.  --backend <name> (required)
@@ -106,8 +114,10 @@ async function dispatch(argv: readonly string[], io: CliIo): Promise<number> {
     command === "drift";
   if (needsFile && file === undefined) throw usage(`'policy ${command}' needs a policy file`);
   if (extra.length > 0 || (!needsFile && file !== undefined)) throw usage("too many arguments");
-  if (values.json && command !== "show" && command !== "test" && command !== "drift")
-    throw usage("--json is for 'policy show', 'policy test', 'policy drift', 'explain' and 'audit'");
+  if (values.json && !["show", "test", "drift", "shadow-report"].includes(command ?? ""))
+    throw usage(
+      "--json is for 'policy show', 'policy test', 'policy drift', 'policy shadow-report', 'explain' and 'audit'",
+    );
   if (values.policy !== undefined && command !== "test" && command !== "drift")
     throw usage("--policy is for 'policy test', 'policy drift' and 'explain'");
   if ((values.backend !== undefined || values["backend-url"] !== undefined) && command !== "import")
@@ -115,8 +125,10 @@ async function dispatch(argv: readonly string[], io: CliIo): Promise<number> {
   if (values.resource !== undefined && command !== "import" && command !== "drift")
     throw usage("--resource is for 'policy import' and 'policy drift'");
   if (values["skip-tests"] && command !== "push") throw usage("--skip-tests is for 'policy push'");
-  if (values["if-version"] !== undefined && command !== "push")
-    throw usage("--if-version is for 'policy push'");
+  if (values.shadow && command !== "push") throw usage("--shadow is for 'policy push'");
+  if (values.clear && command !== "shadow") throw usage("--clear is for 'policy shadow'");
+  if (values["if-version"] !== undefined && command !== "push" && command !== "promote")
+    throw usage("--if-version is for 'policy push' and 'policy promote'");
 
   const fileOptions = { file: file as string, ...(format === undefined ? {} : { format }) };
   switch (command) {
@@ -129,10 +141,20 @@ async function dispatch(argv: readonly string[], io: CliIo): Promise<number> {
           ...fileOptions,
           ...(ifVersion === undefined ? {} : { ifVersion }),
           ...(values["skip-tests"] ? { skipTests: true } : {}),
+          ...(values.shadow ? { shadow: true } : {}),
         },
         io,
       );
     }
+    case "shadow-report":
+      return shadowReportCommand({ json: values.json === true }, io);
+    case "promote": {
+      const ifVersion = values["if-version"];
+      return promoteCommand(ifVersion === undefined ? {} : { ifVersion }, io);
+    }
+    case "shadow":
+      if (!values.clear) throw usage("'policy shadow' takes --clear (see shadow-report and promote)");
+      return clearShadowCommand(io);
     case "import": {
       if (values.backend === undefined) throw usage("'policy import' needs --backend <name>");
       return importCommand(
@@ -191,6 +213,8 @@ function parse(argv: readonly string[]) {
       policy: { type: "string" },
       "skip-tests": { type: "boolean" },
       backend: { type: "string" },
+      shadow: { type: "boolean" },
+      clear: { type: "boolean" },
       "backend-url": { type: "string" },
       resource: { type: "string" },
       help: { type: "boolean", short: "h" },
