@@ -6,7 +6,7 @@
 //   npm run bench                     full: about 9 minutes (3 throughput runs, 5-minute soak)
 //   npm run bench -- --quick          smoke check, under a minute
 //   npm run bench -- --out DIR        write RESULTS.md and latency.svg to DIR instead
-//   npm run bench -- --only token     some parts only: throughput,latency,token,cold,memory,profile
+//   npm run bench -- --only token     some parts only: throughput,latency,token,shadow,cold,memory,profile
 //   npm run bench -- --profile        add the CPU profile to a quick run
 
 import { mkdirSync, writeFileSync } from "node:fs";
@@ -27,6 +27,7 @@ import { profileHotPath } from "./phases/profile.js";
 import { soak } from "./phases/soak.js";
 import { startTargets } from "./phases/start-targets.js";
 import { measureThroughput } from "./phases/throughput.js";
+import { shadowPath } from "./shadow-path.js";
 import { tokenPath } from "./token-path.js";
 
 const began = Date.now();
@@ -42,7 +43,7 @@ async function measure(results: Results): Promise<void> {
   const started: ChildServer[] = [];
   let fixture: Fixture | undefined;
   try {
-    if (config.parts.some((part) => part !== "token")) {
+    if (config.parts.some((part) => part !== "token" && part !== "shadow")) {
       buildServers();
       fixture = await startFixture(config.tokenPool);
       const mainPrefix = freshPrefix("main");
@@ -63,6 +64,12 @@ async function measure(results: Results): Promise<void> {
     if (wants("token")) {
       results.tokenPath = await tokenPath({ seconds: config.tokenPathSeconds, poolSize: config.tokenPool });
       log(`token path: ${results.tokenPath.map((r) => `${r.name} ${Math.round(r.perSecond)}/s`).join("; ")}`);
+    }
+    if (wants("shadow")) {
+      results.shadowPath = shadowPath({ seconds: config.tokenPathSeconds });
+      log(
+        `shadow path: ${results.shadowPath.map((r) => `${r.name} ${Math.round(r.perSecond)}/s`).join("; ")}`,
+      );
     }
   } finally {
     await Promise.allSettled(started.map((server) => server.stop()));
