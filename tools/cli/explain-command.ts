@@ -187,7 +187,7 @@ export function explainText(
   }
   if (e.status === undefined) {
     out.push(
-      `result: ${e.outcome}${e.reason ? ` (${e.reason}: report-only)` : ""}, forwarded to ${e.backendUrl}`,
+      `result: ${e.outcome}${e.reason ? ` (${e.reason}: report-only)` : ""}, would be forwarded to ${e.backendUrl}`,
       `  ${e.message}`,
     );
   } else {
