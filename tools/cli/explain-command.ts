@@ -192,6 +192,11 @@ export function explainText(
     );
   } else {
     out.push(`result: ${e.outcome} ${e.status} ${e.reason}`, `  ${e.message}`);
+    if (e.reason === "keys_unavailable") {
+      out.push(
+        "  The token could not be verified: the live key sources (Table snapshot, Entra) did not answer.",
+      );
+    }
     if (e.challenge) out.push(`  WWW-Authenticate: ${e.challenge}`);
   }
   return `${out.join("\n")}\n`;

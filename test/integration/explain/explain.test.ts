@@ -164,6 +164,30 @@ describe("the text explanation", () => {
     expect(allowed.stdout).toMatch(/result: allow, would be forwarded to http:\/\/127\.0\.0\.1:\d+\n/);
   });
 
+  it("says when the token could not be verified because the key sources did not answer", async () => {
+    let stdout = "";
+    writeFileSync(join(dir, "keyless-policy.json"), JSON.stringify(POLICY));
+    const args = ["explain", "--path", "/orders/1", "--token", reader, "--policy", "keyless-policy.json"];
+    const code = await runCli(args, {
+      // Tables with no key snapshot (another prefix), and an authority nobody answers for.
+      env: {
+        ...stack.env,
+        TOLLGATE_TABLE_PREFIX: "nokeys",
+        TOLLGATE_AUTHORITY: "http://127.0.0.1:9",
+        TOLLGATE_KEYS_FETCH_TIMEOUT_MS: "500",
+      },
+      cwd: dir,
+      stdout: { write: (text: string) => (stdout += text) },
+      stderr: { write: () => true },
+    });
+    expect(code, stdout).toBe(1);
+    expect(stdout).toMatch(/ {2}FAILED key source: Signing keys for .* could not be loaded/);
+    expect(stdout).toContain("result: deny 503 keys_unavailable\n");
+    expect(stdout).toContain(
+      "The token could not be verified: the live key sources (Table snapshot, Entra) did not answer.",
+    );
+  });
+
   it("--claims says which checks it could not run, and works from a policy file", async () => {
     const claims = join(dir, "reader-claims.json");
     writeFileSync(claims, JSON.stringify(decoded(reader, "payload")));
