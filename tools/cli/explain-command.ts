@@ -42,7 +42,8 @@ export async function explainCommand(options: ExplainOptions, io: CliIo): Promis
   if (options.token !== undefined) {
     // The live key sources, as an instance reads them: the Table snapshot, then Entra.
     validator = createTokenValidator(settings, { tables, clock: systemClock }).validator;
-    authorization = `Bearer ${options.token}`;
+    const token = options.token === "-" ? await tokenFromStdin(io) : options.token;
+    authorization = `Bearer ${token}`;
   } else {
     validator = claimsValidator(
       await readClaims(options.claimsFile as string, io),
@@ -112,6 +113,18 @@ async function policyFor(
     );
   }
   return { policy: stored.parsed.policy, policySource: `stored version ${stored.pointer.versionId}` };
+}
+
+/** `--token -`: the token from standard input, so it is in neither shell history nor `ps`. */
+async function tokenFromStdin(io: CliIo): Promise<string> {
+  if (io.stdin === undefined) throw new CliError("--token - needs the token on standard input", EXIT.usage);
+  let text = "";
+  for await (const chunk of io.stdin)
+    text += typeof chunk === "string" ? chunk : Buffer.from(chunk).toString("utf8");
+  // One trailing line break (echo, a file) is not part of the token; anything else is.
+  const token = text.replace(/\r?\n$/, "");
+  if (token === "") throw new CliError("--token -: standard input was empty", EXIT.usage);
+  return token;
 }
 
 async function readClaims(file: string, io: CliIo): Promise<Record<string, unknown>> {

@@ -45,7 +45,8 @@ Commands:
                     claim) check, the principal, every rule tried, the requirement tree, the
                     rate limit, the status, reason and challenge. Exit 0 allow, 1 deny.
                     --method <m> (default GET)  --path <path[?query]>  --host <host>
-                    --token <jwt> (verified against the live keys) | --claims <file.json>
+                    --token <jwt> (verified against the live keys; '-' reads it from
+                    standard input) | --claims <file.json>
                     --policy <file> (default: the stored policy)  --json
                     Reads the gateway's TOLLGATE_* settings. Never prints the token.
 

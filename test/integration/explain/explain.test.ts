@@ -152,6 +152,20 @@ describe("the text explanation", () => {
     expect(stdout).not.toContain(reader.split(".")[2]);
   });
 
+  it("--token - reads the token from standard input, so it is not an argument", async () => {
+    let stdout = "";
+    const code = await runCli(["explain", "--json", "--path", "/manage/users", "--token", "-"], {
+      env: stack.env,
+      cwd: dir,
+      stdin: [`${reader}\n`],
+      stdout: { write: (text: string) => (stdout += text) },
+      stderr: { write: () => true },
+    });
+    expect(code).toBe(1);
+    expect(JSON.parse(stdout)).toMatchObject({ status: 403, reason: "insufficient_scope", ruleId: "manage" });
+    expect(stdout).not.toContain(reader);
+  });
+
   it("names the check a bad token failed, and the rate limit an allowed call would be charged", async () => {
     const refused = await cli(["explain", "--path", "/orders/1", "--token", expired]);
     expect(refused.code).toBe(1);
