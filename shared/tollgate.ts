@@ -1,30 +1,33 @@
 // Builds a running tollgate from settings: the one composition root every entry point (the
 // Functions app, the local host, the benchmarks) shares, so they all run the same thing.
 
-import {
-  createLifetimeTable,
-  enforceLifetimeLimits,
-  LifetimeAggregator,
-  type LifetimeAggregatorEvent,
-  lifetimeLimits,
-} from "./audit/index.js";
+import { enforceLifetimeLimits } from "./audit/enforce-lifetime.js";
+import { LifetimeAggregator, type LifetimeAggregatorEvent } from "./audit/lifetime-aggregator.js";
+import { lifetimeLimits } from "./audit/lifetime-limits.js";
+import { createLifetimeTable } from "./audit/lifetime-table.js";
 import { type Clock, systemClock } from "./clock.js";
 import type { Settings } from "./config/settings.js";
 import { SettingsError } from "./config/settings.js";
-import { AssertionKeyError, AssertionSigner, BackendPools } from "./forward/index.js";
-import { createGateway, type DecisionRecord } from "./gateway.js";
+import { AssertionKeyError } from "./forward/assertion-keys.js";
+import { BackendPools } from "./forward/backend-pools.js";
+import { AssertionSigner } from "./forward/identity-assertion.js";
+import { createGateway } from "./gateway.js";
 import type { RequestHandler } from "./http/request-handler.js";
 import { keySourcesFor } from "./keys/key-sources.js";
 import type { KeyStoreEvent } from "./keys/key-store-events.js";
-import { RateLimiter, WindowCounterTable } from "./limits/index.js";
+import { RateLimiter } from "./limits/rate-limiter.js";
+import { WindowCounterTable } from "./limits/window-counter-table.js";
 import { createOwnRoutes, type Readiness, readiness } from "./own-routes.js";
 import { traceLogLine } from "./policy/format-trace.js";
-import { PolicyStore, type PolicyStoreEvent, policyTableClient } from "./policy/index.js";
+import { PolicyStore } from "./policy/policy-store.js";
+import type { PolicyStoreEvent } from "./policy/policy-store-events.js";
+import { policyTableClient } from "./policy/policy-table.js";
 import { DifferenceCounter } from "./shadow/difference-counter.js";
 import { createShadowEvaluator } from "./shadow/shadow-evaluator.js";
 import { shadowTableClient } from "./shadow/shadow-table.js";
 import { createTableClientFactory, type TableClientFactory } from "./storage/table-client.js";
 import { tableName } from "./storage/table-names.js";
+import type { DecisionRecord } from "./telemetry/decision-record.js";
 import { recordKeyEvent } from "./telemetry/key-events.js";
 import { type Telemetry, telemetryOff } from "./telemetry/telemetry.js";
 import { createTokenValidator } from "./token/create-token-validator.js";

@@ -4,10 +4,11 @@
 // charged or forwarded. `tollgate explain` and `tollgate policy test` print what it returns.
 
 import { bearerChallenge } from "../http/www-authenticate.js";
+import { authorize, type Decision } from "../policy/authorize.js";
 import { refusalOf } from "../policy/decision-refusal.js";
 import { type DecisionTrace, newDecisionTrace } from "../policy/decision-trace.js";
-import { authorize, type Decision, splitRequestPath } from "../policy/index.js";
 import type { Policy } from "../policy/policy-schema.js";
+import { splitRequestPath } from "../policy/request-path.js";
 import { type Reason, TollgateError } from "../reasons.js";
 import type { Principal } from "../token/principal.js";
 import type { TokenValidator } from "../token/token-validator.js";

@@ -5,7 +5,8 @@
 import type { Clock } from "../../shared/clock.js";
 import { loadSettings, type Settings } from "../../shared/config/settings.js";
 import type { KeyStoreEvent } from "../../shared/keys/key-store-events.js";
-import { policyTableClient, pushPolicy } from "../../shared/policy/index.js";
+import { policyTableClient } from "../../shared/policy/policy-table.js";
+import { pushPolicy } from "../../shared/policy/push-policy.js";
 import type { TableClientFactory } from "../../shared/storage/table-client.js";
 import { createTollgate, type Tollgate, type TollgateOptions } from "../../shared/tollgate.js";
 

@@ -4,18 +4,17 @@
 import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { parse as parseYaml } from "yaml";
-import { enforceLifetimeLimits, lifetimeLimits } from "../../shared/audit/index.js";
+import { enforceLifetimeLimits } from "../../shared/audit/enforce-lifetime.js";
+import { lifetimeLimits } from "../../shared/audit/lifetime-limits.js";
 import { systemClock } from "../../shared/clock.js";
 import { loadSettings, type Settings, SettingsError } from "../../shared/config/settings.js";
 import { claimsValidator } from "../../shared/explain/claims-validator.js";
 import { type Explanation, explainRequest } from "../../shared/explain/explain-request.js";
 import { requirementLines, ruleLines } from "../../shared/policy/format-trace.js";
-import {
-  type Policy,
-  type PolicyFormat,
-  policyTableClient,
-  readCurrentPolicy,
-} from "../../shared/policy/index.js";
+import type { PolicyFormat } from "../../shared/policy/parse-policy.js";
+import type { Policy } from "../../shared/policy/policy-schema.js";
+import { policyTableClient } from "../../shared/policy/policy-table.js";
+import { readCurrentPolicy } from "../../shared/policy/read-current-policy.js";
 import { createTableClientFactory } from "../../shared/storage/table-client.js";
 import { createTokenValidator } from "../../shared/token/create-token-validator.js";
 import { CliError, type CliIo, EXIT } from "./cli-io.js";

@@ -8,12 +8,9 @@ import { Document, isScalar, visit } from "yaml";
 import { type Drift, findDrift, hasDrift } from "../../shared/openapi/drift.js";
 import { importPolicy } from "../../shared/openapi/import-policy.js";
 import { listOperations, type Operation, ROLES_EXTENSION } from "../../shared/openapi/operations.js";
-import {
-  type Policy,
-  type PolicyFormat,
-  readCurrentPolicy,
-  validatePolicyDocument,
-} from "../../shared/policy/index.js";
+import { type PolicyFormat, validatePolicyDocument } from "../../shared/policy/parse-policy.js";
+import type { Policy } from "../../shared/policy/policy-schema.js";
+import { readCurrentPolicy } from "../../shared/policy/read-current-policy.js";
 import { CliError, type CliIo, EXIT } from "./cli-io.js";
 import { policyTableFromEnv } from "./cli-storage.js";
 import { readPolicyFile } from "./read-policy-file.js";

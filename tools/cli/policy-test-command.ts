@@ -11,7 +11,9 @@ import {
   parsePolicyTests,
   runPolicyTests,
 } from "../../shared/explain/policy-tests.js";
-import { type Policy, type PolicyFormat, readCurrentPolicy } from "../../shared/policy/index.js";
+import type { PolicyFormat } from "../../shared/policy/parse-policy.js";
+import type { Policy } from "../../shared/policy/policy-schema.js";
+import { readCurrentPolicy } from "../../shared/policy/read-current-policy.js";
 import { CliError, type CliIo, EXIT } from "./cli-io.js";
 import { policyTableFromEnv } from "./cli-storage.js";
 import { readPolicyFile } from "./read-policy-file.js";

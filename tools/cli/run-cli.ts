@@ -2,7 +2,7 @@
 // the real process; tests call it directly.
 
 import { parseArgs } from "node:util";
-import type { PolicyFormat } from "../../shared/policy/index.js";
+import type { PolicyFormat } from "../../shared/policy/parse-policy.js";
 import { auditCommand } from "./audit-command.js";
 import { CliError, type CliIo, EXIT } from "./cli-io.js";
 import { explainCommand } from "./explain-command.js";

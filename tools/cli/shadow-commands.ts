@@ -4,14 +4,15 @@
 import { hostname, userInfo } from "node:os";
 import type { TableClient } from "@azure/data-tables";
 import {
-  PolicyConflictError,
+  POINTER_PARTITION,
+  POINTER_ROW,
   policyTableClient,
-  pushPolicy,
-  readCurrentPolicy,
-  type StoredPolicy,
-} from "../../shared/policy/index.js";
-import { POINTER_PARTITION, POINTER_ROW, readPointer, statusOf } from "../../shared/policy/policy-table.js";
+  readPointer,
+} from "../../shared/policy/policy-table.js";
+import { PolicyConflictError, pushPolicy } from "../../shared/policy/push-policy.js";
+import { readCurrentPolicy, type StoredPolicy } from "../../shared/policy/read-current-policy.js";
 import { readDifferenceCounts, shadowTableClient } from "../../shared/shadow/shadow-table.js";
+import { statusOf } from "../../shared/storage/entity-table.js";
 import { CliError, type CliIo, EXIT } from "./cli-io.js";
 import { tablesFromEnv } from "./cli-storage.js";
 

@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCli } from "../../../tools/cli/run-cli.js";
-import { eventually, type Stack, startStack } from "../../security/stack.js";
+import { eventually, type Stack, startStack } from "../../support/attack-stack.js";
 import type { LocalHost } from "../../support/local-host.js";
 
 const LIVE = {

@@ -7,10 +7,10 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runCli } from "../../../tools/cli/run-cli.js";
-import { decoded } from "../../security/forge.js";
-import { type Stack, startStack } from "../../security/stack.js";
-import type { LocalHost } from "../../support/local-host.js";
+import { runCli } from "../../tools/cli/run-cli.js";
+import { decoded } from "../security/forge.js";
+import { type Stack, startStack } from "../support/attack-stack.js";
+import type { LocalHost } from "../support/local-host.js";
 
 const POLICY = {
   version: 1,

@@ -7,10 +7,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runCli } from "../../../tools/cli/run-cli.js";
-import { type AzuriteHandle, startAzurite } from "../../../tools/loopback/azurite.js";
+import { runCli } from "../../tools/cli/run-cli.js";
+import { type AzuriteHandle, startAzurite } from "../../tools/loopback/azurite.js";
 
-const SANDBOX = fileURLToPath(new URL("../../../tools/sandbox/", import.meta.url));
+const SANDBOX = fileURLToPath(new URL("../../tools/sandbox/", import.meta.url));
 
 let azurite: AzuriteHandle;
 let dir: string;

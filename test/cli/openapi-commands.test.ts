@@ -9,9 +9,9 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { runCli } from "../../../tools/cli/run-cli.js";
+import { runCli } from "../../tools/cli/run-cli.js";
 
-const PETSTORE = fileURLToPath(new URL("../../fixtures/openapi/petstore-openapi.yaml", import.meta.url));
+const PETSTORE = fileURLToPath(new URL("../fixtures/openapi/petstore-openapi.yaml", import.meta.url));
 
 let dir: string;
 let imported: string;
@@ -228,7 +228,7 @@ describe("policy drift", () => {
 
 it("the fixture's source and licence are noted beside it", async () => {
   const notes = await readFile(
-    fileURLToPath(new URL("../../fixtures/openapi/README.md", import.meta.url)),
+    fileURLToPath(new URL("../fixtures/openapi/README.md", import.meta.url)),
     "utf8",
   );
   expect(notes).toContain("https://github.com/swagger-api/swagger-petstore");
