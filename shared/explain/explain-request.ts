@@ -9,7 +9,7 @@ import { refusalOf } from "../policy/decision-refusal.js";
 import { type DecisionTrace, newDecisionTrace } from "../policy/decision-trace.js";
 import type { Policy } from "../policy/policy-schema.js";
 import { splitRequestPath } from "../policy/request-path.js";
-import { type Reason, TollgateError } from "../reasons.js";
+import { outcomeOf, type Reason, TollgateError } from "../reasons.js";
 import type { Principal } from "../token/principal.js";
 import type { TokenValidator } from "../token/token-validator.js";
 
@@ -105,7 +105,8 @@ export async function explainRequest(request: ExplainRequest, deps: ExplainDeps)
     const challenge = bearerChallenge(refusal);
     return {
       ...base(),
-      outcome: refusal.reason === "internal_error" ? "error" : "deny",
+      // As the gateway records it: an outage (keys, storage, backend) is an error, not a denial.
+      outcome: outcomeOf(refusal.reason),
       status: refusal.status,
       reason: refusal.reason,
       message: refusal.message,

@@ -196,7 +196,7 @@ describe("the text explanation", () => {
     });
     expect(code, stdout).toBe(1);
     expect(stdout).toMatch(/ {2}FAILED key source: Signing keys for .* could not be loaded/);
-    expect(stdout).toContain("result: deny 503 keys_unavailable\n");
+    expect(stdout).toContain("result: error 503 keys_unavailable\n");
     expect(stdout).toContain(
       "The token could not be verified: the live key sources (Table snapshot, Entra) did not answer.",
     );

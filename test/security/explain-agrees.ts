@@ -2,6 +2,7 @@
 // token, the request line's method and target, tollgate itself answering), explain run as an
 // operator runs it must name the status and reason the gateway answered with.
 
+import { outcomeOf, REASONS, type Reason } from "../../shared/reasons.js";
 import { runCli } from "../../tools/cli/run-cli.js";
 import type { RawRequest } from "./raw-http.js";
 
@@ -56,5 +57,8 @@ export async function runExplain(
 
 /** The gateway's answer in the same terms. */
 export function gatewayVerdict(status: number, reason: string | null): ExplainVerdict {
-  return status < 300 ? { outcome: "allow" } : { outcome: "deny", status, reason };
+  if (status < 300) return { outcome: "allow" };
+  // As the gateway records it: an outage is an error, a caller's fault a denial.
+  const outcome = reason !== null && reason in REASONS ? outcomeOf(reason as Reason) : "deny";
+  return { outcome, status, reason };
 }
