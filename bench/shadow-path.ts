@@ -12,7 +12,7 @@ import type { Policy } from "../shared/policy/policy-schema.js";
 import { DifferenceCounter } from "../shared/shadow/difference-counter.js";
 import { createShadowEvaluator } from "../shared/shadow/shadow-evaluator.js";
 import { telemetryOff } from "../shared/telemetry/telemetry.js";
-import type { Principal } from "../shared/token/principal.js";
+import { principal } from "../tools/loopback/principal.js";
 
 export interface ShadowPathResult {
   name: string;
@@ -46,22 +46,7 @@ function policy(ordersRole: string): Policy {
   return parsed.policy;
 }
 
-const principal: Principal = {
-  tenantId: "72f988bf-86f1-41af-91ab-2d7cd011db47",
-  objectId: "00000000-0000-4000-8000-000000000001",
-  subject: "bench",
-  clientAppId: "00000000-0000-4000-8000-000000000002",
-  kind: "user",
-  scopes: ["access_as_user"],
-  roles: ["reader"],
-  groups: [],
-  groupsOverage: false,
-  tokenVersion: "2.0",
-  audience: "api://bench",
-  issuedAt: 0,
-  expiresAt: 0,
-  caeCapable: false,
-};
+const caller = principal({ scopes: ["access_as_user"], roles: ["reader"] });
 
 /**
  * Decisions per second for each variant, measured in interleaved rounds (A, B, C, A, B, C, ...)
@@ -104,8 +89,8 @@ export function shadowPath(options: { seconds: number }): ShadowPathResult[] {
   const differing = evaluator(policy("auditor"));
   const step = (shadow?: ReturnType<typeof evaluator>) => (i: number) => {
     const request = requests[i % requests.length] as (typeof requests)[number];
-    const decision = authorize(live, request, principal);
-    shadow?.(request, principal, decision);
+    const decision = authorize(live, request, caller);
+    shadow?.(request, caller, decision);
   };
   const names = [
     "role map alone (authorize)",

@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest";
 import { authorize } from "../../../shared/policy/authorize.js";
 import { newDecisionTrace } from "../../../shared/policy/decision-trace.js";
 import { parsePolicy } from "../../../shared/policy/parse-policy.js";
-import type { Principal } from "../../../shared/token/principal.js";
+import { principal } from "../../../tools/loopback/principal.js";
 
 const parsed = parsePolicy(
   JSON.stringify({
@@ -32,22 +32,7 @@ const parsed = parsePolicy(
 if (!parsed.ok) throw new Error(parsed.errors.join("; "));
 const policy = parsed.policy;
 
-const caller: Principal = {
-  tenantId: "72f988bf-86f1-41af-91ab-2d7cd011db47",
-  objectId: "00000000-0000-4000-8000-000000000001",
-  subject: "s",
-  clientAppId: "00000000-0000-4000-8000-000000000002",
-  kind: "app",
-  scopes: ["Orders.Read"],
-  roles: [],
-  groups: [],
-  groupsOverage: false,
-  tokenVersion: "2.0",
-  audience: "api://x",
-  issuedAt: 0,
-  expiresAt: 1,
-  caeCapable: false,
-};
+const caller = principal({ kind: "app", scopes: ["Orders.Read"] });
 const request = { method: "GET", path: "/orders/7", host: "api.example" };
 
 describe("authorize with a trace", () => {

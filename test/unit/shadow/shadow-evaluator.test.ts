@@ -10,7 +10,7 @@ import type { Policy } from "../../../shared/policy/policy-schema.js";
 import { createShadowEvaluator, SHADOW_DIFFERENCE_EVENT } from "../../../shared/shadow/shadow-evaluator.js";
 import type { DifferenceKey } from "../../../shared/shadow/shadow-table.js";
 import type { EventProperties } from "../../../shared/telemetry/telemetry.js";
-import type { Principal } from "../../../shared/token/principal.js";
+import { principal } from "../../../tools/loopback/principal.js";
 
 function policy(require: object): Policy {
   const parsed = parsePolicy(
@@ -21,22 +21,7 @@ function policy(require: object): Policy {
   return parsed.policy;
 }
 
-const reader: Principal = {
-  tenantId: "72f988bf-86f1-41af-91ab-2d7cd011db47",
-  objectId: "0a1b2c3d-0000-4000-8000-000000000001",
-  subject: "s",
-  clientAppId: "0a1b2c3d-0000-4000-8000-000000000002",
-  kind: "user",
-  scopes: ["access_as_user"],
-  roles: ["reader"],
-  groups: [],
-  groupsOverage: false,
-  tokenVersion: "2.0",
-  audience: "api://x",
-  issuedAt: 0,
-  expiresAt: 1,
-  caeCapable: false,
-};
+const reader = principal({ scopes: ["access_as_user"], roles: ["reader"] });
 
 function harness(candidate: Policy | undefined) {
   const counted: Array<[string, DifferenceKey]> = [];
