@@ -2,7 +2,7 @@
 // Storage, then run the token-lifetime audit. The composition root for the timer, as tollgate.ts
 // is for the gateway; the Functions trigger is a thin adapter over it.
 
-import { DefaultAzureCredential } from "@azure/identity";
+import { createAccessTable } from "./access/access-table.js";
 import type { FindingEvent } from "./audit/finding.js";
 import { createFindingsTable } from "./audit/findings-table.js";
 import { createGraphReader, type GraphCredential } from "./audit/graph-reader.js";
@@ -14,6 +14,7 @@ import type { Settings } from "./config/settings.js";
 import { createKeySnapshotTable } from "./keys/key-snapshot-table.js";
 import { keySourcesFor } from "./keys/key-sources.js";
 import { type KeyRefreshResult, refreshKeySnapshot } from "./keys/refresh-snapshot.js";
+import { lazyDefaultAzureCredential } from "./storage/default-credential.js";
 import { createTableClientFactory, type TableClientFactory } from "./storage/table-client.js";
 import { recordFinding } from "./telemetry/audit-events.js";
 import { recordKeyRefresh } from "./telemetry/key-refresh-events.js";
@@ -45,6 +46,8 @@ export interface TimerJobOptions {
 export interface TimerRunReport {
   keys: KeyRefreshResult[];
   audit: AuditReport;
+  /** Access-trail rows older than the retention deleted on this run (undefined: not attempted or failed). */
+  accessPruned?: number;
 }
 
 export interface TimerJob {
@@ -76,11 +79,12 @@ export function createTimerJob(settings: Settings, options: TimerJobOptions = {}
   const snapshotTable = createKeySnapshotTable({ ...storage, algorithms: settings.token.algorithms });
   const lifetimes = createLifetimeTable(storage);
   const findings = createFindingsTable(storage);
+  const access = createAccessTable(storage);
   const sources = keySourcesFor(settings.token);
   const graph = settings.audit.graph
     ? createGraphReader({
         baseUrl: settings.audit.graphUrl,
-        credential: options.graph?.credential ?? new DefaultAzureCredential(),
+        credential: options.graph?.credential ?? lazyDefaultAzureCredential(),
         ...(options.graph?.fetch ? { fetch: options.graph.fetch } : {}),
       })
     : undefined;
@@ -126,7 +130,18 @@ export function createTimerJob(settings: Settings, options: TimerJobOptions = {}
       log.info(
         `token-lifetime audit: ${audit.open.length} open finding(s) (${audit.open.filter((f) => f.severity === "high").length} high)`,
       );
-      return { keys, audit };
+      // Retention: whole days past TOLLGATE_ACCESS_RETENTION_DAYS go; a failure waits for the next run.
+      let accessPruned: number | undefined;
+      try {
+        accessPruned = await access.pruneBefore(clock.now() - settings.access.retentionDays * 86_400_000);
+        if (accessPruned > 0)
+          log.info(
+            `access trail: ${accessPruned} row(s) older than ${settings.access.retentionDays} days deleted`,
+          );
+      } catch (error) {
+        log.warn(`access trail retention failed: ${error instanceof Error ? error.message : String(error)}`);
+      }
+      return { keys, audit, ...(accessPruned === undefined ? {} : { accessPruned }) };
     },
   };
 }

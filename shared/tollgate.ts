@@ -1,6 +1,9 @@
 // Builds a running tollgate from settings: the one composition root every entry point (the
 // Functions app, the local host, the benchmarks) shares, so they all run the same thing.
 
+import { AccessRecorder, type AccessRecorderEvent } from "./access/access-recorder.js";
+import { createAccessTable } from "./access/access-table.js";
+import { callerIdFor } from "./access/caller-id.js";
 import { enforceLifetimeLimits } from "./audit/enforce-lifetime.js";
 import { LifetimeAggregator, type LifetimeAggregatorEvent } from "./audit/lifetime-aggregator.js";
 import { lifetimeLimits } from "./audit/lifetime-limits.js";
@@ -47,6 +50,8 @@ export interface TollgateOptions {
   telemetry?: Telemetry;
   /** What the observed-lifetime aggregator wrote (at most once a minute) or failed to write. */
   onLifetimeEvent?: (event: LifetimeAggregatorEvent) => void;
+  /** What the access trail wrote (at most once a minute), failed to write or dropped. */
+  onAccessEvent?: (event: AccessRecorderEvent) => void;
 }
 
 export interface Tollgate {
@@ -110,6 +115,27 @@ export async function createTollgate(settings: Settings, options: TollgateOption
   const observeLifetime = (record: DecisionRecord) => {
     if (record.principal !== undefined) lifetimes.observe(record.principal);
   };
+  // Who called what, exact: counted in memory, written at most once a minute per instance.
+  const access = settings.access.enabled
+    ? new AccessRecorder({
+        table: createAccessTable({
+          tables,
+          tablePrefix: settings.tablePrefix,
+          storageTimeoutMs: settings.storageTimeoutMs,
+        }),
+        clock,
+        callerId: callerIdFor(settings.access.hashKey),
+        refusalsPerCallerMinute: settings.access.refusalsPerCallerMinute,
+        telemetry,
+        telemetryNamesCaller: settings.access.hashKey !== undefined || settings.telemetry.includeObjectId,
+        onEvent: (event) => {
+          if (event.type === "access_flush_failed") log(`access trail could not be stored: ${event.error}`);
+          if (event.type === "access_dropped")
+            log(`access trail: ${event.decisions} decision(s) not counted (memory bound reached)`);
+          options.onAccessEvent?.(event);
+        },
+      })
+    : undefined;
   const limits = lifetimeLimits(settings.audit);
   // Tokens refused for their lifetime are verified too: the audit still counts them.
   const gatewayValidator = settings.audit.enforce
@@ -220,6 +246,7 @@ export async function createTollgate(settings: Settings, options: TollgateOption
     telemetry,
     onDecision: (record) => {
       observeLifetime(record);
+      access?.record(record);
       options.onDecision?.(record);
     },
     ownRoutes: createOwnRoutes(signer, sources),
@@ -247,6 +274,7 @@ export async function createTollgate(settings: Settings, options: TollgateOption
   return {
     handle,
     async start() {
+      access?.start();
       await Promise.all([
         keyStore.warm(keySourcesFor(settings.token)),
         policyStore.start(),
@@ -258,7 +286,13 @@ export async function createTollgate(settings: Settings, options: TollgateOption
       shadowStore.stop();
       limiter.stop();
       await limiter.flush();
-      await Promise.allSettled([pools.close(), keyStore.idle(), lifetimes.flush(), shadowCounts.flush()]);
+      await Promise.allSettled([
+        pools.close(),
+        keyStore.idle(),
+        lifetimes.flush(),
+        access?.stop(),
+        shadowCounts.flush(),
+      ]);
     },
     readiness: () => readiness(sources),
   };

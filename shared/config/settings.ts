@@ -5,6 +5,7 @@
 
 import { z } from "zod";
 import type { StorageTarget } from "../storage/table-client.js";
+import { type AccessSettings, accessSpec, checkAccessAgainstTelemetry } from "./access-settings.js";
 import { type AuditSettings, auditSpec, defaultApiAppId, timerSpec } from "./audit-settings.js";
 import {
   type AssertionSettings,
@@ -22,6 +23,7 @@ import { storageFallbacks, storageSpec } from "./storage-settings.js";
 import { type TelemetrySettings, telemetrySpec } from "./telemetry-settings.js";
 import { type TokenSettings, tokenSpec } from "./token-settings.js";
 
+export type { AccessSettings } from "./access-settings.js";
 export type { AuditSettings } from "./audit-settings.js";
 export type { AssertionSettings, BackendSettings, BypassSettings } from "./forward-settings.js";
 export type { KeySettings } from "./key-settings.js";
@@ -49,6 +51,7 @@ export interface Settings {
   storageTimeoutMs: number;
   telemetry: TelemetrySettings;
   audit: AuditSettings;
+  access: AccessSettings;
   /** NCRONTAB schedule of the timer function (key refresh and audit). */
   timerSchedule: string;
   /** Log each request's decision trace (TOLLGATE_DEBUG_TRACE); off by default. */
@@ -74,11 +77,15 @@ const schema = z.object({
   ...fieldsOf(telemetrySpec),
   ...fieldsOf(auditSpec),
   ...fieldsOf(timerSpec),
+  ...fieldsOf(accessSpec),
 } satisfies Record<SettingName, z.ZodType>);
 
 export function loadSettings(env: Env = process.env): Settings {
   const s = parseSettings(schema, env, storageFallbacks);
   const audit = valuesOf(auditSpec, s);
+  const access = valuesOf(accessSpec, s);
+  const telemetry = valuesOf(telemetrySpec, s);
+  checkAccessAgainstTelemetry(access, telemetry.includeObjectId);
   return {
     token: valuesOf(tokenSpec, s),
     keys: valuesOf(keySpec, s),
@@ -87,8 +94,9 @@ export function loadSettings(env: Env = process.env): Settings {
     bypass: valuesOf(bypassSpec, s),
     ...valuesOf(gatewaySpec, s),
     ...valuesOf(storageSpec, s),
-    telemetry: valuesOf(telemetrySpec, s),
+    telemetry,
     audit: { ...audit, apiAppId: audit.apiAppId ?? defaultApiAppId(s.TOLLGATE_AUDIENCES) },
+    access,
     ...valuesOf(timerSpec, s),
   };
 }

@@ -12,6 +12,8 @@ export const TABLE_SUFFIXES = {
   findings: "Findings",
   /** Rate-limit windows: one entity per limit key and window, partitioned by key. */
   limits: "Limits",
+  /** The access trail: exact per-minute decision counts per caller, and individual refusals. */
+  access: "Access",
   /** A shadow candidate policy (laid out as the policy table) and its difference counts. */
   shadow: "Shadow",
 } as const;

@@ -24,17 +24,17 @@ export interface InProcessTollgate {
 
 export async function startInProcessTollgate(
   env: Record<string, string>,
-  options: { clock: Clock; tables: TableClientFactory } & Pick<
+  options: { clock: Clock; tables: TableClientFactory; policy?: unknown } & Pick<
     TollgateOptions,
-    "onDecision" | "onLifetimeEvent"
+    "onDecision" | "onLifetimeEvent" | "onAccessEvent" | "telemetry"
   >,
 ): Promise<InProcessTollgate> {
   const settings = loadSettings(env);
-  await pushPolicy(policyTableClient(options.tables, settings.tablePrefix), OPEN_POLICY, {
+  await pushPolicy(policyTableClient(options.tables, settings.tablePrefix), options.policy ?? OPEN_POLICY, {
     clock: options.clock,
   });
   const keyEvents: KeyStoreEvent[] = [];
-  const { clock, tables, ...rest } = options;
+  const { clock, tables, policy: _, ...rest } = options;
   const tollgate = await createTollgate(settings, {
     clock,
     tables,

@@ -3,6 +3,7 @@
 
 import { parseArgs } from "node:util";
 import type { PolicyFormat } from "../../shared/policy/parse-policy.js";
+import { accessCommand } from "./access-command.js";
 import { auditCommand } from "./audit-command.js";
 import { CliError, type CliIo, EXIT } from "./cli-io.js";
 import { explainCommand } from "./explain-command.js";
@@ -14,6 +15,7 @@ import { clearShadowCommand, promoteCommand, shadowReportCommand } from "./shado
 export const USAGE = `Usage: tollgate policy <command> [options]
        tollgate audit [--json] [--all]
        tollgate explain --path <path> (--token <jwt> | --claims <file>) [options]
+       tollgate access [--tenant T] [--caller OID] [--client-app ID] [--rule R] [--since 30d] [--json|--csv]
 
 Commands:
   validate <file>   Check a policy file (YAML or JSON); print every error and warning.
@@ -52,6 +54,12 @@ Commands:
 
   audit             List the token-lifetime findings the timer function stored (open ones).
                     --all  resolved ones too;  --json  as JSON
+
+  access            The access review: who reached which rule through which client app, how
+                    often, first and last seen, refusals by reason (from the access trail).
+                    --tenant, --caller (object id; hashed when TOLLGATE_ACCESS_HASH_KEY is set),
+                    --client-app, --rule filter;  --since 30d|12h|2026-11-01 (default 30d);
+                    --json or --csv for machines
 
 Options:
   --format json|yaml   Read <file> as this format (default: by extension)
@@ -96,6 +104,26 @@ async function dispatch(argv: readonly string[], io: CliIo): Promise<number> {
   const [group, command, file, ...extra] = positionals;
   if (group === "explain") return explainFrom(values, positionals, io);
   for (const name of EXPLAIN_ONLY) if (values[name] !== undefined) throw usage(`--${name} is for 'explain'`);
+  const accessOptions = ["tenant", "caller", "client-app", "rule", "since", "csv"] as const;
+  if (group === "access") {
+    if (command !== undefined) throw usage("'access' takes no positional arguments");
+    if (values.format !== undefined || values["if-version"] !== undefined || values.all)
+      throw usage("'access' takes --tenant, --caller, --client-app, --rule, --since, --json and --csv");
+    return accessCommand(
+      {
+        tenant: values.tenant,
+        caller: values.caller,
+        clientApp: values["client-app"],
+        rule: values.rule,
+        since: values.since,
+        json: values.json === true,
+        csv: values.csv === true,
+      },
+      io,
+    );
+  }
+  const misplaced = accessOptions.find((name) => values[name] !== undefined);
+  if (misplaced !== undefined) throw usage(`--${misplaced} is for 'access'`);
   if (group === "audit") {
     if (command !== undefined) throw usage("'audit' takes no arguments");
     if (values.format !== undefined || values["if-version"] !== undefined)
@@ -218,6 +246,12 @@ function parse(argv: readonly string[]) {
       clear: { type: "boolean" },
       "backend-url": { type: "string" },
       resource: { type: "string" },
+      tenant: { type: "string" },
+      caller: { type: "string" },
+      "client-app": { type: "string" },
+      rule: { type: "string" },
+      since: { type: "string" },
+      csv: { type: "boolean" },
       help: { type: "boolean", short: "h" },
     },
   });
