@@ -14,6 +14,7 @@ import type { LimitVerdict, RateLimiter } from "./limits/rate-limiter.js";
 import { authorize, type Decision } from "./policy/authorize.js";
 import { refusalOf } from "./policy/decision-refusal.js";
 import { type DecisionTrace, newDecisionTrace } from "./policy/decision-trace.js";
+import { methodOverrideRefusal } from "./policy/method-override.js";
 import type { Policy } from "./policy/policy-schema.js";
 import { splitRequestPath } from "./policy/request-path.js";
 import { outcomeOf, TollgateError } from "./reasons.js";
@@ -139,6 +140,8 @@ export function createGateway(deps: GatewayDeps): RequestHandler {
 
       const path = splitRequestPath(url.pathname);
       if (!path.ok) throw new TollgateError("path_invalid", `The request path ${path.problem}.`);
+      const override = methodOverrideRefusal(url.searchParams);
+      if (override) throw override;
 
       const verifyStarted = performance.now();
       try {

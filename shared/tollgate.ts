@@ -14,7 +14,8 @@ import { SettingsError } from "./config/settings.js";
 import { AssertionKeyError } from "./forward/assertion-keys.js";
 import { BackendPools } from "./forward/backend-pools.js";
 import { AssertionSigner } from "./forward/identity-assertion.js";
-import { createGateway } from "./gateway.js";
+import { createGateway, GATEWAY_KEY_HEADER } from "./gateway.js";
+import { withCors } from "./http/cors.js";
 import type { RequestHandler } from "./http/request-handler.js";
 import { keySourcesFor } from "./keys/key-sources.js";
 import type { KeyStoreEvent } from "./keys/key-store-events.js";
@@ -235,41 +236,51 @@ export async function createTollgate(settings: Settings, options: TollgateOption
     },
   };
 
-  const handle = createGateway({
-    settings,
-    validator: gatewayValidator,
-    policy: () => policyStore.current()?.policy,
-    signer,
-    limiter,
-    pools,
-    clock,
-    telemetry,
-    onDecision: (record) => {
-      observeLifetime(record);
-      access?.record(record);
-      options.onDecision?.(record);
-    },
-    ownRoutes: createOwnRoutes(signer, sources),
-    shadow,
-    // Opt-in: the trace holds rule ids and requirement names, never the token or claim values.
-    ...(settings.debugTrace
-      ? {
-          debugTrace: (record, trace) =>
-            log(
-              traceLogLine(
-                record.traceId,
-                {
-                  status: record.status,
-                  outcome: record.outcome,
-                  ...(record.reason ? { reason: record.reason } : {}),
-                  ...(record.ruleId ? { ruleId: record.ruleId } : {}),
-                },
-                trace,
+  // CORS wraps the gateway: preflights are answered before authentication, and no part of the
+  // pipeline needs to know about it.
+  const handle = withCors(
+    createGateway({
+      settings,
+      validator: gatewayValidator,
+      policy: () => policyStore.current()?.policy,
+      signer,
+      limiter,
+      pools,
+      clock,
+      telemetry,
+      onDecision: (record) => {
+        observeLifetime(record);
+        access?.record(record);
+        options.onDecision?.(record);
+      },
+      ownRoutes: createOwnRoutes(signer, sources, {
+        ...(settings.bypass.frontDoorId ? { frontDoorId: settings.bypass.frontDoorId } : {}),
+        ...(settings.bypass.gatewayKey
+          ? { sharedHeader: { name: GATEWAY_KEY_HEADER, value: settings.bypass.gatewayKey } }
+          : {}),
+      }),
+      shadow,
+      // Opt-in: the trace holds rule ids and requirement names, never the token or claim values.
+      ...(settings.debugTrace
+        ? {
+            debugTrace: (record, trace) =>
+              log(
+                traceLogLine(
+                  record.traceId,
+                  {
+                    status: record.status,
+                    outcome: record.outcome,
+                    ...(record.reason ? { reason: record.reason } : {}),
+                    ...(record.ruleId ? { ruleId: record.ruleId } : {}),
+                  },
+                  trace,
+                ),
               ),
-            ),
-        }
-      : {}),
-  });
+          }
+        : {}),
+    }),
+    () => policyStore.current()?.policy.cors,
+  );
 
   return {
     handle,

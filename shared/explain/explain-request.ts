@@ -7,6 +7,7 @@ import { bearerChallenge } from "../http/www-authenticate.js";
 import { authorize, type Decision } from "../policy/authorize.js";
 import { refusalOf } from "../policy/decision-refusal.js";
 import { type DecisionTrace, newDecisionTrace } from "../policy/decision-trace.js";
+import { methodOverrideRefusal } from "../policy/method-override.js";
 import type { Policy } from "../policy/policy-schema.js";
 import { splitRequestPath } from "../policy/request-path.js";
 import { outcomeOf, type Reason, TollgateError } from "../reasons.js";
@@ -65,6 +66,8 @@ export async function explainRequest(request: ExplainRequest, deps: ExplainDeps)
   try {
     const path = splitRequestPath(url.pathname);
     if (!path.ok) throw new TollgateError("path_invalid", `The request path ${path.problem}.`);
+    const override = methodOverrideRefusal(url.searchParams);
+    if (override) throw override;
     principal = await deps.validator.validateAuthorization(deps.authorization, url, trace.tokenChecks);
     const policy = deps.policy;
     if (policy === undefined) {
