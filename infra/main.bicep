@@ -162,6 +162,9 @@ param policyRefreshSeconds string = ''
 @description('TOLLGATE_MAX_BODY_BYTES: largest request body forwarded. Blank: 104857600')
 param maxBodyBytes string = ''
 
+@description('TOLLGATE_MCP_MAX_BODY_BYTES: largest MCP JSON-RPC body read on routes with MCP rules. Blank: 1048576')
+param mcpMaxBodyBytes string = ''
+
 @description('TOLLGATE_BACKEND_CONNECT_TIMEOUT_MS: time to connect to the backend. Blank: 5000')
 param backendConnectTimeoutMs string = ''
 
@@ -658,6 +661,10 @@ resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
         {
           name: 'TOLLGATE_MAX_BODY_BYTES'
           value: maxBodyBytes
+        }
+        {
+          name: 'TOLLGATE_MCP_MAX_BODY_BYTES'
+          value: mcpMaxBodyBytes
         }
         {
           name: 'TOLLGATE_BACKEND_CONNECT_TIMEOUT_MS'

@@ -9,14 +9,17 @@ import { forwardRequest } from "./forward/forward-request.js";
 import { buildUpstreamHeaders } from "./forward/header-hygiene.js";
 import type { AssertionSigner } from "./forward/identity-assertion.js";
 import { problemResponse } from "./http/problem-response.js";
+import { protectedResourceMetadata } from "./http/protected-resource-metadata.js";
 import type { RequestContext, RequestHandler } from "./http/request-handler.js";
 import type { LimitVerdict, RateLimiter } from "./limits/rate-limiter.js";
+import { type McpRead, readMcpCall } from "./mcp/read-mcp-call.js";
 import { authorize, type Decision } from "./policy/authorize.js";
-import { refusalOf } from "./policy/decision-refusal.js";
+import { enforceDecision } from "./policy/decision-refusal.js";
 import { type DecisionTrace, newDecisionTrace } from "./policy/decision-trace.js";
 import { methodOverrideRefusal } from "./policy/method-override.js";
 import type { Policy } from "./policy/policy-schema.js";
 import { splitRequestPath } from "./policy/request-path.js";
+import { resourceChallenge, routeRule, routeTimeouts, takesMcpRules } from "./policy/resource-gate.js";
 import { outcomeOf, TollgateError } from "./reasons.js";
 import type { ShadowObserver } from "./shadow/shadow-evaluator.js";
 import { type DecisionRecord, noTelemetry, type RequestTelemetry } from "./telemetry/decision-record.js";
@@ -110,6 +113,9 @@ export function createGateway(deps: GatewayDeps): RequestHandler {
     // Health and the assertion JWKS are public, answered for platform probes, and not decisions.
     const own = await deps.ownRoutes?.(request, url);
     if (own) return own;
+    // RFC 9728 metadata is public: a client reads it to learn how to get the token it lacks.
+    const metadata = protectedResourceMetadata(deps.policy(), request, url);
+    if (metadata) return metadata;
 
     const started = deps.clock.now();
     const span = telemetry.begin(request);
@@ -127,6 +133,12 @@ export function createGateway(deps: GatewayDeps): RequestHandler {
     let principal: Principal | undefined;
     let decision: Decision | undefined;
     let limit: LimitVerdict | undefined;
+    let mcpRead: McpRead | undefined;
+    const route = { method: request.method, path: url.pathname, host: url.host };
+    const routeFields = (): Pick<DecisionRecord, "resource" | "mcp"> => ({
+      ...(decision?.rule?.resource !== undefined ? { resource: decision.rule.resource } : {}),
+      ...(mcpRead !== undefined ? { mcp: mcpRead.call } : {}),
+    });
     // Durations, not time of day: monotonic and finer than a millisecond (a signature check is
     // well under one), so performance.now() rather than the injectable clock.
     let verifyMs: number | undefined;
@@ -163,11 +175,13 @@ export function createGateway(deps: GatewayDeps): RequestHandler {
           },
         );
       }
-      const routeRequest = { method: request.method, path: url.pathname, host: url.host };
+      // MCP rules match on the JSON-RPC message, so on their routes the (bounded) body is read first.
+      if (takesMcpRules(policy, route))
+        mcpRead = await readMcpCall(request, settings.backend.mcpMaxBodyBytes);
+      const routeRequest = { ...route, ...(mcpRead ? { mcp: mcpRead.call } : {}) };
       decision = authorize(policy, routeRequest, principal, trace);
       if (deps.shadow) observeShadow(deps.shadow, routeRequest, principal, decision);
-      const refused = refusalOf(decision);
-      if (refused) throw refused;
+      const resource = enforceDecision(policy, decision, principal);
 
       const limitPolicy =
         decision.rateLimit === undefined ? undefined : policy.rateLimits[decision.rateLimit];
@@ -214,13 +228,22 @@ export function createGateway(deps: GatewayDeps): RequestHandler {
         strip: [GATEWAY_KEY_HEADER],
       });
       backendStarted = performance.now();
+      // The bytes read to match MCP rules go on exactly as they came.
+      const outgoing =
+        mcpRead?.body === undefined
+          ? request
+          : new Request(request.url, {
+              method: request.method,
+              headers: request.headers,
+              body: mcpRead.body,
+            });
       const response = await forwardRequest(
-        request,
+        outgoing,
         { backendUrl },
         {
           headers,
           maxBodyBytes: settings.backend.maxBodyBytes,
-          timeouts,
+          timeouts: { ...timeouts, ...routeTimeouts(resource, decision.rule) },
           signal: context.signal,
           pools: deps.pools,
         },
@@ -233,6 +256,7 @@ export function createGateway(deps: GatewayDeps): RequestHandler {
         status: response.status,
         principal,
         backendStatus: response.status,
+        ...routeFields(),
         ...limitFields(limit),
         ...timings(),
         durationMs: deps.clock.now() - started,
@@ -262,11 +286,25 @@ export function createGateway(deps: GatewayDeps): RequestHandler {
         ...(decision && ruleIdOf(decision) ? { ruleId: ruleIdOf(decision) } : {}),
         status: refusal.status,
         ...(principal ? { principal } : {}),
+        ...routeFields(),
         ...limitFields(limit),
         ...timings(),
         durationMs: deps.clock.now() - started,
       });
-      return problemResponse(refusal, traceId);
+      return problemResponse(refusal, traceId, {}, challengeExtras(deps.policy(), decision, route, refusal));
     }
   };
+}
+
+/** On a protected resource's routes, a 401 or 403 says where its metadata is and what to ask for. */
+function challengeExtras(
+  policy: Policy | undefined,
+  decision: Decision | undefined,
+  route: { method: string; path: string; host: string },
+  refusal: TollgateError,
+) {
+  if (policy === undefined || (refusal.status !== 401 && refusal.status !== 403)) return undefined;
+  // Without resources there is nothing to add, and no reason to match the route again.
+  if (decision?.rule?.resource === undefined && Object.keys(policy.resources).length === 0) return undefined;
+  return resourceChallenge(policy, decision?.rule ?? routeRule(policy, route), refusal);
 }

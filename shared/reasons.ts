@@ -82,6 +82,22 @@ export const REASONS = {
     fault: "caller",
     title: "Request did not come through the front end",
   },
+  // Entra Agent ID callers, by a rule's `agents` option.
+  agent_not_allowed: { status: 403, fault: "caller", title: "Agent identities may not call this route" },
+  agent_required: { status: 403, fault: "caller", title: "Only agent identities may call this route" },
+  // MCP JSON-RPC bodies on routes with MCP rules (shared/mcp).
+  mcp_body_malformed: { status: 400, fault: "caller", title: "Not an MCP JSON-RPC message" },
+  mcp_body_too_large: { status: 413, fault: "caller", title: "MCP message too large to inspect" },
+  mcp_batch_unsupported: {
+    status: 400,
+    fault: "caller",
+    title: "JSON-RPC batches are not accepted on MCP routes",
+  },
+  mcp_header_mismatch: {
+    status: 400,
+    fault: "caller",
+    title: "Mcp-Method or Mcp-Name disagrees with the body",
+  },
 } as const satisfies Record<string, ReasonSpec>;
 
 export type Reason = keyof typeof REASONS;

@@ -182,6 +182,12 @@ export const SETTING_DOCS = {
     description:
       "Largest request body forwarded (streamed, never buffered); larger is 413 `request_body_too_large`.",
   },
+  TOLLGATE_MCP_MAX_BODY_BYTES: {
+    default: "1048576",
+    example: "262144",
+    description:
+      "Largest JSON-RPC body read on routes with MCP rules (to match the method and tool name; then sent on unchanged); larger is 413 `mcp_body_too_large`.",
+  },
   TOLLGATE_BACKEND_CONNECT_TIMEOUT_MS: {
     default: "5000",
     example: "5000",

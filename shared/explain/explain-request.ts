@@ -5,7 +5,7 @@
 
 import { bearerChallenge } from "../http/www-authenticate.js";
 import { authorize, type Decision } from "../policy/authorize.js";
-import { refusalOf } from "../policy/decision-refusal.js";
+import { enforceDecision } from "../policy/decision-refusal.js";
 import { type DecisionTrace, newDecisionTrace } from "../policy/decision-trace.js";
 import { methodOverrideRefusal } from "../policy/method-override.js";
 import type { Policy } from "../policy/policy-schema.js";
@@ -76,14 +76,15 @@ export async function explainRequest(request: ExplainRequest, deps: ExplainDeps)
         "The role map has not been loaded yet; try again shortly.",
       );
     }
+    // An MCP rule's call is read from the request body, which explain has not got: such a rule
+    // is tried without one.
     decision = authorize(
       policy,
       { method: request.method, path: url.pathname, host: url.host },
       principal,
       trace,
     );
-    const refused = refusalOf(decision);
-    if (refused) throw refused;
+    enforceDecision(policy, decision, principal);
 
     const limit = decision.rateLimit === undefined ? undefined : policy.rateLimits[decision.rateLimit];
     const backendUrl = decision.backendUrl ?? deps.defaultBackendUrl;

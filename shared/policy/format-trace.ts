@@ -7,6 +7,7 @@ import type { RequirementTrace } from "./evaluate.js";
 const SKIPPED = {
   method: "the method is not one it lists",
   host: "the host is not the one it names",
+  mcp: "the MCP call is not one it names",
   path: "the path does not match its pattern",
 } as const;
 

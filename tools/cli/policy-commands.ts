@@ -8,6 +8,7 @@ import { type PolicyFormat, validatePolicyDocument } from "../../shared/policy/p
 import type { PolicyDocument } from "../../shared/policy/policy-schema.js";
 import { PolicyConflictError, PolicyValidationError, pushPolicy } from "../../shared/policy/push-policy.js";
 import { readCurrentPolicy, type StoredPolicy } from "../../shared/policy/read-current-policy.js";
+import { resourceSettingWarnings } from "../../shared/policy/resource-warnings.js";
 import { anyTenantWarnings } from "../../shared/policy/tenant-warnings.js";
 import { CliError, type CliIo, EXIT } from "./cli-io.js";
 import { policyTableFromEnv } from "./cli-storage.js";
@@ -42,7 +43,11 @@ async function checkedFile(options: FileOptions, io: CliIo): Promise<PolicyDocum
   }
   // The store's load event cannot know the tenants setting; the CLI reads it from its environment.
   const anyTenant = io.env.TOLLGATE_TENANTS?.split(",").some((id) => id.trim() === "*") === true;
-  const warnings = [...result.warnings, ...(anyTenant ? anyTenantWarnings(result.policy) : [])];
+  const warnings = [
+    ...result.warnings,
+    ...(anyTenant ? anyTenantWarnings(result.policy) : []),
+    ...resourceSettingWarnings(result.policy, io.env),
+  ];
   for (const warning of warnings) complain(io, `${options.file}: warning: ${warning}`);
   return result.document;
 }
