@@ -221,6 +221,9 @@ param telemetrySamplingRatio string = ''
 @description('TOLLGATE_TELEMETRY_INCLUDE_OBJECT_ID: true adds the caller\'s object id to decision spans. Blank: false')
 param telemetryIncludeObjectId string = ''
 
+@description('TOLLGATE_DEBUG_TRACE: true logs each request\'s decision trace (rules tried, requirement tree); for debugging. Blank: false')
+param debugTrace string = ''
+
 // ---------------------------------------------------------------------------------------------
 // What stands in front: Front Door, API Management, both (Front Door -> APIM -> tollgate) or
 // neither. Each gives tollgate a bypass defence: the X-Azure-FDID check and the service-tag
@@ -300,6 +303,7 @@ var tableSuffixes = [
   'Findings'
   'Limits'
   'Access'
+  'Shadow'
 ]
 
 // Built-in role definition ids (the same in every tenant).
@@ -906,6 +910,10 @@ resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
         {
           name: 'TOLLGATE_TELEMETRY_INCLUDE_OBJECT_ID'
           value: telemetryIncludeObjectId
+        }
+        {
+          name: 'TOLLGATE_DEBUG_TRACE'
+          value: debugTrace
         }
         {
           name: 'TOLLGATE_FRONT_DOOR_ID'

@@ -13,20 +13,15 @@ import { protectedResourceMetadata } from "./http/protected-resource-metadata.js
 import type { RequestContext, RequestHandler } from "./http/request-handler.js";
 import type { LimitVerdict, RateLimiter } from "./limits/rate-limiter.js";
 import { type McpRead, readMcpCall } from "./mcp/read-mcp-call.js";
-import { checkAgentStance } from "./policy/agent-rule.js";
 import { authorize, type Decision } from "./policy/authorize.js";
-import { methodOverrideParameter } from "./policy/method-override.js";
+import { enforceDecision } from "./policy/decision-refusal.js";
+import { type DecisionTrace, newDecisionTrace } from "./policy/decision-trace.js";
+import { methodOverrideRefusal } from "./policy/method-override.js";
 import type { Policy } from "./policy/policy-schema.js";
 import { splitRequestPath } from "./policy/request-path.js";
-import {
-  checkResourceAudience,
-  resourceChallenge,
-  resourceOf,
-  routeRule,
-  routeTimeouts,
-  takesMcpRules,
-} from "./policy/resource-gate.js";
+import { resourceChallenge, routeRule, routeTimeouts, takesMcpRules } from "./policy/resource-gate.js";
 import { outcomeOf, TollgateError } from "./reasons.js";
+import type { ShadowObserver } from "./shadow/shadow-evaluator.js";
 import { type DecisionRecord, noTelemetry, type RequestTelemetry } from "./telemetry/decision-record.js";
 import type { Principal } from "./token/principal.js";
 import type { TokenValidator } from "./token/token-validator.js";
@@ -45,6 +40,13 @@ export interface GatewayDeps {
   clock: Clock;
   onDecision?: (record: DecisionRecord) => void;
   telemetry?: RequestTelemetry;
+  /**
+   * Told how each request was decided (TOLLGATE_DEBUG_TRACE): its record and the token checks,
+   * rules tried and requirement tree. Only when set does the gateway collect a trace at all.
+   */
+  debugTrace?: (record: DecisionRecord, trace: DecisionTrace) => void;
+  /** Told each request's live decision, to evaluate a shadow candidate beside it (shared/shadow). */
+  shadow?: ShadowObserver;
   /** Answers for tollgate's own paths (health, readiness); undefined means "not mine". */
   ownRoutes?: (request: Request, url: URL) => Promise<Response | undefined>;
 }
@@ -68,6 +70,20 @@ function withHeaders(response: Response, extra: Readonly<Record<string, string>>
     const headers = new Headers(response.headers);
     for (const [name, value] of Object.entries(extra)) headers.set(name, value);
     return new Response(response.body, { status: response.status, statusText: response.statusText, headers });
+  }
+}
+
+/** The candidate only watches: whatever it does, the live decision stands. */
+function observeShadow(
+  shadow: ShadowObserver,
+  request: Parameters<ShadowObserver>[0],
+  principal: Principal,
+  decision: Decision,
+): void {
+  try {
+    shadow(request, principal, decision);
+  } catch {
+    // A broken candidate must never change an answer.
   }
 }
 
@@ -104,10 +120,12 @@ export function createGateway(deps: GatewayDeps): RequestHandler {
     const started = deps.clock.now();
     const span = telemetry.begin(request);
     const traceId = span.traceId;
+    const trace = deps.debugTrace ? newDecisionTrace() : undefined;
     const report = (record: DecisionRecord) => {
       try {
         span.end(record);
         deps.onDecision?.(record);
+        if (trace) deps.debugTrace?.(record, trace);
       } catch {
         // Reporting must never change an answer.
       }
@@ -134,17 +152,16 @@ export function createGateway(deps: GatewayDeps): RequestHandler {
 
       const path = splitRequestPath(url.pathname);
       if (!path.ok) throw new TollgateError("path_invalid", `The request path ${path.problem}.`);
-      const override = methodOverrideParameter(url.searchParams);
-      if (override !== undefined) {
-        throw new TollgateError(
-          "method_override_refused",
-          `The query holds '${override}', which some backends run as another method than the one authorised; send the real method instead.`,
-        );
-      }
+      const override = methodOverrideRefusal(url.searchParams);
+      if (override) throw override;
 
       const verifyStarted = performance.now();
       try {
-        principal = await deps.validator.validateAuthorization(request.headers.get("authorization"), url);
+        principal = await deps.validator.validateAuthorization(
+          request.headers.get("authorization"),
+          url,
+          trace?.tokenChecks,
+        );
       } finally {
         verifyMs = performance.now() - verifyStarted;
       }
@@ -161,16 +178,10 @@ export function createGateway(deps: GatewayDeps): RequestHandler {
       // MCP rules match on the JSON-RPC message, so on their routes the (bounded) body is read first.
       if (takesMcpRules(policy, route))
         mcpRead = await readMcpCall(request, settings.backend.mcpMaxBodyBytes);
-      decision = authorize(policy, { ...route, ...(mcpRead ? { mcp: mcpRead.call } : {}) }, principal);
-      if (decision.outcome === "invalid_path") throw new TollgateError("path_invalid", decision.message);
-      const resource = resourceOf(policy, decision.rule);
-      if (resource !== undefined) checkResourceAudience(resource, principal);
-      checkAgentStance(decision.rule?.agents, principal);
-      if (decision.outcome === "deny") {
-        throw new TollgateError(decision.reason ?? "insufficient_scope", decision.message, {
-          ...(decision.requiredScope ? { requiredScope: decision.requiredScope } : {}),
-        });
-      }
+      const routeRequest = { ...route, ...(mcpRead ? { mcp: mcpRead.call } : {}) };
+      decision = authorize(policy, routeRequest, principal, trace);
+      if (deps.shadow) observeShadow(deps.shadow, routeRequest, principal, decision);
+      const resource = enforceDecision(policy, decision, principal);
 
       const limitPolicy =
         decision.rateLimit === undefined ? undefined : policy.rateLimits[decision.rateLimit];

@@ -292,6 +292,12 @@ export const SETTING_DOCS = {
     description:
       "Refusals (401/403) written one by one per caller and minute on each instance; beyond it they are only counted (`refusalsNotListed`), so a flood cannot become a logging bill. `0`: counts only.",
   },
+  TOLLGATE_DEBUG_TRACE: {
+    default: "false",
+    example: "true",
+    description:
+      "`true` logs one `decision trace` line per request, by trace id: the token checks run, each rule tried and why it did not match, the requirement tree with each leaf met or not (what `tollgate explain` prints). Never the token, claim values or anything in the response. For debugging; off in production.",
+  },
 } as const satisfies Record<string, SettingDoc>;
 
 export type SettingName = keyof typeof SETTING_DOCS;

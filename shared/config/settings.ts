@@ -57,6 +57,8 @@ export interface Settings {
   access: AccessSettings;
   /** NCRONTAB schedule of the timer function (key refresh and audit). */
   timerSchedule: string;
+  /** Log each request's decision trace (TOLLGATE_DEBUG_TRACE); off by default. */
+  debugTrace: boolean;
 }
 
 // The credential choice (shared/identity, which reads it from the environment): blank, `system`
@@ -71,6 +73,7 @@ const gatewaySpec = {
   rateLimitHeaders: setting("TOLLGATE_RATELIMIT_HEADERS", flag(true)),
   easyAuthHeaders: setting("TOLLGATE_EASY_AUTH_HEADERS", flag(false)),
   managedIdentity: setting("TOLLGATE_MANAGED_IDENTITY", () => managedIdentity.optional()),
+  debugTrace: setting("TOLLGATE_DEBUG_TRACE", flag(false)),
 } as const;
 
 /** The one schema: every setting SETTING_DOCS documents (the satisfies says none is missing). */

@@ -30,12 +30,25 @@ export type RouteMatch =
   /** No rule may match this path; the gateway answers 400 without asking the backend. */
   | { invalidPath: true; problem: string };
 
-export function matchRule(policy: Policy, request: RouteRequest): RouteMatch | undefined {
+/** A rule tried for a request, in order, for `tollgate explain`: why it did or did not match. */
+export interface RuleTrace {
+  ruleId: string;
+  matched: boolean;
+  /** Set when it did not match: which of methods, host, MCP call and path ruled it out. */
+  skipped?: "method" | "host" | "mcp" | "path";
+}
+
+/** `trace`, when given, receives each rule tried on the exact-case pass, up to the one that matched. */
+export function matchRule(
+  policy: Policy,
+  request: RouteRequest,
+  trace?: RuleTrace[],
+): RouteMatch | undefined {
   const split = splitRequestPath(request.path);
   if (!split.ok) return { invalidPath: true, problem: `the path ${split.problem}` };
   const host = request.host === undefined ? undefined : normaliseHost(request.host);
 
-  const exact = firstMatch(policy, request, host, split.segments, false);
+  const exact = firstMatch(policy, request, host, split.segments, false, trace);
   const folded = firstMatch(policy, request, host, split.segments, true);
   if (folded?.rule !== exact?.rule) {
     return {
@@ -138,16 +151,32 @@ function firstMatch(
   host: HostParts | undefined,
   segments: readonly string[],
   foldCase: boolean,
+  trace?: RuleTrace[],
 ): { rule: PolicyRule; index: number; params: Record<string, string> } | undefined {
   // Most frameworks run the GET handler for HEAD, so HEAD is decided exactly as GET is: a rule
   // listing only HEAD is refused when the policy is parsed (policy-schema.ts).
   const routed = method === "HEAD" ? "GET" : method;
+  const skip = (ruleId: string, skipped: RuleTrace["skipped"]) =>
+    trace?.push({ ruleId, matched: false, skipped });
   for (const [index, rule] of policy.rules.entries()) {
-    if (rule.methods !== "*" && !rule.methods.includes(routed)) continue;
-    if (rule.host !== undefined && !hostMatches(rule.host, host)) continue;
-    if (rule.mcp !== undefined && !mcpMatches(rule.mcp, mcp)) continue;
+    if (rule.methods !== "*" && !rule.methods.includes(routed)) {
+      skip(rule.id, "method");
+      continue;
+    }
+    if (rule.host !== undefined && !hostMatches(rule.host, host)) {
+      skip(rule.id, "host");
+      continue;
+    }
+    if (rule.mcp !== undefined && !mcpMatches(rule.mcp, mcp)) {
+      skip(rule.id, "mcp");
+      continue;
+    }
     const params = matchPathPattern(rule.path, segments, foldCase);
-    if (params) return { rule, index, params };
+    if (params) {
+      trace?.push({ ruleId: rule.id, matched: true });
+      return { rule, index, params };
+    }
+    skip(rule.id, "path");
   }
   return undefined;
 }
