@@ -255,6 +255,8 @@ var tableSuffixes = [
   'Lifetimes'
   'Findings'
   'Limits'
+  'Revocations'
+  'Tenants'
 ]
 
 // Built-in role definition ids (the same in every tenant).

@@ -70,6 +70,11 @@ export interface GatewayDeps {
   telemetry?: RequestTelemetry;
   /** Answers for tollgate's own paths (health, readiness); undefined means "not mine". */
   ownRoutes?: (request: Request, url: URL) => Promise<Response | undefined>;
+  /**
+   * Checks on every verified caller, cached token or not, before any rule or rate limit: throws
+   * the refusal (revoked token, suspended tenant). In memory only; never does I/O.
+   */
+  accessChecks?: (principal: Principal) => void;
 }
 
 function limitFields(limit: LimitVerdict | undefined): Partial<DecisionRecord> {
@@ -165,6 +170,7 @@ export function createGateway(deps: GatewayDeps): RequestHandler {
           },
         );
       }
+      deps.accessChecks?.(principal);
       decision = authorize(policy, { method: request.method, path: url.pathname, host: url.host }, principal);
       if (decision.outcome === "invalid_path") throw new TollgateError("path_invalid", decision.message);
       if (decision.outcome === "deny") {

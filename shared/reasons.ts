@@ -1,6 +1,8 @@
 // The reason codes every denial carries, and the one error class that carries them.
 // Telemetry, the problem body, WWW-Authenticate, tests and the README all speak these codes.
 
+import type { ClaimsChallenge } from "./http/claims-challenge.js";
+
 /** RFC 6750 §3.1 error codes, for the WWW-Authenticate challenge. */
 export type BearerError = "invalid_request" | "invalid_token" | "insufficient_scope";
 
@@ -92,6 +94,16 @@ export const REASONS = {
   internal_error: { status: 500, title: "Internal error" },
   request_body_too_large: { status: 413, title: "Request body too large" },
   gateway_bypass_rejected: { status: 403, title: "Request did not come through the front end" },
+  // Continuous access: withdrawn before `exp`, step-up, onboarding, groups from Graph.
+  token_revoked: { status: 401, bearerError: "invalid_token", title: "Token has been revoked" },
+  revocations_unavailable: { status: 503, title: "The revocation list is not loaded yet" },
+  auth_context_required: {
+    status: 403,
+    bearerError: "insufficient_scope",
+    title: "A stronger sign-in (authentication context) is required",
+  },
+  tenant_suspended: { status: 403, title: "Tenant is suspended" },
+  tenants_unavailable: { status: 503, title: "The tenants table is not loaded yet" },
 } as const satisfies Record<string, ReasonSpec>;
 
 export type Reason = keyof typeof REASONS;
@@ -113,6 +125,8 @@ export class TollgateError extends Error {
   readonly requiredScope: string | undefined;
   /** Extra response headers the refusal carries (RateLimit fields on a 429). */
   readonly headers: Readonly<Record<string, string>> | undefined;
+  /** Entra's claims challenge, for CAE-capable clients; a refusal that carries one is a 401. */
+  readonly claimsChallenge: ClaimsChallenge | undefined;
 
   constructor(
     reason: Reason,
@@ -121,15 +135,17 @@ export class TollgateError extends Error {
       retryAfterSeconds?: number;
       requiredScope?: string;
       headers?: Readonly<Record<string, string>>;
+      claimsChallenge?: ClaimsChallenge;
       cause?: unknown;
     } = {},
   ) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.reason = reason;
-    this.status = REASONS[reason].status;
+    this.status = options.claimsChallenge === undefined ? REASONS[reason].status : 401;
     this.retryAfterSeconds = options.retryAfterSeconds;
     this.requiredScope = options.requiredScope;
     this.headers = options.headers;
+    this.claimsChallenge = options.claimsChallenge;
   }
 }
 

@@ -11,6 +11,7 @@ import {
 import { type Clock, systemClock } from "./clock.js";
 import type { Settings } from "./config/settings.js";
 import { SettingsError } from "./config/settings.js";
+import { createContinuousAccess } from "./continuous-access.js";
 import { AssertionKeyError, AssertionSigner, BackendPools } from "./forward/index.js";
 import { createGateway, type DecisionRecord } from "./gateway.js";
 import type { RequestHandler } from "./http/request-handler.js";
@@ -147,6 +148,9 @@ export async function createTollgate(settings: Settings, options: TollgateOption
     clock,
   });
 
+  // Revocations and onboarded tenants: mirrored from storage, checked in memory on every request.
+  const access = createContinuousAccess(settings, { tables, clock, log });
+
   const pools = new BackendPools();
   const sources = {
     keys: () => keyStore.status(),
@@ -176,15 +180,17 @@ export async function createTollgate(settings: Settings, options: TollgateOption
       options.onDecision?.(record);
     },
     ownRoutes: createOwnRoutes(signer, sources),
+    accessChecks: access.check,
   });
 
   return {
     handle,
     async start() {
-      await Promise.all([keyStore.warm(keySourcesFor(settings.token)), policyStore.start()]);
+      await Promise.all([keyStore.warm(keySourcesFor(settings.token)), policyStore.start(), access.start()]);
     },
     async stop() {
       policyStore.stop();
+      access.stop();
       limiter.stop();
       await limiter.flush();
       await Promise.allSettled([pools.close(), keyStore.idle(), lifetimes.flush()]);

@@ -250,6 +250,24 @@ export const SETTING_DOCS = {
     description:
       "`true` adds the caller's object id (`oid`) to decision spans. Tenant, client app, principal kind and token version are always recorded; a token, its signature, an email or a `upn` never are.",
   },
+  TOLLGATE_REVOCATIONS_REFRESH_SECONDS: {
+    default: "15",
+    example: "15",
+    description:
+      "How often each instance re-reads the revocation list (`tollgate revoke`). This is the worst-case delay before a revocation takes effect everywhere; between reads, and while storage is down, the last list read is used.",
+  },
+  TOLLGATE_TENANTS_TABLE: {
+    default: "false",
+    example: "true",
+    description:
+      "`true` reads the tenants table (`tollgate tenants`): a suspended tenant is refused with `tenant_suspended`, and with `TOLLGATE_TENANTS=*` only tenants the table holds are accepted.",
+  },
+  TOLLGATE_TENANTS_REFRESH_SECONDS: {
+    default: "15",
+    example: "15",
+    description:
+      "How often each instance re-reads the tenants table: the worst-case delay before a suspension or resumption takes effect everywhere.",
+  },
 } as const satisfies Record<string, SettingDoc>;
 
 export type SettingName = keyof typeof SETTING_DOCS;

@@ -86,6 +86,13 @@ export interface TelemetrySettings {
   includeObjectId: boolean;
 }
 
+/** Revocations and onboarded tenants, mirrored from Table Storage into every instance. */
+export interface ContinuousAccessSettings {
+  revocationsRefreshSeconds: number;
+  tenantsTable: boolean;
+  tenantsRefreshSeconds: number;
+}
+
 export interface Settings {
   token: TokenSettings;
   keys: KeySettings;
@@ -101,6 +108,7 @@ export interface Settings {
   audit: AuditSettings;
   /** NCRONTAB schedule of the timer function (key refresh and audit). */
   timerSchedule: string;
+  continuousAccess: ContinuousAccessSettings;
 }
 
 /** Asymmetric algorithms only: an HMAC algorithm would let a public key act as a shared secret. */
@@ -460,6 +468,9 @@ const schema = z.object({
   TOLLGATE_TELEMETRY_INCLUDE_OBJECT_ID: boolean("TOLLGATE_TELEMETRY_INCLUDE_OBJECT_ID").default(false),
   TOLLGATE_RATELIMIT_HEADERS: boolean("TOLLGATE_RATELIMIT_HEADERS").default(true),
   TOLLGATE_TOKEN_CACHE_SIZE: integer("TOLLGATE_TOKEN_CACHE_SIZE", 0, 1_000_000).default(10_000),
+  TOLLGATE_REVOCATIONS_REFRESH_SECONDS: integer("TOLLGATE_REVOCATIONS_REFRESH_SECONDS", 1, 300).default(15),
+  TOLLGATE_TENANTS_TABLE: boolean("TOLLGATE_TENANTS_TABLE").default(false),
+  TOLLGATE_TENANTS_REFRESH_SECONDS: integer("TOLLGATE_TENANTS_REFRESH_SECONDS", 1, 300).default(15),
 } satisfies Record<SettingName, z.ZodType>);
 
 export class SettingsError extends Error {
@@ -561,6 +572,11 @@ export function loadSettings(env: Record<string, string | undefined> = process.e
       enforce: s.TOLLGATE_AUDIT_ENFORCE,
     },
     timerSchedule: s.TOLLGATE_TIMER_SCHEDULE,
+    continuousAccess: {
+      revocationsRefreshSeconds: s.TOLLGATE_REVOCATIONS_REFRESH_SECONDS,
+      tenantsTable: s.TOLLGATE_TENANTS_TABLE,
+      tenantsRefreshSeconds: s.TOLLGATE_TENANTS_REFRESH_SECONDS,
+    },
   };
 }
 

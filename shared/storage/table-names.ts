@@ -12,6 +12,10 @@ export const TABLE_SUFFIXES = {
   findings: "Findings",
   /** Rate-limit windows: one entity per limit key and window, partitioned by key. */
   limits: "Limits",
+  /** Revoked users, client apps, tenants and tokens; every instance mirrors it in memory. */
+  revocations: "Revocations",
+  /** Onboarded tenants and their state (active or suspended), for multi-tenant APIs. */
+  tenants: "Tenants",
 } as const;
 
 export type TableKind = keyof typeof TABLE_SUFFIXES;

@@ -3,6 +3,7 @@
 
 import { guid } from "../config/parsers.js";
 import type { TokenVersion } from "../config/settings.js";
+import { isCaeCapable } from "../http/claims-challenge.js";
 import { TollgateError } from "../reasons.js";
 import type { TimeClaims } from "./entra-rules.js";
 
@@ -24,6 +25,10 @@ export interface Principal {
   expiresAt: number;
   /** The client declared Continuous Access Evaluation capability (`xms_cc` contains `cp1`). */
   caeCapable: boolean;
+  /** Entra's token id (`uti`), for revoking one token; absent when the token has none. */
+  tokenId?: string;
+  /** Authentication contexts the sign-in satisfied (`acrs`), e.g. ["c1"]. */
+  authContexts?: readonly string[];
 }
 
 function stringList(payload: Record<string, unknown>, name: string): string[] {
@@ -75,6 +80,8 @@ export function buildPrincipal(payload: Record<string, unknown>, inputs: Princip
     audience: inputs.audience,
     issuedAt: inputs.times.issuedAt,
     expiresAt: inputs.times.expiresAt,
-    caeCapable: stringList(payload, "xms_cc").includes("cp1"),
+    caeCapable: isCaeCapable(stringList(payload, "xms_cc")),
+    ...(typeof payload.uti === "string" && payload.uti !== "" ? { tokenId: payload.uti } : {}),
+    authContexts: stringList(payload, "acrs"),
   };
 }

@@ -1,0 +1,74 @@
+// Continuous access: the checks that can withdraw a verified token before its `exp` (the
+// revocation list, the tenants table), built from settings. Each table is mirrored in memory and
+// re-read on its own interval; the request path only looks up the last good copy.
+
+import type { Clock } from "./clock.js";
+import type { Settings } from "./config/settings.js";
+import { RevocationGate } from "./revocations/revocation-gate.js";
+import { RevocationIndex } from "./revocations/revocation-index.js";
+import { revocationTableClient } from "./revocations/revocation-table.js";
+import type { TableClientFactory } from "./storage/table-client.js";
+import { type MirrorEvent, TableMirror } from "./storage/table-mirror.js";
+import { TenantGate, tenantIndex } from "./tenants/tenant-gate.js";
+import { tenantTableClient } from "./tenants/tenant-table.js";
+import type { Principal } from "./token/principal.js";
+
+export interface ContinuousAccess {
+  /** Throws the refusal for a caller whose access was withdrawn; never does I/O. */
+  check(principal: Principal): void;
+  start(): Promise<void>;
+  stop(): void;
+}
+
+export function createContinuousAccess(
+  settings: Pick<Settings, "continuousAccess" | "tablePrefix" | "storageTimeoutMs" | "token">,
+  options: { tables: TableClientFactory; clock: Clock; log: (line: string) => void },
+): ContinuousAccess {
+  const { continuousAccess: config } = settings;
+  const onEvent = (what: string) => (event: MirrorEvent) => {
+    if (event.type === "mirror_read_failed") {
+      options.log(
+        `${what} could not be read: ${event.error}${event.hasCopy ? " (keeping the last good copy)" : ""}`,
+      );
+    }
+  };
+  const revocations = new TableMirror({
+    client: revocationTableClient(options.tables, settings.tablePrefix),
+    build: RevocationIndex.fromEntities,
+    clock: options.clock,
+    refreshSeconds: config.revocationsRefreshSeconds,
+    storageTimeoutMs: settings.storageTimeoutMs,
+    onEvent: onEvent("revocation list"),
+  });
+  const revocationGate = new RevocationGate({
+    mirror: revocations,
+    clock: options.clock,
+    authority: settings.token.authority,
+  });
+  const tenants = config.tenantsTable
+    ? new TableMirror({
+        client: tenantTableClient(options.tables, settings.tablePrefix),
+        build: tenantIndex,
+        clock: options.clock,
+        refreshSeconds: config.tenantsRefreshSeconds,
+        storageTimeoutMs: settings.storageTimeoutMs,
+        onEvent: onEvent("tenants table"),
+      })
+    : undefined;
+  const tenantGate = tenants ? new TenantGate(tenants, settings.token.tenants) : undefined;
+
+  return {
+    check(principal) {
+      // The tenant first: a suspended tenant's callers need no claims challenge.
+      tenantGate?.check(principal);
+      revocationGate.check(principal);
+    },
+    async start() {
+      await Promise.all([revocations.start(), tenants?.start()]);
+    },
+    stop() {
+      revocations.stop();
+      tenants?.stop();
+    },
+  };
+}
