@@ -75,6 +75,8 @@ export interface GatewayDeps {
    * the refusal (revoked token, suspended tenant). In memory only; never does I/O.
    */
   accessChecks?: (principal: Principal) => void;
+  /** The refusal when a rule needs an authentication context the sign-in did not meet. */
+  stepUp?: (principal: Principal, contextId: string, message: string) => TollgateError;
 }
 
 function limitFields(limit: LimitVerdict | undefined): Partial<DecisionRecord> {
@@ -174,6 +176,9 @@ export function createGateway(deps: GatewayDeps): RequestHandler {
       decision = authorize(policy, { method: request.method, path: url.pathname, host: url.host }, principal);
       if (decision.outcome === "invalid_path") throw new TollgateError("path_invalid", decision.message);
       if (decision.outcome === "deny") {
+        if (decision.authContext !== undefined && deps.stepUp) {
+          throw deps.stepUp(principal, decision.authContext, decision.message);
+        }
         throw new TollgateError(decision.reason ?? "insufficient_scope", decision.message, {
           ...(decision.requiredScope ? { requiredScope: decision.requiredScope } : {}),
         });

@@ -1,6 +1,7 @@
 // Builds a running tollgate from settings: the one composition root every entry point (the
 // Functions app, the local host, the benchmarks) shares, so they all run the same thing.
 
+import { createContinuousAccess } from "./access/continuous-access.js";
 import {
   createLifetimeTable,
   enforceLifetimeLimits,
@@ -11,7 +12,6 @@ import {
 import { type Clock, systemClock } from "./clock.js";
 import type { Settings } from "./config/settings.js";
 import { SettingsError } from "./config/settings.js";
-import { createContinuousAccess } from "./continuous-access.js";
 import { AssertionKeyError, AssertionSigner, BackendPools } from "./forward/index.js";
 import { createGateway, type DecisionRecord } from "./gateway.js";
 import type { RequestHandler } from "./http/request-handler.js";
@@ -153,6 +153,7 @@ export async function createTollgate(settings: Settings, options: TollgateOption
 
   const pools = new BackendPools();
   const sources = {
+    continuousAccess: () => access.status(),
     keys: () => keyStore.status(),
     policy: () => {
       const loaded = policyStore.current();
@@ -181,6 +182,7 @@ export async function createTollgate(settings: Settings, options: TollgateOption
     },
     ownRoutes: createOwnRoutes(signer, sources),
     accessChecks: access.check,
+    stepUp: access.stepUp,
   });
 
   return {

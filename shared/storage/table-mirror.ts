@@ -9,6 +9,13 @@ export type MirrorEvent =
   | { type: "mirror_loaded"; table: string; entityCount: number }
   | { type: "mirror_read_failed"; table: string; error: string; hasCopy: boolean };
 
+/** For readiness: whether a copy is held, how old it is, and the last read's trouble. */
+export interface MirrorStatus {
+  loaded: boolean;
+  ageSeconds?: number;
+  lastError?: string;
+}
+
 export interface Mirrored<T> {
   value: T;
   /** When this instance read it (ms since epoch, by the mirror's clock). */
@@ -31,6 +38,7 @@ export class TableMirror<T> {
   readonly #options: TableMirrorOptions<T>;
   readonly #clock: Clock;
   #current: Mirrored<T> | undefined;
+  #lastError: string | undefined;
   #inFlight: Promise<boolean> | undefined;
   #timer: NodeJS.Timeout | undefined;
   #running = false;
@@ -54,6 +62,15 @@ export class TableMirror<T> {
   /** The last good copy, or undefined when none could be read yet. Never does I/O. */
   current(): Mirrored<T> | undefined {
     return this.#current;
+  }
+
+  status(): MirrorStatus {
+    const current = this.#current;
+    return {
+      loaded: current !== undefined,
+      ...(current ? { ageSeconds: Math.floor((this.#clock.now() - current.loadedAt) / 1000) } : {}),
+      ...(this.#lastError ? { lastError: this.#lastError } : {}),
+    };
   }
 
   /** Reads storage now; concurrent callers share one read. Never throws; true when it read. */
@@ -93,6 +110,7 @@ export class TableMirror<T> {
         if ((error as { statusCode?: number }).statusCode !== 404) throw error;
       }
       this.#current = { value: this.#options.build(entities), loadedAt: this.#clock.now() };
+      this.#lastError = undefined;
       this.#emit({ type: "mirror_loaded", table: client.tableName, entityCount: entities.length });
       return true;
     } catch (error) {
@@ -101,6 +119,7 @@ export class TableMirror<T> {
         : error instanceof Error
           ? error.message
           : String(error);
+      this.#lastError = message;
       this.#emit({
         type: "mirror_read_failed",
         table: client.tableName,

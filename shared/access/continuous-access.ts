@@ -2,22 +2,33 @@
 // revocation list, the tenants table), built from settings. Each table is mirrored in memory and
 // re-read on its own interval; the request path only looks up the last good copy.
 
-import type { Clock } from "./clock.js";
-import type { Settings } from "./config/settings.js";
-import { RevocationGate } from "./revocations/revocation-gate.js";
-import { RevocationIndex } from "./revocations/revocation-index.js";
-import { revocationTableClient } from "./revocations/revocation-table.js";
-import type { TableClientFactory } from "./storage/table-client.js";
-import { type MirrorEvent, TableMirror } from "./storage/table-mirror.js";
-import { TenantGate, tenantIndex } from "./tenants/tenant-gate.js";
-import { tenantTableClient } from "./tenants/tenant-table.js";
-import type { Principal } from "./token/principal.js";
+import type { Clock } from "../clock.js";
+import type { Settings } from "../config/settings.js";
+import { ChallengeBudget } from "../http/challenge-budget.js";
+import { RevocationGate } from "../revocations/revocation-gate.js";
+import { RevocationIndex } from "../revocations/revocation-index.js";
+import { revocationTableClient } from "../revocations/revocation-table.js";
+import type { TableClientFactory } from "../storage/table-client.js";
+import { type MirrorEvent, type MirrorStatus, TableMirror } from "../storage/table-mirror.js";
+import { TenantGate, tenantIndex } from "../tenants/tenant-gate.js";
+import { tenantTableClient } from "../tenants/tenant-table.js";
+import type { Principal } from "../token/principal.js";
+import { createStepUpRefusal, type StepUpRefusal } from "./step-up.js";
 
 export interface ContinuousAccess {
   /** Throws the refusal for a caller whose access was withdrawn; never does I/O. */
   check(principal: Principal): void;
+  /** The refusal for a caller who must meet an authentication context (claims challenge or 403). */
+  stepUp: StepUpRefusal;
   start(): Promise<void>;
   stop(): void;
+  /** For readiness: an instance without its revocation list (or tenants table) refuses every caller. */
+  status(): ContinuousAccessStatus;
+}
+
+export interface ContinuousAccessStatus {
+  revocations: MirrorStatus;
+  tenants?: MirrorStatus;
 }
 
 export function createContinuousAccess(
@@ -40,10 +51,13 @@ export function createContinuousAccess(
     storageTimeoutMs: settings.storageTimeoutMs,
     onEvent: onEvent("revocation list"),
   });
+  // One budget for both kinds of claims challenge: a token is challenged a bounded number of times.
+  const challenges = new ChallengeBudget();
   const revocationGate = new RevocationGate({
     mirror: revocations,
     clock: options.clock,
     authority: settings.token.authority,
+    challenges,
   });
   const tenants = config.tenantsTable
     ? new TableMirror({
@@ -58,6 +72,7 @@ export function createContinuousAccess(
   const tenantGate = tenants ? new TenantGate(tenants, settings.token.tenants) : undefined;
 
   return {
+    stepUp: createStepUpRefusal(settings.token.authority, challenges),
     check(principal) {
       // The tenant first: a suspended tenant's callers need no claims challenge.
       tenantGate?.check(principal);
@@ -70,5 +85,9 @@ export function createContinuousAccess(
       revocations.stop();
       tenants?.stop();
     },
+    status: () => ({
+      revocations: revocations.status(),
+      ...(tenants ? { tenants: tenants.status() } : {}),
+    }),
   };
 }
