@@ -76,8 +76,9 @@ const label = (a: Answer) => `${a.status}${a.reason ? ` ${a.reason}` : ""}`;
 async function untilBoth(token: string, expected: string, path?: string): Promise<number> {
   const started = Date.now();
   for (const gateway of gateways) {
-    let last = "";
-    while ((last = label(await call(gateway, token, path))) !== expected) {
+    for (;;) {
+      const last = label(await call(gateway, token, path));
+      if (last === expected) break;
       if (Date.now() - started > TAKES_EFFECT_WITHIN_MS) {
         throw new Error(`gateway ${gateway.url} still answers ${last}, not ${expected}`);
       }
