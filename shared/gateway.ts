@@ -75,6 +75,8 @@ export interface GatewayDeps {
    * the refusal (revoked token, suspended tenant). In memory only; never does I/O.
    */
   accessChecks?: (principal: Principal) => void;
+  /** For a rule refused only for lack of an overage caller's groups: the caller with groups from Graph. */
+  overageGroups?: (principal: Principal) => Promise<Principal>;
   /** The refusal when a rule needs an authentication context the sign-in did not meet. */
   stepUp?: (principal: Principal, contextId: string, message: string) => TollgateError;
 }
@@ -173,7 +175,13 @@ export function createGateway(deps: GatewayDeps): RequestHandler {
         );
       }
       deps.accessChecks?.(principal);
-      decision = authorize(policy, { method: request.method, path: url.pathname, host: url.host }, principal);
+      const route = { method: request.method, path: url.pathname, host: url.host };
+      decision = authorize(policy, route, principal);
+      if (decision.groupsOverage && deps.overageGroups) {
+        // Graph only when the groups the token left out decide the request.
+        principal = await deps.overageGroups(principal);
+        decision = authorize(policy, route, principal);
+      }
       if (decision.outcome === "invalid_path") throw new TollgateError("path_invalid", decision.message);
       if (decision.outcome === "deny") {
         if (decision.authContext !== undefined && deps.stepUp) {

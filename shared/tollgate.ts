@@ -2,6 +2,7 @@
 // Functions app, the local host, the benchmarks) shares, so they all run the same thing.
 
 import { createContinuousAccess } from "./access/continuous-access.js";
+import type { GraphCredential } from "./audit/graph-reader.js";
 import {
   createLifetimeTable,
   enforceLifetimeLimits,
@@ -14,6 +15,7 @@ import type { Settings } from "./config/settings.js";
 import { SettingsError } from "./config/settings.js";
 import { AssertionKeyError, AssertionSigner, BackendPools } from "./forward/index.js";
 import { createGateway, type DecisionRecord } from "./gateway.js";
+import { createGroupsForOverage } from "./groups/groups-for-overage.js";
 import type { RequestHandler } from "./http/request-handler.js";
 import { keySourcesFor } from "./keys/key-sources.js";
 import type { KeyStoreEvent } from "./keys/key-store-events.js";
@@ -41,6 +43,8 @@ export interface TollgateOptions {
   telemetry?: Telemetry;
   /** What the observed-lifetime aggregator wrote (at most once a minute) or failed to write. */
   onLifetimeEvent?: (event: LifetimeAggregatorEvent) => void;
+  /** Graph access for groups overage (TOLLGATE_GROUPS_GRAPH); default DefaultAzureCredential. */
+  graph?: { credential?: GraphCredential; fetch?: typeof fetch };
 }
 
 export interface Tollgate {
@@ -151,6 +155,8 @@ export async function createTollgate(settings: Settings, options: TollgateOption
   // Revocations and onboarded tenants: mirrored from storage, checked in memory on every request.
   const access = createContinuousAccess(settings, { tables, clock, log });
 
+  const overageGroups = createGroupsForOverage(settings.groups, { clock, log, ...options.graph });
+
   const pools = new BackendPools();
   const sources = {
     continuousAccess: () => access.status(),
@@ -183,6 +189,7 @@ export async function createTollgate(settings: Settings, options: TollgateOption
     ownRoutes: createOwnRoutes(signer, sources),
     accessChecks: access.check,
     stepUp: access.stepUp,
+    ...(overageGroups ? { overageGroups } : {}),
   });
 
   return {

@@ -268,6 +268,35 @@ export const SETTING_DOCS = {
     description:
       "How often each instance re-reads the tenants table: the worst-case delay before a suspension or resumption takes effect everywhere.",
   },
+  TOLLGATE_GROUPS_GRAPH: {
+    default: "false",
+    example: "true",
+    description:
+      "`true`: when a rule needs groups and the token had too many to list them (groups overage), look the caller's security groups up in Microsoft Graph (`getMemberObjects`) with the app's managed identity. `false`: such a rule refuses overage callers.",
+  },
+  TOLLGATE_GROUPS_GRAPH_URL: {
+    default: "https://graph.microsoft.com",
+    example: "https://graph.microsoft.us",
+    description:
+      "Microsoft Graph endpoint for group lookups (national clouds). `http://` is allowed only on loopback.",
+  },
+  TOLLGATE_GROUPS_CACHE_SECONDS: {
+    default: "300",
+    example: "600",
+    description:
+      "How long an instance remembers a caller's groups from Graph (per tenant and object id, at most 10000 callers): a membership change reaches tollgate within this.",
+  },
+  TOLLGATE_GROUPS_TIMEOUT_MS: {
+    default: "2000",
+    example: "2000",
+    description: "Longest a Graph group lookup may take before `TOLLGATE_GROUPS_ON_ERROR` decides.",
+  },
+  TOLLGATE_GROUPS_ON_ERROR: {
+    default: "deny",
+    example: "deny",
+    description:
+      "When Graph cannot answer a group lookup: `deny` answers 503 `groups_unavailable`; `allow` lets group requirements count as met for overage callers (their other requirements still apply). A failed lookup is retried at most every 5 seconds per caller.",
+  },
 } as const satisfies Record<string, SettingDoc>;
 
 export type SettingName = keyof typeof SETTING_DOCS;

@@ -93,6 +93,15 @@ export interface ContinuousAccessSettings {
   tenantsRefreshSeconds: number;
 }
 
+/** Groups overage: looking up in Microsoft Graph the groups a token had too many of to list. */
+export interface GroupsSettings {
+  graph: boolean;
+  graphUrl: string;
+  cacheSeconds: number;
+  timeoutMs: number;
+  onError: "deny" | "allow";
+}
+
 export interface Settings {
   token: TokenSettings;
   keys: KeySettings;
@@ -109,6 +118,7 @@ export interface Settings {
   /** NCRONTAB schedule of the timer function (key refresh and audit). */
   timerSchedule: string;
   continuousAccess: ContinuousAccessSettings;
+  groups: GroupsSettings;
 }
 
 /** Asymmetric algorithms only: an HMAC algorithm would let a public key act as a shared secret. */
@@ -339,24 +349,36 @@ const timerSchedule = z.string().transform((raw, ctx) => {
   return fields.join(" ");
 });
 
-const graphUrl = z.string().transform((raw, ctx) => {
-  let url: URL;
-  try {
-    url = new URL(raw.trim());
-  } catch {
-    ctx.addIssue({ code: "custom", message: `'${raw}' is not a URL. ${ex("TOLLGATE_AUDIT_GRAPH_URL")}` });
-    return z.NEVER;
-  }
-  // The managed identity's Graph token goes to this origin: plain HTTP only for a loopback stand-in.
-  const secure = url.protocol === "https:" || (url.protocol === "http:" && loopbackHost(url.hostname));
-  if (!secure || url.search || url.hash || url.username || (url.pathname !== "/" && url.pathname !== "")) {
-    ctx.addIssue({
-      code: "custom",
-      message: `'${raw}' must be an https origin without a path (http only on loopback). ${ex("TOLLGATE_AUDIT_GRAPH_URL")}`,
-    });
-    return z.NEVER;
-  }
-  return url.origin;
+const graphOrigin = (name: SettingName) =>
+  z.string().transform((raw, ctx) => {
+    let url: URL;
+    try {
+      url = new URL(raw.trim());
+    } catch {
+      ctx.addIssue({ code: "custom", message: `'${raw}' is not a URL. ${ex(name)}` });
+      return z.NEVER;
+    }
+    // The managed identity's Graph token goes to this origin: plain HTTP only for a loopback stand-in.
+    const secure = url.protocol === "https:" || (url.protocol === "http:" && loopbackHost(url.hostname));
+    if (!secure || url.search || url.hash || url.username || (url.pathname !== "/" && url.pathname !== "")) {
+      ctx.addIssue({
+        code: "custom",
+        message: `'${raw}' must be an https origin without a path (http only on loopback). ${ex(name)}`,
+      });
+      return z.NEVER;
+    }
+    return url.origin;
+  });
+const graphUrl = graphOrigin("TOLLGATE_AUDIT_GRAPH_URL");
+
+const groupsOnError = z.string().transform((raw, ctx): "deny" | "allow" => {
+  const v = raw.trim().toLowerCase();
+  if (v === "deny" || v === "allow") return v;
+  ctx.addIssue({
+    code: "custom",
+    message: `'${raw}' is not deny or allow. ${ex("TOLLGATE_GROUPS_ON_ERROR")}`,
+  });
+  return z.NEVER;
 });
 
 const apiAppId = z.string().transform((raw, ctx) => {
@@ -471,6 +493,11 @@ const schema = z.object({
   TOLLGATE_REVOCATIONS_REFRESH_SECONDS: integer("TOLLGATE_REVOCATIONS_REFRESH_SECONDS", 1, 300).default(15),
   TOLLGATE_TENANTS_TABLE: boolean("TOLLGATE_TENANTS_TABLE").default(false),
   TOLLGATE_TENANTS_REFRESH_SECONDS: integer("TOLLGATE_TENANTS_REFRESH_SECONDS", 1, 300).default(15),
+  TOLLGATE_GROUPS_GRAPH: boolean("TOLLGATE_GROUPS_GRAPH").default(false),
+  TOLLGATE_GROUPS_GRAPH_URL: graphOrigin("TOLLGATE_GROUPS_GRAPH_URL").default("https://graph.microsoft.com"),
+  TOLLGATE_GROUPS_CACHE_SECONDS: integer("TOLLGATE_GROUPS_CACHE_SECONDS", 10, 86400).default(300),
+  TOLLGATE_GROUPS_TIMEOUT_MS: integer("TOLLGATE_GROUPS_TIMEOUT_MS", 100, 30_000).default(2000),
+  TOLLGATE_GROUPS_ON_ERROR: groupsOnError.default("deny"),
 } satisfies Record<SettingName, z.ZodType>);
 
 export class SettingsError extends Error {
@@ -576,6 +603,13 @@ export function loadSettings(env: Record<string, string | undefined> = process.e
       revocationsRefreshSeconds: s.TOLLGATE_REVOCATIONS_REFRESH_SECONDS,
       tenantsTable: s.TOLLGATE_TENANTS_TABLE,
       tenantsRefreshSeconds: s.TOLLGATE_TENANTS_REFRESH_SECONDS,
+    },
+    groups: {
+      graph: s.TOLLGATE_GROUPS_GRAPH,
+      graphUrl: s.TOLLGATE_GROUPS_GRAPH_URL,
+      cacheSeconds: s.TOLLGATE_GROUPS_CACHE_SECONDS,
+      timeoutMs: s.TOLLGATE_GROUPS_TIMEOUT_MS,
+      onError: s.TOLLGATE_GROUPS_ON_ERROR,
     },
   };
 }

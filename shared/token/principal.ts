@@ -29,6 +29,11 @@ export interface Principal {
   tokenId?: string;
   /** Authentication contexts the sign-in satisfied (`acrs`), e.g. ["c1"]. */
   authContexts?: readonly string[];
+  /**
+   * Graph could not be asked for an overage caller's groups and TOLLGATE_GROUPS_ON_ERROR=allow:
+   * group requirements count as met for this request.
+   */
+  groupsUnverified?: boolean;
 }
 
 function stringList(payload: Record<string, unknown>, name: string): string[] {
@@ -61,11 +66,11 @@ export function buildPrincipal(payload: Record<string, unknown>, inputs: Princip
     throw new TollgateError("claim_invalid", "The token's 'scp' claim is not a string.");
   }
   const claimNames = payload._claim_names;
+  // `_claim_names.groups` in access tokens; `hasgroups` in tokens from the implicit flow.
   const groupsOverage =
-    typeof claimNames === "object" &&
-    claimNames !== null &&
-    "groups" in claimNames &&
-    payload.groups === undefined;
+    payload.groups === undefined &&
+    ((typeof claimNames === "object" && claimNames !== null && "groups" in claimNames) ||
+      payload.hasgroups === true);
   return {
     tenantId: inputs.tid,
     objectId: oid.toLowerCase(),

@@ -1,0 +1,39 @@
+// Builds the groups-overage lookup from settings: off unless TOLLGATE_GROUPS_GRAPH is true, and
+// then Graph with the app's managed identity (DefaultAzureCredential) unless a credential is given.
+
+import { DefaultAzureCredential } from "@azure/identity";
+import type { GraphCredential } from "../audit/graph-reader.js";
+import type { Clock } from "../clock.js";
+import type { GroupsSettings } from "../config/settings.js";
+import { createMemberGroupsLookup } from "./graph-member-groups.js";
+import { GroupResolver } from "./group-resolver.js";
+import { createOverageGroups, type OverageGroups } from "./overage-groups.js";
+
+/** Callers whose groups one instance remembers. */
+export const GROUPS_CACHE_ENTRIES = 10_000;
+/** A failed lookup is answered from memory this long, so an outage is not a Graph call per request. */
+export const GROUPS_FAILURE_SECONDS = 5;
+
+export function createGroupsForOverage(
+  settings: GroupsSettings,
+  options: { clock: Clock; log: (line: string) => void; credential?: GraphCredential; fetch?: typeof fetch },
+): OverageGroups | undefined {
+  if (!settings.graph) return undefined;
+  const lookup = createMemberGroupsLookup({
+    baseUrl: settings.graphUrl,
+    credential: options.credential ?? new DefaultAzureCredential(),
+    timeoutMs: settings.timeoutMs,
+    ...(options.fetch ? { fetch: options.fetch } : {}),
+  });
+  const resolver = new GroupResolver({
+    lookup,
+    clock: options.clock,
+    ttlSeconds: settings.cacheSeconds,
+    maxEntries: GROUPS_CACHE_ENTRIES,
+    failureSeconds: GROUPS_FAILURE_SECONDS,
+    onLookup: (outcome) => {
+      if (!outcome.ok) options.log(`groups lookup in Microsoft Graph failed: ${outcome.error}`);
+    },
+  });
+  return createOverageGroups(resolver, settings.onError);
+}
