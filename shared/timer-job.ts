@@ -18,6 +18,8 @@ import type { Settings } from "./config/settings.js";
 import { createKeySnapshotTable } from "./keys/key-snapshot-table.js";
 import { keySourcesFor } from "./keys/key-sources.js";
 import { type KeyRefreshResult, refreshKeySnapshot } from "./keys/refresh-snapshot.js";
+import { groupRuleIds } from "./policy/group-rules.js";
+import { policyTableClient, readCurrentPolicy } from "./policy/index.js";
 import { createTableClientFactory, type TableClientFactory } from "./storage/table-client.js";
 
 export interface TimerLog {
@@ -113,6 +115,12 @@ export function createTimerJob(settings: Settings, options: TimerJobOptions = {}
         clock,
         log,
         ...(options.onFinding ? { onFinding: options.onFinding } : {}),
+        groupRules: async () => {
+          const stored = await readCurrentPolicy(policyTableClient(tables, settings.tablePrefix), {
+            storageTimeoutMs: settings.storageTimeoutMs * 5,
+          });
+          return stored?.parsed.ok ? groupRuleIds(stored.parsed.policy) : [];
+        },
       });
       log.info(
         `token-lifetime audit: ${audit.open.length} open finding(s) (${audit.open.filter((f) => f.severity === "high").length} high)`,

@@ -17,9 +17,9 @@ export function createOverageGroups(
   return async (principal) => {
     try {
       const groups = await resolver.groupsOf(principal);
-      return { ...principal, groups, groupsOverage: false };
+      return { ...principal, groups, overageGroups: "graph" };
     } catch {
-      if (onError === "allow") return { ...principal, groupsUnverified: true };
+      if (onError === "allow") return { ...principal, overageGroups: "unverified" };
       throw new TollgateError(
         "groups_unavailable",
         "Your groups could not be looked up in Microsoft Graph (the token had too many to list them); try again shortly.",

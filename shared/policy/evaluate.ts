@@ -42,8 +42,8 @@ function check(req: Requirement, p: Principal): Unmet | undefined {
   if ("roles" in req) return names(req.roles, p.roles, "role", (have, want) => have === want, true);
   if ("scopes" in req) return names(req.scopes, p.scopes, "scope", (have, want) => have === want, true);
   if ("groups" in req) {
-    if (p.groupsUnverified) return undefined;
-    if (p.groupsOverage) {
+    if (p.groupsOverage && p.overageGroups === "unverified") return undefined;
+    if (p.groupsOverage && p.overageGroups !== "graph") {
       return {
         satisfied: false,
         missing: [],

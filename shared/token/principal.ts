@@ -30,10 +30,11 @@ export interface Principal {
   /** Authentication contexts the sign-in satisfied (`acrs`), e.g. ["c1"]. */
   authContexts?: readonly string[];
   /**
-   * Graph could not be asked for an overage caller's groups and TOLLGATE_GROUPS_ON_ERROR=allow:
-   * group requirements count as met for this request.
+   * For an overage caller, how the missing groups were filled in: `graph` (looked up, `groups`
+   * holds them), or `unverified` (Graph could not answer and TOLLGATE_GROUPS_ON_ERROR=allow, so
+   * group requirements count as met for this request). `groupsOverage` stays true either way.
    */
-  groupsUnverified?: boolean;
+  overageGroups?: "graph" | "unverified";
 }
 
 function stringList(payload: Record<string, unknown>, name: string): string[] {

@@ -9,6 +9,7 @@ import { ManualClock } from "../../../shared/clock.js";
 import { loadSettings } from "../../../shared/config/settings.js";
 import { policyTableClient, pushPolicy } from "../../../shared/policy/index.js";
 import { createTableClientFactory, parseStorageTarget } from "../../../shared/storage/table-client.js";
+import { createTimerJob } from "../../../shared/timer-job.js";
 import { createTollgate, type Tollgate } from "../../../shared/tollgate.js";
 import { type AzuriteHandle, startAzurite } from "../../../tools/loopback/azurite.js";
 import { type EchoBackend, startEchoBackend } from "../../../tools/loopback/echo-backend.js";
@@ -35,8 +36,8 @@ const POLICY = {
   ],
 };
 
-async function gateway(extra: Record<string, string> = {}): Promise<Tollgate> {
-  const env = {
+function envWith(extra: Record<string, string> = {}): Record<string, string> {
+  return {
     TOLLGATE_TENANTS: issuer.defaultTenant,
     TOLLGATE_AUDIENCES: "api://tollgate-groups",
     TOLLGATE_AUTHORITY: issuer.authority,
@@ -48,6 +49,10 @@ async function gateway(extra: Record<string, string> = {}): Promise<Tollgate> {
     TOLLGATE_GROUPS_TIMEOUT_MS: "500",
     ...extra,
   };
+}
+
+async function gateway(extra: Record<string, string> = {}): Promise<Tollgate> {
+  const env = envWith(extra);
   const tollgate = await createTollgate(loadSettings(env), {
     clock,
     tables: createTableClientFactory(parseStorageTarget(azurite.connectionString), { maxRetries: 0 }),
@@ -213,5 +218,38 @@ describe("when Graph cannot answer", () => {
     const token = await issuer.mint({ oid: member([FINANCE]), groupsOverage: true });
     expect(await call(tollgate, token)).toBe("403 insufficient_scope");
     expect(graph.requests.length).toBe(before);
+  });
+});
+
+describe("the timer's audit", () => {
+  async function auditAfterOverageTraffic(prefix: string, policy: object) {
+    const tables = createTableClientFactory(parseStorageTarget(azurite.connectionString));
+    await pushPolicy(policyTableClient(tables, prefix), policy, { clock });
+    const tollgate = await gateway({ TOLLGATE_TABLE_PREFIX: prefix });
+    const token = await issuer.mint({ oid: member([FINANCE]), groupsOverage: true });
+    expect(await call(tollgate, token, "/finance/x")).toBe("200");
+    await tollgate.stop(); // writes the observed lifetimes
+    const job = createTimerJob(loadSettings(envWith({ TOLLGATE_TABLE_PREFIX: prefix })), {
+      clock,
+      tables: createTableClientFactory(parseStorageTarget(azurite.connectionString), { maxRetries: 0 }),
+    });
+    const result = await job.run({ info: () => {}, warn: () => {} });
+    return result.audit.open.filter((finding) => finding.code === "groups_overage_with_group_rules");
+  }
+
+  it("flags group rules for an API whose tokens overflow, recommending app roles", async () => {
+    const found = await auditAfterOverageTraffic("groupsaudit", POLICY);
+    expect(found).toHaveLength(1);
+    expect(found[0]).toMatchObject({ severity: "warning", clientAppId: issuer.defaultClientApp });
+    expect(found[0]?.seen).toContain("'finance'");
+    expect(found[0]?.fix).toContain("app roles");
+  });
+
+  it("says nothing when no rule decides on groups", async () => {
+    const rolesOnly = {
+      version: 1,
+      rules: [{ id: "finance", methods: ["GET"], path: "/finance/**", require: { kind: "user" } }],
+    };
+    expect(await auditAfterOverageTraffic("groupsnorules", rolesOnly)).toEqual([]);
   });
 });
