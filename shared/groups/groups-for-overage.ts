@@ -5,8 +5,8 @@ import { DefaultAzureCredential } from "@azure/identity";
 import type { GraphCredential } from "../audit/graph-reader.js";
 import type { Clock } from "../clock.js";
 import type { GroupsSettings } from "../config/settings.js";
+import { CachedLookup } from "../graph/cached-lookup.js";
 import { createMemberGroupsLookup } from "./graph-member-groups.js";
-import { GroupResolver } from "./group-resolver.js";
 import { createOverageGroups, type OverageGroups } from "./overage-groups.js";
 
 /** Callers whose groups one instance remembers. */
@@ -25,8 +25,12 @@ export function createGroupsForOverage(
     timeoutMs: settings.timeoutMs,
     ...(options.fetch ? { fetch: options.fetch } : {}),
   });
-  const resolver = new GroupResolver({
-    lookup,
+  const groups = new CachedLookup<readonly string[]>({
+    // The key is `tenant:objectId:kind` (groupsKey): the same object id in two tenants is two callers.
+    lookup: (key) => {
+      const [, objectId = "", kind] = key.split(":");
+      return lookup(kind === "app" ? "app" : "user", objectId);
+    },
     clock: options.clock,
     ttlSeconds: settings.cacheSeconds,
     maxEntries: GROUPS_CACHE_ENTRIES,
@@ -35,5 +39,5 @@ export function createGroupsForOverage(
       if (!outcome.ok) options.log(`groups lookup in Microsoft Graph failed: ${outcome.error}`);
     },
   });
-  return createOverageGroups(resolver, settings.onError);
+  return createOverageGroups(groups, settings.onError);
 }

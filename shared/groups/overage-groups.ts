@@ -2,22 +2,27 @@
 // answer replaces the missing claim. When Graph cannot answer, the configured fail mode decides:
 // `deny` answers 503 groups_unavailable, `allow` lets group requirements count as met.
 
+import type { CachedLookup } from "../graph/cached-lookup.js";
 import { TollgateError } from "../reasons.js";
 import type { Principal } from "../token/principal.js";
-import type { GroupResolver } from "./group-resolver.js";
 
 export type GroupsOnError = "deny" | "allow";
 
 export type OverageGroups = (principal: Principal) => Promise<Principal>;
 
+/** Cache keys name the directory and the object: `tenant:objectId:kind`. */
+export function groupsKey(principal: Pick<Principal, "tenantId" | "objectId" | "kind">): string {
+  return `${principal.tenantId.toLowerCase()}:${principal.objectId.toLowerCase()}:${principal.kind}`;
+}
+
 export function createOverageGroups(
-  resolver: Pick<GroupResolver, "groupsOf">,
+  groups: Pick<CachedLookup<readonly string[]>, "get">,
   onError: GroupsOnError,
 ): OverageGroups {
   return async (principal) => {
     try {
-      const groups = await resolver.groupsOf(principal);
-      return { ...principal, groups, overageGroups: "graph" };
+      const found = await groups.get(groupsKey(principal));
+      return { ...principal, groups: found, overageGroups: "graph" };
     } catch {
       if (onError === "allow") return { ...principal, overageGroups: "unverified" };
       throw new TollgateError(
