@@ -274,11 +274,11 @@ export const SETTING_DOCS = {
     description:
       "`true`: when a rule needs groups and the token had too many to list them (groups overage), look the caller's security groups up in Microsoft Graph (`getMemberObjects`) with the app's managed identity. `false`: such a rule refuses overage callers.",
   },
-  TOLLGATE_GROUPS_GRAPH_URL: {
+  TOLLGATE_GRAPH_URL: {
     default: "https://graph.microsoft.com",
     example: "https://graph.microsoft.us",
     description:
-      "Microsoft Graph endpoint for group lookups (national clouds). `http://` is allowed only on loopback.",
+      "Microsoft Graph endpoint for the gateway's lookups (groups overage, sign-in sessions), for national clouds. `http://` is allowed only on loopback.",
   },
   TOLLGATE_GROUPS_CACHE_SECONDS: {
     default: "300",
@@ -286,10 +286,11 @@ export const SETTING_DOCS = {
     description:
       "How long an instance remembers a caller's groups from Graph (per tenant and object id, at most 10000 callers): a membership change reaches tollgate within this.",
   },
-  TOLLGATE_GROUPS_TIMEOUT_MS: {
+  TOLLGATE_GRAPH_TIMEOUT_MS: {
     default: "2000",
     example: "2000",
-    description: "Longest a Graph group lookup may take before `TOLLGATE_GROUPS_ON_ERROR` decides.",
+    description:
+      "Longest one Graph lookup (groups, sign-in sessions) may take before its `…_ON_ERROR` setting decides.",
   },
   TOLLGATE_GROUPS_ON_ERROR: {
     default: "deny",

@@ -494,9 +494,9 @@ const schema = z.object({
   TOLLGATE_TENANTS_TABLE: boolean("TOLLGATE_TENANTS_TABLE").default(false),
   TOLLGATE_TENANTS_REFRESH_SECONDS: integer("TOLLGATE_TENANTS_REFRESH_SECONDS", 1, 300).default(15),
   TOLLGATE_GROUPS_GRAPH: boolean("TOLLGATE_GROUPS_GRAPH").default(false),
-  TOLLGATE_GROUPS_GRAPH_URL: graphOrigin("TOLLGATE_GROUPS_GRAPH_URL").default("https://graph.microsoft.com"),
+  TOLLGATE_GRAPH_URL: graphOrigin("TOLLGATE_GRAPH_URL").default("https://graph.microsoft.com"),
   TOLLGATE_GROUPS_CACHE_SECONDS: integer("TOLLGATE_GROUPS_CACHE_SECONDS", 10, 86400).default(300),
-  TOLLGATE_GROUPS_TIMEOUT_MS: integer("TOLLGATE_GROUPS_TIMEOUT_MS", 100, 30_000).default(2000),
+  TOLLGATE_GRAPH_TIMEOUT_MS: integer("TOLLGATE_GRAPH_TIMEOUT_MS", 100, 30_000).default(2000),
   TOLLGATE_GROUPS_ON_ERROR: groupsOnError.default("deny"),
 } satisfies Record<SettingName, z.ZodType>);
 
@@ -606,9 +606,9 @@ export function loadSettings(env: Record<string, string | undefined> = process.e
     },
     groups: {
       graph: s.TOLLGATE_GROUPS_GRAPH,
-      graphUrl: s.TOLLGATE_GROUPS_GRAPH_URL,
+      graphUrl: s.TOLLGATE_GRAPH_URL,
       cacheSeconds: s.TOLLGATE_GROUPS_CACHE_SECONDS,
-      timeoutMs: s.TOLLGATE_GROUPS_TIMEOUT_MS,
+      timeoutMs: s.TOLLGATE_GRAPH_TIMEOUT_MS,
       onError: s.TOLLGATE_GROUPS_ON_ERROR,
     },
   };

@@ -45,8 +45,8 @@ function envWith(extra: Record<string, string> = {}): Record<string, string> {
     TOLLGATE_TABLE_PREFIX: "groups",
     TOLLGATE_BACKEND_URL: backend.url,
     TOLLGATE_GROUPS_GRAPH: "true",
-    TOLLGATE_GROUPS_GRAPH_URL: graph.url,
-    TOLLGATE_GROUPS_TIMEOUT_MS: "500",
+    TOLLGATE_GRAPH_URL: graph.url,
+    TOLLGATE_GRAPH_TIMEOUT_MS: "500",
     ...extra,
   };
 }
@@ -190,7 +190,7 @@ describe("when Graph cannot answer", () => {
     expect(await call(tollgate, token)).toBe("200");
   });
 
-  it("a Graph slower than TOLLGATE_GROUPS_TIMEOUT_MS counts as down", async () => {
+  it("a Graph slower than TOLLGATE_GRAPH_TIMEOUT_MS counts as down", async () => {
     const tollgate = await gateway();
     const token = await issuer.mint({ oid: member([FINANCE]), groupsOverage: true });
     graph.delayMs = 2_000;
