@@ -75,6 +75,8 @@ export interface GatewayDeps {
    * the refusal (revoked token, suspended tenant). In memory only; never does I/O.
    */
   accessChecks?: (principal: Principal) => void;
+  /** Optional: the user's sign-in sessions in Graph; cached, so I/O only when the cache misses. */
+  signInSessions?: (principal: Principal) => Promise<void>;
   /** For a rule refused only for lack of an overage caller's groups: the caller with groups from Graph. */
   overageGroups?: (principal: Principal) => Promise<Principal>;
   /** The refusal when a rule needs an authentication context the sign-in did not meet. */
@@ -175,6 +177,7 @@ export function createGateway(deps: GatewayDeps): RequestHandler {
         );
       }
       deps.accessChecks?.(principal);
+      if (deps.signInSessions) await deps.signInSessions(principal);
       const route = { method: request.method, path: url.pathname, host: url.host };
       decision = authorize(policy, route, principal);
       if (decision.groupsOverage && deps.overageGroups) {

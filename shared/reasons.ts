@@ -105,6 +105,7 @@ export const REASONS = {
   tenant_suspended: { status: 403, title: "Tenant is suspended" },
   tenants_unavailable: { status: 503, title: "The tenants table is not loaded yet" },
   groups_unavailable: { status: 503, title: "The caller's groups could not be looked up" },
+  signin_sessions_unavailable: { status: 503, title: "The caller's sign-in sessions could not be checked" },
 } as const satisfies Record<string, ReasonSpec>;
 
 export type Reason = keyof typeof REASONS;

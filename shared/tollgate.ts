@@ -153,9 +153,18 @@ export async function createTollgate(settings: Settings, options: TollgateOption
   });
 
   // Revocations and onboarded tenants: mirrored from storage, checked in memory on every request.
-  const access = createContinuousAccess(settings, { tables, clock, log });
+  const access = createContinuousAccess(settings, {
+    tables,
+    clock,
+    log,
+    ...(options.graph ? { graph: options.graph } : {}),
+  });
 
-  const overageGroups = createGroupsForOverage(settings.groups, { clock, log, ...options.graph });
+  const overageGroups = createGroupsForOverage(settings.groups, settings.graph, {
+    clock,
+    log,
+    ...options.graph,
+  });
 
   const pools = new BackendPools();
   const sources = {
@@ -189,6 +198,7 @@ export async function createTollgate(settings: Settings, options: TollgateOption
     ownRoutes: createOwnRoutes(signer, sources),
     accessChecks: access.check,
     stepUp: access.stepUp,
+    ...(access.checkSignInSessions ? { signInSessions: access.checkSignInSessions } : {}),
     ...(overageGroups ? { overageGroups } : {}),
   });
 

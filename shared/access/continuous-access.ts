@@ -2,12 +2,15 @@
 // revocation list, the tenants table), built from settings. Each table is mirrored in memory and
 // re-read on its own interval; the request path only looks up the last good copy.
 
+import { DefaultAzureCredential } from "@azure/identity";
+import type { GraphCredential } from "../audit/graph-reader.js";
 import type { Clock } from "../clock.js";
 import type { Settings } from "../config/settings.js";
 import { ChallengeBudget } from "../http/challenge-budget.js";
 import { RevocationGate } from "../revocations/revocation-gate.js";
 import { RevocationIndex } from "../revocations/revocation-index.js";
 import { revocationTableClient } from "../revocations/revocation-table.js";
+import { createSignInSessionsCheck, type SignInSessionsCheck } from "../revocations/sign-in-sessions.js";
 import type { TableClientFactory } from "../storage/table-client.js";
 import { type MirrorEvent, type MirrorStatus, TableMirror } from "../storage/table-mirror.js";
 import { TenantGate, tenantIndex } from "../tenants/tenant-gate.js";
@@ -20,6 +23,8 @@ export interface ContinuousAccess {
   check(principal: Principal): void;
   /** The refusal for a caller who must meet an authentication context (claims challenge or 403). */
   stepUp: StepUpRefusal;
+  /** With TOLLGATE_SIGNIN_SESSIONS_CHECK: the user's sessions in Graph (cached; I/O only on a miss). */
+  checkSignInSessions?: SignInSessionsCheck;
   start(): Promise<void>;
   stop(): void;
   /** For readiness: an instance without its revocation list (or tenants table) refuses every caller. */
@@ -32,8 +37,17 @@ export interface ContinuousAccessStatus {
 }
 
 export function createContinuousAccess(
-  settings: Pick<Settings, "continuousAccess" | "tablePrefix" | "storageTimeoutMs" | "token">,
-  options: { tables: TableClientFactory; clock: Clock; log: (line: string) => void },
+  settings: Pick<
+    Settings,
+    "continuousAccess" | "tablePrefix" | "storageTimeoutMs" | "token" | "signInSessions" | "graph"
+  >,
+  options: {
+    tables: TableClientFactory;
+    clock: Clock;
+    log: (line: string) => void;
+    /** Graph access for the sign-in sessions check; default DefaultAzureCredential. */
+    graph?: { credential?: GraphCredential; fetch?: typeof fetch };
+  },
 ): ContinuousAccess {
   const { continuousAccess: config } = settings;
   const onEvent = (what: string) => (event: MirrorEvent) => {
@@ -71,7 +85,25 @@ export function createContinuousAccess(
     : undefined;
   const tenantGate = tenants ? new TenantGate(tenants, settings.token.tenants) : undefined;
 
+  const checkSignInSessions = settings.signInSessions.check
+    ? createSignInSessionsCheck({
+        graph: {
+          baseUrl: settings.graph.url,
+          timeoutMs: settings.graph.timeoutMs,
+          credential: options.graph?.credential ?? new DefaultAzureCredential(),
+          ...(options.graph?.fetch ? { fetch: options.graph.fetch } : {}),
+        },
+        clock: options.clock,
+        ttlSeconds: settings.signInSessions.cacheSeconds,
+        onError: settings.signInSessions.onError,
+        authority: settings.token.authority,
+        challenges,
+        log: options.log,
+      })
+    : undefined;
+
   return {
+    ...(checkSignInSessions ? { checkSignInSessions } : {}),
     stepUp: createStepUpRefusal(settings.token.authority, challenges),
     check(principal) {
       // The tenant first: a suspended tenant's callers need no claims challenge.

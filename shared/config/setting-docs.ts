@@ -298,6 +298,24 @@ export const SETTING_DOCS = {
     description:
       "When Graph cannot answer a group lookup: `deny` answers 503 `groups_unavailable`; `allow` lets group requirements count as met for overage callers (their other requirements still apply). A failed lookup is retried at most every 5 seconds per caller.",
   },
+  TOLLGATE_SIGNIN_SESSIONS_CHECK: {
+    default: "false",
+    example: "true",
+    description:
+      "`true`: refuse a user's token issued before Graph's `signInSessionsValidFromDateTime` for that user (set when their sessions are revoked), with `token_revoked`. Needs the Graph application permission `User.Read.All` for the managed identity.",
+  },
+  TOLLGATE_SIGNIN_SESSIONS_CACHE_SECONDS: {
+    default: "60",
+    example: "60",
+    description:
+      "How long an instance remembers a user's `signInSessionsValidFromDateTime` (at most 10000 users): the worst-case delay before a session revocation in Entra is seen.",
+  },
+  TOLLGATE_SIGNIN_SESSIONS_ON_ERROR: {
+    default: "allow",
+    example: "deny",
+    description:
+      "When Graph cannot answer the sign-in sessions check: `allow` lets the request on (the revocation list and `exp` still apply); `deny` answers 503 `signin_sessions_unavailable`. A failed lookup is retried at most every 5 seconds per user.",
+  },
 } as const satisfies Record<string, SettingDoc>;
 
 export type SettingName = keyof typeof SETTING_DOCS;

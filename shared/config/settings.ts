@@ -96,9 +96,20 @@ export interface ContinuousAccessSettings {
 /** Groups overage: looking up in Microsoft Graph the groups a token had too many of to list. */
 export interface GroupsSettings {
   graph: boolean;
-  graphUrl: string;
   cacheSeconds: number;
+  onError: "deny" | "allow";
+}
+
+/** Microsoft Graph as the gateway calls it on the request path (groups, sign-in sessions). */
+export interface GraphSettings {
+  url: string;
   timeoutMs: number;
+}
+
+/** The optional per-user check of Graph's signInSessionsValidFromDateTime. */
+export interface SignInSessionsSettings {
+  check: boolean;
+  cacheSeconds: number;
   onError: "deny" | "allow";
 }
 
@@ -119,6 +130,8 @@ export interface Settings {
   timerSchedule: string;
   continuousAccess: ContinuousAccessSettings;
   groups: GroupsSettings;
+  signInSessions: SignInSessionsSettings;
+  graph: GraphSettings;
 }
 
 /** Asymmetric algorithms only: an HMAC algorithm would let a public key act as a shared secret. */
@@ -371,15 +384,13 @@ const graphOrigin = (name: SettingName) =>
   });
 const graphUrl = graphOrigin("TOLLGATE_AUDIT_GRAPH_URL");
 
-const groupsOnError = z.string().transform((raw, ctx): "deny" | "allow" => {
-  const v = raw.trim().toLowerCase();
-  if (v === "deny" || v === "allow") return v;
-  ctx.addIssue({
-    code: "custom",
-    message: `'${raw}' is not deny or allow. ${ex("TOLLGATE_GROUPS_ON_ERROR")}`,
+const onError = (name: SettingName) =>
+  z.string().transform((raw, ctx): "deny" | "allow" => {
+    const v = raw.trim().toLowerCase();
+    if (v === "deny" || v === "allow") return v;
+    ctx.addIssue({ code: "custom", message: `'${raw}' is not deny or allow. ${ex(name)}` });
+    return z.NEVER;
   });
-  return z.NEVER;
-});
 
 const apiAppId = z.string().transform((raw, ctx) => {
   const id = raw.trim().toLowerCase();
@@ -497,7 +508,12 @@ const schema = z.object({
   TOLLGATE_GRAPH_URL: graphOrigin("TOLLGATE_GRAPH_URL").default("https://graph.microsoft.com"),
   TOLLGATE_GROUPS_CACHE_SECONDS: integer("TOLLGATE_GROUPS_CACHE_SECONDS", 10, 86400).default(300),
   TOLLGATE_GRAPH_TIMEOUT_MS: integer("TOLLGATE_GRAPH_TIMEOUT_MS", 100, 30_000).default(2000),
-  TOLLGATE_GROUPS_ON_ERROR: groupsOnError.default("deny"),
+  TOLLGATE_GROUPS_ON_ERROR: onError("TOLLGATE_GROUPS_ON_ERROR").default("deny"),
+  TOLLGATE_SIGNIN_SESSIONS_CHECK: boolean("TOLLGATE_SIGNIN_SESSIONS_CHECK").default(false),
+  TOLLGATE_SIGNIN_SESSIONS_CACHE_SECONDS: integer("TOLLGATE_SIGNIN_SESSIONS_CACHE_SECONDS", 10, 3600).default(
+    60,
+  ),
+  TOLLGATE_SIGNIN_SESSIONS_ON_ERROR: onError("TOLLGATE_SIGNIN_SESSIONS_ON_ERROR").default("allow"),
 } satisfies Record<SettingName, z.ZodType>);
 
 export class SettingsError extends Error {
@@ -606,10 +622,14 @@ export function loadSettings(env: Record<string, string | undefined> = process.e
     },
     groups: {
       graph: s.TOLLGATE_GROUPS_GRAPH,
-      graphUrl: s.TOLLGATE_GRAPH_URL,
       cacheSeconds: s.TOLLGATE_GROUPS_CACHE_SECONDS,
-      timeoutMs: s.TOLLGATE_GRAPH_TIMEOUT_MS,
       onError: s.TOLLGATE_GROUPS_ON_ERROR,
+    },
+    graph: { url: s.TOLLGATE_GRAPH_URL, timeoutMs: s.TOLLGATE_GRAPH_TIMEOUT_MS },
+    signInSessions: {
+      check: s.TOLLGATE_SIGNIN_SESSIONS_CHECK,
+      cacheSeconds: s.TOLLGATE_SIGNIN_SESSIONS_CACHE_SECONDS,
+      onError: s.TOLLGATE_SIGNIN_SESSIONS_ON_ERROR,
     },
   };
 }

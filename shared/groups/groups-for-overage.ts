@@ -4,7 +4,7 @@
 import { DefaultAzureCredential } from "@azure/identity";
 import type { GraphCredential } from "../audit/graph-reader.js";
 import type { Clock } from "../clock.js";
-import type { GroupsSettings } from "../config/settings.js";
+import type { GraphSettings, GroupsSettings } from "../config/settings.js";
 import { CachedLookup } from "../graph/cached-lookup.js";
 import { createMemberGroupsLookup } from "./graph-member-groups.js";
 import { createOverageGroups, type OverageGroups } from "./overage-groups.js";
@@ -16,13 +16,14 @@ export const GROUPS_FAILURE_SECONDS = 5;
 
 export function createGroupsForOverage(
   settings: GroupsSettings,
+  graph: GraphSettings,
   options: { clock: Clock; log: (line: string) => void; credential?: GraphCredential; fetch?: typeof fetch },
 ): OverageGroups | undefined {
   if (!settings.graph) return undefined;
   const lookup = createMemberGroupsLookup({
-    baseUrl: settings.graphUrl,
+    baseUrl: graph.url,
     credential: options.credential ?? new DefaultAzureCredential(),
-    timeoutMs: settings.timeoutMs,
+    timeoutMs: graph.timeoutMs,
     ...(options.fetch ? { fetch: options.fetch } : {}),
   });
   const groups = new CachedLookup<readonly string[]>({

@@ -6,6 +6,7 @@
 //   GET /v1.0/applications/{id}/tokenLifetimePolicies              by client id or by object id)
 //   POST /v1.0/users/{id}/getMemberObjects                        (getMemberObjects, for a user or
 //   POST /v1.0/servicePrincipals/{id}/getMemberObjects             a service principal)
+//   GET /v1.0/users/{id}?$select=signInSessionsValidFromDateTime   (Get user, one property)
 // Errors use Graph's error body ({"error":{"code","message","innerError"}}). A bearer token is
 // required; which one is the test's business (managed identity cannot run here either).
 
@@ -50,11 +51,14 @@ export interface StandInMember {
   securityGroups: string[];
   /** Microsoft 365 groups: returned only when securityEnabledOnly is false. */
   otherGroups?: string[];
+  /** ISO 8601, as Graph writes it; users only. */
+  signInSessionsValidFromDateTime?: string;
 }
 
 const POLICIES = "/v1.0/policies/tokenLifetimePolicies";
 const BY_APP_ID = /^\/v1\.0\/applications\(appId='([^']+)'\)\/tokenLifetimePolicies$/;
 const BY_OBJECT_ID = /^\/v1\.0\/applications\/([^/()]+)\/tokenLifetimePolicies$/;
+const USER = /^\/v1\.0\/users\/([^/()]+)$/;
 const MEMBER_OBJECTS = /^\/v1\.0\/(users|servicePrincipals)\/([^/()]+)\/getMemberObjects$/;
 
 export class GraphStandIn {
@@ -128,6 +132,11 @@ export class GraphStandIn {
     });
   }
 
+  /** Requests for a user's sign-in sessions property so far. */
+  sessionLookups(): GraphRequest[] {
+    return this.requests.filter((r) => USER.test(r.path));
+  }
+
   /** Requests for getMemberObjects so far. */
   memberLookups(): GraphRequest[] {
     return this.requests.filter((r) => MEMBER_OBJECTS.test(r.path));
@@ -191,6 +200,27 @@ export class GraphStandIn {
         "Authorization_RequestDenied",
         "Insufficient privileges to complete the operation.",
       );
+    }
+    const user = USER.exec(path);
+    if (user !== null) {
+      const member = this.members.find((m) => m.id === user[1] && m.kind === "user");
+      if (member === undefined) {
+        return graphError(
+          404,
+          "Request_ResourceNotFound",
+          `Resource '${user[1]}' does not exist or one of its queried reference-property objects are not present.`,
+        );
+      }
+      const select = url.searchParams.get("$select");
+      return {
+        status: 200,
+        body: {
+          "@odata.context": `${this.url}/v1.0/$metadata#users(${select ?? ""})/$entity`,
+          ...(select === "signInSessionsValidFromDateTime"
+            ? { signInSessionsValidFromDateTime: member.signInSessionsValidFromDateTime ?? null }
+            : { id: member.id }),
+        },
+      };
     }
     if (path === POLICIES) {
       const skip = Number(url.searchParams.get("$skiptoken") ?? 0);
