@@ -6,6 +6,29 @@ import type { Revocation } from "./revocation.js";
 import { targetKey } from "./revocation.js";
 import { fromEntity } from "./revocation-table.js";
 
+/**
+ * The lookup keys of a principal, built once per principal object: a cached token hands the gateway
+ * the same object on every request, so repeat callers pay for a WeakMap lookup, not five new strings.
+ */
+const keysOf = new WeakMap<Principal, readonly string[]>();
+
+function lookupKeys(principal: Principal): readonly string[] {
+  let keys = keysOf.get(principal);
+  if (keys === undefined) {
+    const tid = principal.tenantId.toLowerCase();
+    const app = principal.clientAppId.toLowerCase();
+    keys = [
+      ...(principal.tokenId === undefined ? [] : [targetKey({ kind: "token", tokenId: principal.tokenId })]),
+      targetKey({ kind: "user", tenantId: tid, objectId: principal.objectId.toLowerCase() }),
+      targetKey({ kind: "app", clientAppId: app, tenantId: tid }),
+      targetKey({ kind: "app", clientAppId: app }),
+      targetKey({ kind: "tenant", tenantId: tid }),
+    ];
+    keysOf.set(principal, keys);
+  }
+  return keys;
+}
+
 export class RevocationIndex {
   readonly #byKey: ReadonlyMap<string, Revocation>;
 
@@ -28,16 +51,8 @@ export class RevocationIndex {
 
   /** The entry that refuses this caller's token at `nowMs`, or undefined. */
   match(principal: Principal, nowMs: number): Revocation | undefined {
-    const tid = principal.tenantId.toLowerCase();
-    const app = principal.clientAppId.toLowerCase();
-    const keys = [
-      ...(principal.tokenId === undefined ? [] : [targetKey({ kind: "token", tokenId: principal.tokenId })]),
-      targetKey({ kind: "user", tenantId: tid, objectId: principal.objectId.toLowerCase() }),
-      targetKey({ kind: "app", clientAppId: app, tenantId: tid }),
-      targetKey({ kind: "app", clientAppId: app }),
-      targetKey({ kind: "tenant", tenantId: tid }),
-    ];
-    for (const key of keys) {
+    if (this.#byKey.size === 0) return undefined;
+    for (const key of lookupKeys(principal)) {
       const entry = this.#byKey.get(key);
       if (entry === undefined) continue;
       if (entry.expiresAt !== undefined && nowMs >= entry.expiresAt) continue;
