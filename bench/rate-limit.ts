@@ -10,10 +10,12 @@ import { cpus } from "node:os";
 import { fileURLToPath } from "node:url";
 import type { TableClient } from "@azure/data-tables";
 import { systemClock } from "../shared/clock.js";
-import { limitPolicySchema, RateLimiter, WindowCounterTable } from "../shared/limits/index.js";
+import { limitPolicySchema } from "../shared/limits/limit-policy.js";
+import { RateLimiter } from "../shared/limits/rate-limiter.js";
+import { WindowCounterTable } from "../shared/limits/window-counter-table.js";
 import { createTableClientFactory, parseStorageTarget } from "../shared/storage/table-client.js";
-import type { Principal } from "../shared/token/principal.js";
 import { startAzurite } from "../tools/loopback/azurite.js";
+import { principal } from "../tools/loopback/principal.js";
 
 const quick = process.argv.includes("--quick");
 const DECISIONS = quick ? 2_000 : 20_000;
@@ -21,22 +23,7 @@ const NAIVE_DECISIONS = quick ? 200 : 500;
 const CONCURRENCY = 64;
 const INSTANCES = 4;
 
-const caller: Principal = {
-  tenantId: "72f988bf-86f1-41af-91ab-2d7cd011db47",
-  objectId: "11111111-1111-4111-8111-111111111111",
-  subject: "s",
-  clientAppId: "22222222-2222-4222-8222-222222222222",
-  kind: "app",
-  scopes: [],
-  roles: [],
-  groups: [],
-  groupsOverage: false,
-  tokenVersion: "2.0",
-  audience: "api://bench",
-  issuedAt: 0,
-  expiresAt: 0,
-  caeCapable: false,
-};
+const caller = principal({ kind: "app", audience: "api://bench" });
 
 const METHODS = new Set(["getEntity", "createEntity", "updateEntity", "deleteEntity", "createTable"]);
 function counted(client: TableClient, counter: { calls: number }): TableClient {

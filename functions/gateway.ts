@@ -3,6 +3,7 @@
 
 import "./telemetry-bootstrap.js";
 import { app, type HttpMethod, type HttpRequest, type HttpResponseInit } from "@azure/functions";
+import { HEALTH_PATH, JWKS_PATH, READY_PATH } from "../shared/own-routes.js";
 import { contextOf, toResponseInit, toWebRequest } from "./http-conversion.js";
 import { tollgate } from "./tollgate-app.js";
 
@@ -11,27 +12,17 @@ app.setup({ enableHttpStream: true });
 
 const ALL_METHODS: HttpMethod[] = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"];
 
+/** A Functions route is the path without its leading slash. */
+const routeOf = (path: string) => path.slice(1);
+
 async function handle(request: HttpRequest): Promise<HttpResponseInit> {
   const core = await tollgate();
   return toResponseInit(await core.handle(toWebRequest(request), contextOf(request)));
 }
 
 app.http("gateway", { route: "{*path}", methods: ALL_METHODS, authLevel: "anonymous", handler: handle });
-app.http("health", {
-  route: ".tollgate/health",
-  methods: ["GET", "HEAD"],
-  authLevel: "anonymous",
-  handler: handle,
-});
-app.http("ready", {
-  route: ".tollgate/ready",
-  methods: ["GET", "HEAD"],
-  authLevel: "anonymous",
-  handler: handle,
-});
-app.http("jwks", {
-  route: ".well-known/jwks.json",
-  methods: ["GET", "HEAD"],
-  authLevel: "anonymous",
-  handler: handle,
-});
+// tollgate's own routes, registered by name so the host's function list shows them.
+const OWN_ROUTES = { health: HEALTH_PATH, ready: READY_PATH, jwks: JWKS_PATH };
+for (const [name, path] of Object.entries(OWN_ROUTES)) {
+  app.http(name, { route: routeOf(path), methods: ["GET", "HEAD"], authLevel: "anonymous", handler: handle });
+}

@@ -4,8 +4,6 @@
 
 import "./telemetry-bootstrap.js";
 import { app } from "@azure/functions";
-import { findingEventProperties } from "../shared/audit/index.js";
-import { recordAuditFinding, recordKeyRefresh } from "../shared/telemetry/index.js";
 import { telemetryFor } from "../shared/telemetry/start-telemetry.js";
 import { createTimerJob, type TimerJob } from "../shared/timer-job.js";
 import { timerHandler } from "./timer-handler.js";
@@ -21,18 +19,8 @@ app.timer(TIMER_FUNCTION, {
   // Each run is idempotent and writes only what changed, so extra runs on scale-out cost little.
   runOnStartup: true,
   handler: timerHandler(() => {
-    const telemetry = telemetryFor(settings.telemetry);
     // Key refresh results and audit findings become Application Insights custom events.
-    job ??= createTimerJob(settings, {
-      onKeyRefresh: (result) => recordKeyRefresh(telemetry, result),
-      onFinding: (event) =>
-        recordAuditFinding(telemetry, {
-          ...findingEventProperties(event.finding),
-          findingId: event.finding.id,
-          source: event.finding.source,
-          state: event.state,
-        }),
-    });
+    job ??= createTimerJob(settings, { telemetry: telemetryFor(settings.telemetry) });
     return job;
   }),
 });

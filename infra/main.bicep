@@ -84,6 +84,19 @@ param maxTokenBytes string = ''
 @description('TOLLGATE_TOKEN_CACHE_SIZE: verified tokens remembered per instance; 0 turns the cache off. Blank: 10000')
 param tokenCacheSize string = ''
 
+@description('TOLLGATE_ACCESS_SUMMARIES: true writes the exact access trail (per-minute counts per caller, refusals one by one) to the Access table. Blank: true')
+param accessSummaries string = ''
+
+@secure()
+@description('TOLLGATE_ACCESS_HASH_KEY: at least 32 characters; object ids in the access trail become HMAC pseudonyms under it. Blank: (none, ids in clear)')
+param accessHashKey string = ''
+
+@description('TOLLGATE_ACCESS_RETENTION_DAYS: days the access trail is kept (the timer deletes older days). Blank: 90')
+param accessRetentionDays string = ''
+
+@description('TOLLGATE_ACCESS_REFUSALS_PER_MINUTE: refusals written one by one per caller and minute per instance. Blank: 20')
+param accessRefusalsPerMinute string = ''
+
 @description('TOLLGATE_CLIENT_APPS: only these client application ids may call. Blank: (any)')
 param clientApps string = ''
 
@@ -289,6 +302,7 @@ var tableSuffixes = [
   'Lifetimes'
   'Findings'
   'Limits'
+  'Access'
   'Revocations'
   'Tenants'
 ]
@@ -566,6 +580,22 @@ resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
         {
           name: 'TOLLGATE_TOKEN_CACHE_SIZE'
           value: tokenCacheSize
+        }
+        {
+          name: 'TOLLGATE_ACCESS_SUMMARIES'
+          value: accessSummaries
+        }
+        {
+          name: 'TOLLGATE_ACCESS_HASH_KEY'
+          value: accessHashKey
+        }
+        {
+          name: 'TOLLGATE_ACCESS_RETENTION_DAYS'
+          value: accessRetentionDays
+        }
+        {
+          name: 'TOLLGATE_ACCESS_REFUSALS_PER_MINUTE'
+          value: accessRefusalsPerMinute
         }
         {
           name: 'TOLLGATE_CLIENT_APPS'

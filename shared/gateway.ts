@@ -3,58 +3,23 @@
 
 import type { Clock } from "./clock.js";
 import type { Settings } from "./config/settings.js";
-import {
-  type AssertionSigner,
-  type BackendPools,
-  buildUpstreamHeaders,
-  checkGatewayBypass,
-  forwardRequest,
-} from "./forward/index.js";
+import type { BackendPools } from "./forward/backend-pools.js";
+import { checkGatewayBypass } from "./forward/bypass-defence.js";
+import { forwardRequest } from "./forward/forward-request.js";
+import { buildUpstreamHeaders } from "./forward/header-hygiene.js";
+import type { AssertionSigner } from "./forward/identity-assertion.js";
 import { problemResponse } from "./http/problem-response.js";
 import type { RequestContext, RequestHandler } from "./http/request-handler.js";
-import { traceIdFor } from "./http/trace-id.js";
-import type { LimitOutcome, LimitVerdict, RateLimiter } from "./limits/index.js";
-import { authorize, type Decision, splitRequestPath } from "./policy/index.js";
+import type { LimitVerdict, RateLimiter } from "./limits/rate-limiter.js";
+import { authorize, type Decision } from "./policy/authorize.js";
 import type { Policy } from "./policy/policy-schema.js";
-import { TollgateError } from "./reasons.js";
+import { splitRequestPath } from "./policy/request-path.js";
+import { outcomeOf, TollgateError } from "./reasons.js";
+import { type DecisionRecord, noTelemetry, type RequestTelemetry } from "./telemetry/decision-record.js";
 import type { Principal } from "./token/principal.js";
 import type { TokenValidator } from "./token/token-validator.js";
 
 export const GATEWAY_KEY_HEADER = "x-tollgate-gateway-key";
-export const JWKS_PATH = "/.well-known/jwks.json";
-
-/** One request's outcome, for telemetry and logs. Never carries the token. */
-export interface DecisionRecord {
-  traceId: string;
-  outcome: "allow" | "deny" | "report_only_deny" | "error";
-  reason?: string;
-  ruleId?: string;
-  status: number;
-  principal?: Principal;
-  backendStatus?: number;
-  /** The rate-limit policy the request was charged to, what it decided and what is left. */
-  rateLimitPolicy?: string;
-  rateLimitOutcome?: LimitOutcome;
-  rateLimitRemaining?: number;
-  /** Time spent validating the token (shape, keys, signature, Entra rules), whatever the result. */
-  verifyMs?: number;
-  /** Time until the backend's status line (or its failure), when the backend was called. */
-  backendMs?: number;
-  durationMs: number;
-}
-
-/**
- * Where a request's decision is recorded (telemetry). `begin` runs as the request arrives and
- * names the trace id the problem body will carry, so a caller's report leads to the exact trace.
- */
-export interface RequestTelemetry {
-  begin(request: Request): { traceId: string; end(record: DecisionRecord): void };
-}
-
-/** Without telemetry: the caller's traceparent trace id, or a fresh one. */
-export const noTelemetry: RequestTelemetry = {
-  begin: (request) => ({ traceId: traceIdFor(request.headers), end: () => {} }),
-};
 
 export interface GatewayDeps {
   settings: Pick<Settings, "backend" | "bypass" | "rateLimitHeaders">;
@@ -266,11 +231,11 @@ export function createGateway(deps: GatewayDeps): RequestHandler {
       return settings.rateLimitHeaders && limit?.headers ? withHeaders(response, limit.headers) : response;
     } catch (error) {
       if (context.signal.aborted && !(error instanceof TollgateError)) {
-        // The client went away and the backend call was aborted with it: nobody reads this answer.
+        // The client went away and the backend call was aborted with it: nobody reads this answer,
+        // so it is neither a refusal nor an outage. 499 is the status proxies log for it.
         report({
           traceId,
-          outcome: "error",
-          reason: "client_closed",
+          outcome: "abandoned",
           status: 499,
           ...timings(),
           durationMs: deps.clock.now() - started,
@@ -283,7 +248,7 @@ export function createGateway(deps: GatewayDeps): RequestHandler {
           : new TollgateError("internal_error", "tollgate could not handle this request.", { cause: error });
       report({
         traceId,
-        outcome: refusal.reason === "internal_error" ? "error" : "deny",
+        outcome: outcomeOf(refusal.reason),
         reason: refusal.reason,
         ...(decision && ruleIdOf(decision) ? { ruleId: ruleIdOf(decision) } : {}),
         status: refusal.status,

@@ -1,13 +1,14 @@
 // tollgate's own paths, answered before authorization: liveness, readiness and the public keys
 // backends use to verify identity assertions.
 
-import type { ContinuousAccessStatus } from "./access/continuous-access.js";
-import type { AssertionSigner } from "./forward/index.js";
-import { JWKS_PATH } from "./gateway.js";
+import type { ContinuousAccessStatus } from "./continuous-access/continuous-access.js";
+import type { AssertionSigner } from "./forward/identity-assertion.js";
 import type { KeySourceStatus } from "./keys/key-store.js";
 
 export const HEALTH_PATH = "/.tollgate/health";
 export const READY_PATH = "/.tollgate/ready";
+/** The public keys backends verify identity assertions with. */
+export const JWKS_PATH = "/.well-known/jwks.json";
 
 export interface ReadinessSources {
   keys: () => KeySourceStatus[];

@@ -1,4 +1,5 @@
-// The reason codes every denial carries, and the one error class that carries them.
+// The reason codes every refusal carries, whose fault each is, and the one error class that
+// carries them.
 // Telemetry, the problem body, WWW-Authenticate, tests and the README all speak these codes.
 
 import type { ClaimsChallenge } from "./http/claims-challenge.js";
@@ -6,112 +7,97 @@ import type { ClaimsChallenge } from "./http/claims-challenge.js";
 /** RFC 6750 §3.1 error codes, for the WWW-Authenticate challenge. */
 export type BearerError = "invalid_request" | "invalid_token" | "insufficient_scope";
 
+/**
+ * Whose fault a refusal is, as the Azure Functions library separates user and system errors:
+ * the caller's (a bad token, a missing role, too many requests), or tollgate's and the
+ * platform's (Entra, storage or the backend cannot be had, a fault in tollgate). The first is a
+ * denial; the second an outage, recorded with outcome `error` so denial counts stay the callers'.
+ */
+export type Fault = "caller" | "tollgate";
+
 interface ReasonSpec {
   status: number;
   /** Omitted when RFC 6750 says the challenge carries no error (a request with no credentials). */
   bearerError?: BearerError;
   /** Short title for the problem body. */
   title: string;
+  fault: Fault;
 }
+
+// The shapes most reasons share; each entry below adds its title.
+const INVALID_TOKEN = { status: 401, bearerError: "invalid_token", fault: "caller" } as const;
+const NO_TOKEN = { status: 401, fault: "caller" } as const;
+const FORBIDDEN = { status: 403, bearerError: "insufficient_scope", fault: "caller" } as const;
+const OUTAGE = { status: 503, fault: "tollgate" } as const;
 
 export const REASONS = {
   // The Authorization header itself.
-  token_missing: { status: 401, title: "No bearer token" },
-  authorization_scheme_unsupported: { status: 401, title: "Authorization scheme is not Bearer" },
+  token_missing: { ...NO_TOKEN, title: "No bearer token" },
+  authorization_scheme_unsupported: { ...NO_TOKEN, title: "Authorization scheme is not Bearer" },
   authorization_header_invalid: {
     status: 400,
     bearerError: "invalid_request",
+    fault: "caller",
     title: "Authorization header is invalid",
   },
   // The token's shape and protected header, before any cryptography.
-  token_malformed: { status: 401, bearerError: "invalid_token", title: "Token is malformed" },
-  token_too_large: { status: 401, bearerError: "invalid_token", title: "Token is too large" },
-  token_encrypted: { status: 401, bearerError: "invalid_token", title: "Encrypted tokens are not accepted" },
-  token_unsigned: { status: 401, bearerError: "invalid_token", title: "Unsigned tokens are not accepted" },
-  algorithm_not_allowed: {
-    status: 401,
-    bearerError: "invalid_token",
-    title: "Signing algorithm not allowed",
-  },
-  crit_not_supported: { status: 401, bearerError: "invalid_token", title: "Critical header not supported" },
-  embedded_key_rejected: {
-    status: 401,
-    bearerError: "invalid_token",
-    title: "Keys named inside the token are not trusted",
-  },
-  unencoded_payload_rejected: {
-    status: 401,
-    bearerError: "invalid_token",
-    title: "Unencoded payloads are not accepted",
-  },
+  token_malformed: { ...INVALID_TOKEN, title: "Token is malformed" },
+  token_too_large: { ...INVALID_TOKEN, title: "Token is too large" },
+  token_encrypted: { ...INVALID_TOKEN, title: "Encrypted tokens are not accepted" },
+  token_unsigned: { ...INVALID_TOKEN, title: "Unsigned tokens are not accepted" },
+  algorithm_not_allowed: { ...INVALID_TOKEN, title: "Signing algorithm not allowed" },
+  crit_not_supported: { ...INVALID_TOKEN, title: "Critical header not supported" },
+  embedded_key_rejected: { ...INVALID_TOKEN, title: "Keys named inside the token are not trusted" },
+  unencoded_payload_rejected: { ...INVALID_TOKEN, title: "Unencoded payloads are not accepted" },
   // Entra rules over the claims.
-  graph_token: { status: 401, bearerError: "invalid_token", title: "Token is for Microsoft Graph" },
-  not_an_access_token: { status: 401, bearerError: "invalid_token", title: "Token is not an access token" },
-  token_version_not_allowed: {
-    status: 401,
-    bearerError: "invalid_token",
-    title: "Token version not allowed",
-  },
-  issuer_not_allowed: { status: 401, bearerError: "invalid_token", title: "Issuer not allowed" },
-  tenant_not_allowed: { status: 401, bearerError: "invalid_token", title: "Tenant not allowed" },
-  audience_not_allowed: { status: 401, bearerError: "invalid_token", title: "Audience not allowed" },
-  claim_invalid: {
-    status: 401,
-    bearerError: "invalid_token",
-    title: "A required claim is missing or invalid",
-  },
-  token_expired: { status: 401, bearerError: "invalid_token", title: "Token has expired" },
-  token_not_yet_valid: { status: 401, bearerError: "invalid_token", title: "Token is not valid yet" },
-  token_issued_in_future: { status: 401, bearerError: "invalid_token", title: "Token issued in the future" },
-  token_lifetime_exceeds_policy: {
-    status: 401,
-    bearerError: "invalid_token",
-    title: "Token lifetime exceeds policy",
-  },
-  client_app_not_allowed: {
-    status: 401,
-    bearerError: "invalid_token",
-    title: "Client application not allowed",
-  },
-  principal_kind_not_allowed: {
-    status: 401,
-    bearerError: "invalid_token",
-    title: "Caller kind (user or app) not allowed",
-  },
+  graph_token: { ...INVALID_TOKEN, title: "Token is for Microsoft Graph" },
+  not_an_access_token: { ...INVALID_TOKEN, title: "Token is not an access token" },
+  token_version_not_allowed: { ...INVALID_TOKEN, title: "Token version not allowed" },
+  issuer_not_allowed: { ...INVALID_TOKEN, title: "Issuer not allowed" },
+  tenant_not_allowed: { ...INVALID_TOKEN, title: "Tenant not allowed" },
+  audience_not_allowed: { ...INVALID_TOKEN, title: "Audience not allowed" },
+  claim_invalid: { ...INVALID_TOKEN, title: "A required claim is missing or invalid" },
+  token_expired: { ...INVALID_TOKEN, title: "Token has expired" },
+  token_not_yet_valid: { ...INVALID_TOKEN, title: "Token is not valid yet" },
+  token_issued_in_future: { ...INVALID_TOKEN, title: "Token issued in the future" },
+  token_lifetime_exceeds_policy: { ...INVALID_TOKEN, title: "Token lifetime exceeds policy" },
+  client_app_not_allowed: { ...INVALID_TOKEN, title: "Client application not allowed" },
+  principal_kind_not_allowed: { ...INVALID_TOKEN, title: "Caller kind (user or app) not allowed" },
   // Signature and keys.
-  key_not_found: { status: 401, bearerError: "invalid_token", title: "Signing key not found" },
-  signature_invalid: { status: 401, bearerError: "invalid_token", title: "Signature is invalid" },
-  keys_unavailable: { status: 503, title: "Signing keys are unavailable" },
+  key_not_found: { ...INVALID_TOKEN, title: "Signing key not found" },
+  signature_invalid: { ...INVALID_TOKEN, title: "Signature is invalid" },
+  keys_unavailable: { ...OUTAGE, title: "Signing keys are unavailable" },
   // Authorization and what comes after it (later issues add to these).
-  no_matching_rule: { status: 403, bearerError: "insufficient_scope", title: "No rule allows this request" },
-  insufficient_scope: { status: 403, bearerError: "insufficient_scope", title: "Insufficient scope or role" },
-  path_invalid: { status: 400, title: "The request path is ambiguous" },
-  policy_unavailable: { status: 503, title: "The role map is not loaded yet" },
-  rate_limited: { status: 429, title: "Rate limit exceeded" },
-  rate_limit_unavailable: { status: 503, title: "Rate-limit storage is unavailable" },
-  backend_unavailable: { status: 502, title: "Backend unavailable" },
-  backend_timeout: { status: 504, title: "Backend timed out" },
-  internal_error: { status: 500, title: "Internal error" },
-  request_body_too_large: { status: 413, title: "Request body too large" },
-  gateway_bypass_rejected: { status: 403, title: "Request did not come through the front end" },
-  // Continuous access: withdrawn before `exp`, step-up, onboarding, groups from Graph.
-  token_revoked: { status: 401, bearerError: "invalid_token", title: "Token has been revoked" },
-  revocations_unavailable: { status: 503, title: "The revocation list is not loaded yet" },
-  auth_context_required: {
+  no_matching_rule: { ...FORBIDDEN, title: "No rule allows this request" },
+  insufficient_scope: { ...FORBIDDEN, title: "Insufficient scope or role" },
+  path_invalid: { status: 400, fault: "caller", title: "The request path is ambiguous" },
+  policy_unavailable: { ...OUTAGE, title: "The role map is not loaded yet" },
+  rate_limited: { status: 429, fault: "caller", title: "Rate limit exceeded" },
+  rate_limit_unavailable: { ...OUTAGE, title: "Rate-limit storage is unavailable" },
+  backend_unavailable: { status: 502, fault: "tollgate", title: "Backend unavailable" },
+  backend_timeout: { status: 504, fault: "tollgate", title: "Backend timed out" },
+  internal_error: { status: 500, fault: "tollgate", title: "Internal error" },
+  request_body_too_large: { status: 413, fault: "caller", title: "Request body too large" },
+  gateway_bypass_rejected: {
     status: 403,
-    bearerError: "insufficient_scope",
-    title: "A stronger sign-in (authentication context) is required",
+    fault: "caller",
+    title: "Request did not come through the front end",
   },
-  tenant_suspended: { status: 403, title: "Tenant is suspended" },
-  tenants_unavailable: { status: 503, title: "The tenants table is not loaded yet" },
-  groups_unavailable: { status: 503, title: "The caller's groups could not be looked up" },
-  signin_sessions_unavailable: { status: 503, title: "The caller's sign-in sessions could not be checked" },
+  // Continuous access: withdrawn before `exp`, step-up, onboarding, groups from Graph.
+  token_revoked: { ...INVALID_TOKEN, title: "Token has been revoked" },
+  revocations_unavailable: { ...OUTAGE, title: "The revocation list is not loaded yet" },
+  auth_context_required: { ...FORBIDDEN, title: "A stronger sign-in (authentication context) is required" },
+  tenant_suspended: { status: 403, fault: "caller", title: "Tenant is suspended" },
+  tenants_unavailable: { ...OUTAGE, title: "The tenants table is not loaded yet" },
+  groups_unavailable: { ...OUTAGE, title: "The caller's groups could not be looked up" },
+  signin_sessions_unavailable: { ...OUTAGE, title: "The caller's sign-in sessions could not be checked" },
 } as const satisfies Record<string, ReasonSpec>;
 
 export type Reason = keyof typeof REASONS;
 
-export function reasonSpec(reason: Reason): ReasonSpec {
-  return REASONS[reason];
+/** How a refusal is recorded: a denial when the caller is at fault, else an error (an outage). */
+export function outcomeOf(reason: Reason): "deny" | "error" {
+  return REASONS[reason].fault === "caller" ? "deny" : "error";
 }
 
 /**
@@ -149,8 +135,4 @@ export class TollgateError extends Error {
     this.headers = options.headers;
     this.claimsChallenge = options.claimsChallenge;
   }
-}
-
-export function isTollgateError(value: unknown): value is TollgateError {
-  return value instanceof TollgateError;
 }

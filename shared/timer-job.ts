@@ -3,24 +3,25 @@
 // is for the gateway; the Functions trigger is a thin adapter over it.
 
 import { DefaultAzureCredential } from "@azure/identity";
-import {
-  type AuditReport,
-  createFindingsTable,
-  createGraphReader,
-  createLifetimeTable,
-  type FindingEvent,
-  type GraphCredential,
-  lifetimeLimits,
-  runAudit,
-} from "./audit/index.js";
+import { createAccessTable } from "./access/access-table.js";
+import type { FindingEvent } from "./audit/finding.js";
+import { createFindingsTable } from "./audit/findings-table.js";
+import { createGraphReader, type GraphCredential } from "./audit/graph-reader.js";
+import { lifetimeLimits } from "./audit/lifetime-limits.js";
+import { createLifetimeTable } from "./audit/lifetime-table.js";
+import { type AuditReport, runAudit } from "./audit/run-audit.js";
 import { type Clock, systemClock } from "./clock.js";
 import type { Settings } from "./config/settings.js";
 import { createKeySnapshotTable } from "./keys/key-snapshot-table.js";
 import { keySourcesFor } from "./keys/key-sources.js";
 import { type KeyRefreshResult, refreshKeySnapshot } from "./keys/refresh-snapshot.js";
 import { groupRuleIds } from "./policy/group-rules.js";
-import { policyTableClient, readCurrentPolicy } from "./policy/index.js";
+import { policyTableClient } from "./policy/policy-table.js";
+import { readCurrentPolicy } from "./policy/read-current-policy.js";
 import { createTableClientFactory, type TableClientFactory } from "./storage/table-client.js";
+import { recordFinding } from "./telemetry/audit-events.js";
+import { recordKeyRefresh } from "./telemetry/key-refresh-events.js";
+import { type TelemetryEvents, telemetryOff } from "./telemetry/telemetry.js";
 
 export interface TimerLog {
   info(line: string): void;
@@ -34,15 +35,22 @@ export interface TimerJobOptions {
   fetch?: typeof fetch;
   /** Graph access when TOLLGATE_AUDIT_GRAPH is true; default DefaultAzureCredential (managed identity). */
   graph?: { credential?: GraphCredential; fetch?: typeof fetch };
-  /** Every source's refresh result, each run (telemetry: key refresh events). */
+  /**
+   * Where key refresh results and audit findings go as custom events, as createTollgate takes
+   * its telemetry; without it, nowhere.
+   */
+  telemetry?: TelemetryEvents;
+  /** Every source's refresh result, each run (besides telemetry). */
   onKeyRefresh?: (result: KeyRefreshResult) => void;
-  /** Every finding a run found, resolved or still saw (telemetry: audit finding events). */
+  /** Every finding a run found, resolved or still saw (besides telemetry). */
   onFinding?: (event: FindingEvent) => void;
 }
 
 export interface TimerRunReport {
   keys: KeyRefreshResult[];
   audit: AuditReport;
+  /** Access-trail rows older than the retention deleted on this run (undefined: not attempted or failed). */
+  accessPruned?: number;
 }
 
 export interface TimerJob {
@@ -68,11 +76,13 @@ function describeRefresh(result: KeyRefreshResult): string {
 
 export function createTimerJob(settings: Settings, options: TimerJobOptions = {}): TimerJob {
   const clock = options.clock ?? systemClock;
+  const telemetry = options.telemetry ?? telemetryOff;
   const tables = options.tables ?? createTableClientFactory(settings.storage);
   const storage = { tables, tablePrefix: settings.tablePrefix, storageTimeoutMs: settings.storageTimeoutMs };
   const snapshotTable = createKeySnapshotTable({ ...storage, algorithms: settings.token.algorithms });
   const lifetimes = createLifetimeTable(storage);
   const findings = createFindingsTable(storage);
+  const access = createAccessTable(storage);
   const sources = keySourcesFor(settings.token);
   const graph = settings.audit.graph
     ? createGraphReader({
@@ -100,6 +110,7 @@ export function createTimerJob(settings: Settings, options: TimerJobOptions = {}
         (result.outcome === "failed" ? log.warn : log.info)(describeRefresh(result));
         for (const problem of result.rejected) log.warn(`signing keys ${result.sourceId}: ${problem}`);
         try {
+          recordKeyRefresh(telemetry, result);
           options.onKeyRefresh?.(result);
         } catch {
           // Telemetry must not stop the run.
@@ -114,7 +125,10 @@ export function createTimerJob(settings: Settings, options: TimerJobOptions = {}
         apiAppId: settings.audit.apiAppId,
         clock,
         log,
-        ...(options.onFinding ? { onFinding: options.onFinding } : {}),
+        onFinding: (event) => {
+          recordFinding(telemetry, event);
+          options.onFinding?.(event);
+        },
         groupRules: async () => {
           const stored = await readCurrentPolicy(policyTableClient(tables, settings.tablePrefix), {
             storageTimeoutMs: settings.storageTimeoutMs * 5,
@@ -125,7 +139,18 @@ export function createTimerJob(settings: Settings, options: TimerJobOptions = {}
       log.info(
         `token-lifetime audit: ${audit.open.length} open finding(s) (${audit.open.filter((f) => f.severity === "high").length} high)`,
       );
-      return { keys, audit };
+      // Retention: whole days past TOLLGATE_ACCESS_RETENTION_DAYS go; a failure waits for the next run.
+      let accessPruned: number | undefined;
+      try {
+        accessPruned = await access.pruneBefore(clock.now() - settings.access.retentionDays * 86_400_000);
+        if (accessPruned > 0)
+          log.info(
+            `access trail: ${accessPruned} row(s) older than ${settings.access.retentionDays} days deleted`,
+          );
+      } catch (error) {
+        log.warn(`access trail retention failed: ${error instanceof Error ? error.message : String(error)}`);
+      }
+      return { keys, audit, ...(accessPruned === undefined ? {} : { accessPruned }) };
     },
   };
 }

@@ -1,29 +1,35 @@
 // Builds a running tollgate from settings: the one composition root every entry point (the
 // Functions app, the local host, the benchmarks) shares, so they all run the same thing.
 
-import { createContinuousAccess } from "./access/continuous-access.js";
+import { AccessRecorder, type AccessRecorderEvent } from "./access/access-recorder.js";
+import { createAccessTable } from "./access/access-table.js";
+import { callerIdFor } from "./access/caller-id.js";
+import { enforceLifetimeLimits } from "./audit/enforce-lifetime.js";
 import type { GraphCredential } from "./audit/graph-reader.js";
-import {
-  createLifetimeTable,
-  enforceLifetimeLimits,
-  LifetimeAggregator,
-  type LifetimeAggregatorEvent,
-  lifetimeLimits,
-} from "./audit/index.js";
+import { LifetimeAggregator, type LifetimeAggregatorEvent } from "./audit/lifetime-aggregator.js";
+import { lifetimeLimits } from "./audit/lifetime-limits.js";
+import { createLifetimeTable } from "./audit/lifetime-table.js";
 import { type Clock, systemClock } from "./clock.js";
 import type { Settings } from "./config/settings.js";
 import { SettingsError } from "./config/settings.js";
-import { AssertionKeyError, AssertionSigner, BackendPools } from "./forward/index.js";
-import { createGateway, type DecisionRecord } from "./gateway.js";
+import { createContinuousAccess } from "./continuous-access/continuous-access.js";
+import { AssertionKeyError } from "./forward/assertion-keys.js";
+import { BackendPools } from "./forward/backend-pools.js";
+import { AssertionSigner } from "./forward/identity-assertion.js";
+import { createGateway } from "./gateway.js";
 import { createGroupsForOverage } from "./groups/groups-for-overage.js";
 import type { RequestHandler } from "./http/request-handler.js";
 import { keySourcesFor } from "./keys/key-sources.js";
 import type { KeyStoreEvent } from "./keys/key-store-events.js";
-import { RateLimiter, WindowCounterTable } from "./limits/index.js";
+import { RateLimiter } from "./limits/rate-limiter.js";
+import { WindowCounterTable } from "./limits/window-counter-table.js";
 import { createOwnRoutes, type Readiness, readiness } from "./own-routes.js";
-import { PolicyStore, type PolicyStoreEvent, policyTableClient } from "./policy/index.js";
+import { PolicyStore } from "./policy/policy-store.js";
+import type { PolicyStoreEvent } from "./policy/policy-store-events.js";
+import { policyTableClient } from "./policy/policy-table.js";
 import { createTableClientFactory, type TableClientFactory } from "./storage/table-client.js";
 import { tableName } from "./storage/table-names.js";
+import type { DecisionRecord } from "./telemetry/decision-record.js";
 import { recordKeyEvent } from "./telemetry/key-events.js";
 import { type Telemetry, telemetryOff } from "./telemetry/telemetry.js";
 import { createTokenValidator } from "./token/create-token-validator.js";
@@ -43,7 +49,9 @@ export interface TollgateOptions {
   telemetry?: Telemetry;
   /** What the observed-lifetime aggregator wrote (at most once a minute) or failed to write. */
   onLifetimeEvent?: (event: LifetimeAggregatorEvent) => void;
-  /** Graph access for groups overage (TOLLGATE_GROUPS_GRAPH); default DefaultAzureCredential. */
+  /** What the access trail wrote (at most once a minute), failed to write or dropped. */
+  onAccessEvent?: (event: AccessRecorderEvent) => void;
+  /** Graph access for groups overage and sign-in sessions; default DefaultAzureCredential. */
   graph?: { credential?: GraphCredential; fetch?: typeof fetch };
 }
 
@@ -108,6 +116,27 @@ export async function createTollgate(settings: Settings, options: TollgateOption
   const observeLifetime = (record: DecisionRecord) => {
     if (record.principal !== undefined) lifetimes.observe(record.principal);
   };
+  // Who called what, exact: counted in memory, written at most once a minute per instance.
+  const access = settings.access.enabled
+    ? new AccessRecorder({
+        table: createAccessTable({
+          tables,
+          tablePrefix: settings.tablePrefix,
+          storageTimeoutMs: settings.storageTimeoutMs,
+        }),
+        clock,
+        callerId: callerIdFor(settings.access.hashKey),
+        refusalsPerCallerMinute: settings.access.refusalsPerCallerMinute,
+        telemetry,
+        telemetryNamesCaller: settings.access.hashKey !== undefined || settings.telemetry.includeObjectId,
+        onEvent: (event) => {
+          if (event.type === "access_flush_failed") log(`access trail could not be stored: ${event.error}`);
+          if (event.type === "access_dropped")
+            log(`access trail: ${event.decisions} decision(s) not counted (memory bound reached)`);
+          options.onAccessEvent?.(event);
+        },
+      })
+    : undefined;
   const limits = lifetimeLimits(settings.audit);
   // Tokens refused for their lifetime are verified too: the audit still counts them.
   const gatewayValidator = settings.audit.enforce
@@ -153,7 +182,7 @@ export async function createTollgate(settings: Settings, options: TollgateOption
   });
 
   // Revocations and onboarded tenants: mirrored from storage, checked in memory on every request.
-  const access = createContinuousAccess(settings, {
+  const continuousAccess = createContinuousAccess(settings, {
     tables,
     clock,
     log,
@@ -168,7 +197,7 @@ export async function createTollgate(settings: Settings, options: TollgateOption
 
   const pools = new BackendPools();
   const sources = {
-    continuousAccess: () => access.status(),
+    continuousAccess: () => continuousAccess.status(),
     keys: () => keyStore.status(),
     policy: () => {
       const loaded = policyStore.current();
@@ -193,26 +222,32 @@ export async function createTollgate(settings: Settings, options: TollgateOption
     telemetry,
     onDecision: (record) => {
       observeLifetime(record);
+      access?.record(record);
       options.onDecision?.(record);
     },
     ownRoutes: createOwnRoutes(signer, sources),
-    accessChecks: access.check,
-    stepUp: access.stepUp,
-    ...(access.checkSignInSessions ? { signInSessions: access.checkSignInSessions } : {}),
+    accessChecks: continuousAccess.check,
+    stepUp: continuousAccess.stepUp,
+    ...(continuousAccess.checkSignInSessions ? { signInSessions: continuousAccess.checkSignInSessions } : {}),
     ...(overageGroups ? { overageGroups } : {}),
   });
 
   return {
     handle,
     async start() {
-      await Promise.all([keyStore.warm(keySourcesFor(settings.token)), policyStore.start(), access.start()]);
+      access?.start();
+      await Promise.all([
+        keyStore.warm(keySourcesFor(settings.token)),
+        policyStore.start(),
+        continuousAccess.start(),
+      ]);
     },
     async stop() {
       policyStore.stop();
-      access.stop();
+      continuousAccess.stop();
       limiter.stop();
       await limiter.flush();
-      await Promise.allSettled([pools.close(), keyStore.idle(), lifetimes.flush()]);
+      await Promise.allSettled([pools.close(), keyStore.idle(), lifetimes.flush(), access?.stop()]);
     },
     readiness: () => readiness(sources),
   };

@@ -5,7 +5,7 @@
 import { writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { generateAssertionKey } from "../../shared/forward/index.js";
+import { generateAssertionKey } from "../../shared/forward/assertion-keys.js";
 import { runCli } from "../../tools/cli/run-cli.js";
 import { type AzuriteHandle, startAzurite } from "../../tools/loopback/azurite.js";
 import { EntraIssuer } from "../../tools/loopback/entra-issuer.js";

@@ -5,7 +5,8 @@
 //
 //   BENCH_LAYER=adapter|forward BENCH_BACKEND_URL=http://127.0.0.1:PORT PORT=0
 
-import { BackendPools, forwardRequest } from "../../shared/forward/index.js";
+import { BackendPools } from "../../shared/forward/backend-pools.js";
+import { forwardRequest } from "../../shared/forward/forward-request.js";
 import { createNodeServer } from "../../tools/local-host/node-http-adapter.js";
 
 const layer = process.env.BENCH_LAYER;

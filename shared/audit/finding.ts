@@ -61,33 +61,3 @@ export const SEVERITY_RANK: Readonly<Record<FindingSeverity, number>> = { high: 
 export function compareFindings(a: Finding, b: Finding): number {
   return SEVERITY_RANK[a.severity] - SEVERITY_RANK[b.severity] || b.lastSeen - a.lastSeen;
 }
-
-/**
- * The finding in the flat shape a custom event carries (times as ISO 8601): what telemetry sends
- * to Application Insights for each `FindingEvent`.
- */
-export function findingEventProperties(finding: Finding): {
-  code: string;
-  severity: FindingSeverity;
-  subject: string;
-  tenantId?: string;
-  clientAppId?: string;
-  policyId?: string;
-  summary: string;
-  fix: string;
-  firstSeen: string;
-  lastSeen: string;
-} {
-  return {
-    code: finding.code,
-    severity: finding.severity,
-    subject: finding.subject,
-    ...(finding.tenantId ? { tenantId: finding.tenantId } : {}),
-    ...(finding.clientAppId ? { clientAppId: finding.clientAppId } : {}),
-    ...(finding.policyId ? { policyId: finding.policyId } : {}),
-    summary: `${finding.seen} ${finding.why}`,
-    fix: finding.fix,
-    firstSeen: new Date(finding.firstSeen).toISOString(),
-    lastSeen: new Date(finding.lastSeen).toISOString(),
-  };
-}

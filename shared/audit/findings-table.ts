@@ -1,10 +1,8 @@
 // The audit's findings in Table Storage: one entity per finding, partitioned by the half of the
 // audit that found it. The timer writes them; `tollgate audit` lists them.
 
-import type { TableClient } from "@azure/data-tables";
 import { z } from "zod";
-import { ensureTable, type TableClientFactory } from "../storage/table-client.js";
-import { tableName } from "../storage/table-names.js";
+import { type EntityTableOptions, openEntityTable } from "../storage/entity-table.js";
 import type { Finding } from "./finding.js";
 
 export interface FindingsTable {
@@ -14,11 +12,7 @@ export interface FindingsTable {
   save(findings: readonly Finding[]): Promise<void>;
 }
 
-export interface FindingsTableOptions {
-  tables: TableClientFactory;
-  tablePrefix: string;
-  storageTimeoutMs: number;
-}
+export type FindingsTableOptions = EntityTableOptions;
 
 const findingSchema = z.object({
   rowKey: z.string(),
@@ -48,19 +42,8 @@ const findingSchema = z.object({
 
 const double = (value: number) => ({ value, type: "Double" as const });
 
-function statusOf(error: unknown): number | undefined {
-  const status = (error as { statusCode?: unknown } | null)?.statusCode;
-  return typeof status === "number" ? status : undefined;
-}
-
 export function createFindingsTable(options: FindingsTableOptions): FindingsTable {
-  const name = tableName(options.tablePrefix, "findings");
-  let client: TableClient | undefined;
-  const table = (): TableClient => {
-    client ??= options.tables(name);
-    return client;
-  };
-  const signal = () => AbortSignal.timeout(options.storageTimeoutMs);
+  const table = openEntityTable(options, "findings");
 
   async function upsert(finding: Finding): Promise<void> {
     const entity = {
@@ -80,41 +63,21 @@ export function createFindingsTable(options: FindingsTableOptions): FindingsTabl
       lastSeen: double(finding.lastSeen),
       ...(finding.resolvedAt !== undefined ? { resolvedAt: double(finding.resolvedAt) } : {}),
     };
-    try {
-      // Replace, so that a finding seen again loses its resolvedAt.
-      await table().upsertEntity(entity, "Replace", { abortSignal: signal() });
-    } catch (error) {
-      if (statusOf(error) !== 404) throw error;
-      await ensureTable(table(), signal());
-      await table().upsertEntity(entity, "Replace", { abortSignal: signal() });
-    }
+    // Replace, so that a finding seen again loses its resolvedAt.
+    await table.replace(entity);
   }
 
   return {
     async list() {
-      const findings: Finding[] = [];
-      try {
-        const entities = table().listEntities<Record<string, unknown>>({
-          abortSignal: AbortSignal.timeout(options.storageTimeoutMs * 10),
-        });
-        for await (const entity of entities) {
-          const parsed = findingSchema.safeParse(entity);
-          if (!parsed.success) continue;
-          const { rowKey, resolvedAt, tenantId, clientAppId, policyId, ...rest } = parsed.data;
-          findings.push({
-            id: rowKey,
-            ...rest,
-            ...(tenantId ? { tenantId } : {}),
-            ...(clientAppId ? { clientAppId } : {}),
-            ...(policyId ? { policyId } : {}),
-            ...(resolvedAt !== undefined ? { resolvedAt } : {}),
-          });
-        }
-      } catch (error) {
-        if (statusOf(error) === 404) return [];
-        throw error;
-      }
-      return findings;
+      const stored = await table.list(findingSchema);
+      return stored.map(({ rowKey, resolvedAt, tenantId, clientAppId, policyId, ...rest }) => ({
+        id: rowKey,
+        ...rest,
+        ...(tenantId ? { tenantId } : {}),
+        ...(clientAppId ? { clientAppId } : {}),
+        ...(policyId ? { policyId } : {}),
+        ...(resolvedAt !== undefined ? { resolvedAt } : {}),
+      }));
     },
     async save(findings) {
       for (const finding of findings) await upsert(finding);

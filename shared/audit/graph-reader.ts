@@ -2,7 +2,7 @@
 // size, no redirects, `@odata.nextLink` followed only on Graph's own origin. Failures are
 // GraphErrors that say which call failed and how.
 
-import { printable } from "../keys/printable.js";
+import { printable } from "../printable.js";
 
 /** What `@azure/identity` credentials offer (DefaultAzureCredential, ManagedIdentityCredential). */
 export interface GraphCredential {

@@ -2,10 +2,9 @@
 // and gateway instance. Each instance owns its rows and replaces them whole, so instances never
 // contend and a row needs no read before its write.
 
-import { odata, type TableClient } from "@azure/data-tables";
+import { odata } from "@azure/data-tables";
 import { z } from "zod";
-import { ensureTable, type TableClientFactory } from "../storage/table-client.js";
-import { tableName } from "../storage/table-names.js";
+import { type EntityTableOptions, openEntityTable, statusOf } from "../storage/entity-table.js";
 
 export const WINDOW_MS = 3_600_000;
 
@@ -37,11 +36,7 @@ export interface LifetimeTable {
   pruneBefore(beforeMs: number, maxRows?: number): Promise<number>;
 }
 
-export interface LifetimeTableOptions {
-  tables: TableClientFactory;
-  tablePrefix: string;
-  storageTimeoutMs: number;
-}
+export type LifetimeTableOptions = EntityTableOptions;
 
 /** `YYYYMMDDHH` in UTC: sorts as the hours do, so a range of hours is a range of PartitionKeys. */
 export function windowKey(ms: number): string {
@@ -75,22 +70,10 @@ const rowSchema = z.object({
 
 const double = (value: number) => ({ value, type: "Double" as const });
 
-function statusOf(error: unknown): number | undefined {
-  const status = (error as { statusCode?: unknown } | null)?.statusCode;
-  return typeof status === "number" ? status : undefined;
-}
-
-// The timer reads and prunes whole ranges: more time than a point operation, still bounded.
-const LIST_TIMEOUT_FACTOR = 10;
+const keysSchema = z.object({ partitionKey: z.string(), rowKey: z.string() });
 
 export function createLifetimeTable(options: LifetimeTableOptions): LifetimeTable {
-  const name = tableName(options.tablePrefix, "lifetimes");
-  let client: TableClient | undefined;
-  const table = (): TableClient => {
-    client ??= options.tables(name);
-    return client;
-  };
-  const signal = () => AbortSignal.timeout(options.storageTimeoutMs);
+  const table = openEntityTable(options, "lifetimes");
 
   async function upsert(row: LifetimeAggregate): Promise<void> {
     const entity = {
@@ -109,13 +92,7 @@ export function createLifetimeTable(options: LifetimeTableOptions): LifetimeTabl
       lastSeen: double(row.lastSeen),
       ...(row.overageCount ? { overageCount: double(row.overageCount) } : {}),
     };
-    try {
-      await table().upsertEntity(entity, "Replace", { abortSignal: signal() });
-    } catch (error) {
-      if (statusOf(error) !== 404) throw error;
-      await ensureTable(table(), signal());
-      await table().upsertEntity(entity, "Replace", { abortSignal: signal() });
-    }
+    await table.replace(entity);
   }
 
   return {
@@ -123,50 +100,25 @@ export function createLifetimeTable(options: LifetimeTableOptions): LifetimeTabl
       for (const row of rows) await upsert(row);
     },
 
-    async readSince(fromMs, maxRows = 50_000) {
-      const rows: LifetimeAggregate[] = [];
-      try {
-        const entities = table().listEntities<Record<string, unknown>>({
-          queryOptions: { filter: odata`PartitionKey ge ${windowKey(fromMs)}` },
-          abortSignal: AbortSignal.timeout(options.storageTimeoutMs * LIST_TIMEOUT_FACTOR),
-        });
-        for await (const entity of entities) {
-          const parsed = rowSchema.safeParse(entity);
-          // A row this code did not write (or an older shape) is not evidence.
-          if (parsed.success) rows.push(parsed.data);
-          if (rows.length >= maxRows) break;
-        }
-      } catch (error) {
-        if (statusOf(error) === 404) return [];
-        throw error;
-      }
-      return rows;
-    },
+    // A row this code did not write (or an older shape) does not fit rowSchema: it is not evidence.
+    readSince: (fromMs, maxRows = 50_000) =>
+      table.list(rowSchema, { filter: odata`PartitionKey ge ${windowKey(fromMs)}`, max: maxRows }),
 
     async pruneBefore(beforeMs, maxRows = 1_000) {
-      let deleted = 0;
-      try {
-        const entities = table().listEntities<Record<string, unknown>>({
-          queryOptions: {
-            filter: odata`PartitionKey lt ${windowKey(beforeMs)}`,
-            select: ["PartitionKey", "RowKey"],
-          },
-          abortSignal: AbortSignal.timeout(options.storageTimeoutMs * LIST_TIMEOUT_FACTOR),
-        });
-        for await (const entity of entities) {
-          if (entity.partitionKey === undefined || entity.rowKey === undefined) continue;
-          await table()
-            .deleteEntity(entity.partitionKey, entity.rowKey, { abortSignal: signal() })
-            .catch((error: unknown) => {
-              if (statusOf(error) !== 404) throw error;
-            });
-          if (++deleted >= maxRows) break;
-        }
-      } catch (error) {
-        if (statusOf(error) === 404) return deleted;
-        throw error;
+      const old = await table.list(keysSchema, {
+        filter: odata`PartitionKey lt ${windowKey(beforeMs)}`,
+        select: ["PartitionKey", "RowKey"],
+        max: maxRows,
+      });
+      for (const { partitionKey, rowKey } of old) {
+        await table
+          .client()
+          .deleteEntity(partitionKey, rowKey, { abortSignal: table.signal() })
+          .catch((error: unknown) => {
+            if (statusOf(error) !== 404) throw error;
+          });
       }
-      return deleted;
+      return old.length;
     },
   };
 }

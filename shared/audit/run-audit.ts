@@ -3,6 +3,7 @@
 // line saying it is skipped), then the findings table brought up to date.
 
 import type { Clock } from "../clock.js";
+import { messageOf } from "../printable.js";
 import { auditConfiguredPolicies } from "./configured-audit.js";
 import { compareFindings, type Finding, type FindingEvent, type FindingSource } from "./finding.js";
 import type { FindingsTable } from "./findings-table.js";
@@ -48,8 +49,6 @@ export interface AuditReport {
 const GRAPH_SKIPPED =
   "token-lifetime audit: Microsoft Graph access is not configured (TOLLGATE_AUDIT_GRAPH=false), so token-lifetime " +
   "policies in Entra ID are not checked; set TOLLGATE_AUDIT_GRAPH=true and grant the managed identity Policy.Read.All to check them.";
-
-const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
 export async function runAudit(deps: AuditDeps): Promise<AuditReport> {
   const now = deps.clock.now();

@@ -2,7 +2,7 @@
 // strings, one of which holds {"TokenLifetimePolicy":{"Version":1,"AccessTokenLifetime":"8:00:00"}}
 // with durations written "[d.]hh:mm:ss".
 
-import { printable } from "../keys/printable.js";
+import { printable } from "../printable.js";
 
 export interface TokenLifetimePolicy {
   id: string;

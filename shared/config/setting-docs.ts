@@ -316,6 +316,30 @@ export const SETTING_DOCS = {
     description:
       "When Graph cannot answer the sign-in sessions check: `allow` lets the request on (the revocation list and `exp` still apply); `deny` answers 503 `signin_sessions_unavailable`. A failed lookup is retried at most every 5 seconds per user.",
   },
+  TOLLGATE_ACCESS_SUMMARIES: {
+    default: "true",
+    example: "true",
+    description:
+      "`true`: every instance counts its decisions per minute and caller (tenant, object id, client app, kind, rule, outcome, reason) and writes the counts to the `<prefix>Access` table at most once a minute, with refusals one by one; `tollgate access` reads them. `false`: no access trail.",
+  },
+  TOLLGATE_ACCESS_HASH_KEY: {
+    default: "(none)",
+    example: "a-32-character-or-longer-secret-key",
+    description:
+      "If set (at least 32 characters), object ids in the access trail, its telemetry events and `tollgate access` are an HMAC-SHA256 pseudonym (`h-…`) under this key instead of the id in clear. Keep the key to make reviews reproducible; cannot be combined with `TOLLGATE_TELEMETRY_INCLUDE_OBJECT_ID=true`.",
+  },
+  TOLLGATE_ACCESS_RETENTION_DAYS: {
+    default: "90",
+    example: "400",
+    description:
+      "Days the access trail is kept; the timer function deletes older days. Application Insights keeps its own copy for its own retention.",
+  },
+  TOLLGATE_ACCESS_REFUSALS_PER_MINUTE: {
+    default: "20",
+    example: "20",
+    description:
+      "Refusals (401/403) written one by one per caller and minute on each instance; beyond it they are only counted (`refusalsNotListed`), so a flood cannot become a logging bill. `0`: counts only.",
+  },
 } as const satisfies Record<string, SettingDoc>;
 
 export type SettingName = keyof typeof SETTING_DOCS;

@@ -3,8 +3,8 @@
 
 import { randomUUID } from "node:crypto";
 import { importJWK, SignJWT } from "jose";
+import { BoundedCache } from "../bounded-cache.js";
 import { type Clock, systemClock } from "../clock.js";
-import { AssertionCache } from "./assertion-cache.js";
 import { type AssertionKey, type PublishedJwk, parseAssertionKeys } from "./assertion-keys.js";
 import type { IdentityClaims } from "./header-hygiene.js";
 
@@ -68,7 +68,8 @@ export class AssertionSigner {
   readonly #audience: string | undefined;
   readonly #lifetimeSeconds: number;
   readonly #clock: Clock;
-  readonly #cache: AssertionCache;
+  /** Signed assertions per subject and audience, so a busy caller costs one signature a minute. */
+  readonly #cache: BoundedCache<{ token: string; reuseUntilMs: number }>;
   readonly #audiences = new Map<string, string>();
 
   private constructor(keys: readonly AssertionKey[], signingKey: CryptoKey, options: AssertionSignerOptions) {
@@ -82,7 +83,7 @@ export class AssertionSigner {
     this.#audience = options.audience;
     this.#lifetimeSeconds = checked.lifetimeSeconds;
     this.#clock = checked.clock;
-    this.#cache = new AssertionCache(checked.cacheSize);
+    this.#cache = new BoundedCache({ maxEntries: checked.cacheSize, refreshOnHit: true });
   }
 
   /** A signer for the keys in a setting (see parseAssertionKeys for the accepted forms). */
@@ -139,8 +140,8 @@ export class AssertionSigner {
       subject.expiresAt,
       audience,
     ]);
-    const cached = this.#cache.get(cacheKey, nowMs);
-    if (cached !== undefined) return cached;
+    const cached = this.#cache.get(cacheKey, (entry) => nowMs >= entry.reuseUntilMs);
+    if (cached !== undefined) return cached.token;
 
     const iat = Math.floor(nowMs / 1000);
     let exp = iat + this.#lifetimeSeconds;
@@ -164,7 +165,7 @@ export class AssertionSigner {
       .sign(this.#signingKey);
 
     const margin = Math.min(REUSE_MARGIN_SECONDS, (exp - iat) / 2);
-    this.#cache.set(cacheKey, token, (exp - margin) * 1000);
+    this.#cache.set(cacheKey, { token, reuseUntilMs: (exp - margin) * 1000 });
     return token;
   }
 }

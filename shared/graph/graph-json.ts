@@ -3,7 +3,7 @@
 
 import type { GraphCredential } from "../audit/graph-reader.js";
 import { GraphError } from "../audit/graph-reader.js";
-import { printable } from "../keys/printable.js";
+import { printable } from "../printable.js";
 
 export interface GraphCallOptions {
   /** Graph's origin, e.g. https://graph.microsoft.com. */

@@ -1,7 +1,7 @@
 // Refusals as RFC 9457 problem documents, with the reason code and the trace id an operator
 // needs to find the request in Application Insights.
 
-import { REASONS, type TollgateError } from "../reasons.js";
+import { REASONS, type Reason, type TollgateError } from "../reasons.js";
 import { bearerChallenge } from "./www-authenticate.js";
 
 export interface ProblemBody {
@@ -9,7 +9,7 @@ export interface ProblemBody {
   title: string;
   status: number;
   detail: string;
-  reason: string;
+  reason: Reason;
   traceId: string;
 }
 

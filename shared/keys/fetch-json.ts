@@ -1,8 +1,8 @@
 // One bounded GET of a JSON document from Entra: a timeout over the whole exchange, no redirects,
 // a size cap, 200 and a JSON object required. Failures are KeyFetchErrors that quote little.
 
+import { printable } from "../printable.js";
 import { KeyFetchError } from "./key-fetch-error.js";
-import { printable } from "./printable.js";
 
 /** Entra's documents are a few KiB; a larger answer is not one of them. */
 export const MAX_BODY_BYTES = 1024 * 1024;

@@ -1,9 +1,9 @@
 // Fetches one source's signing keys from Entra: the discovery document, then its JWKS. A
 // discovery document that names another tenant or sends us to another origin is refused.
 
+import { printable } from "../printable.js";
 import { fetchJsonObject } from "./fetch-json.js";
 import { KeyFetchError } from "./key-fetch-error.js";
-import { printable } from "./printable.js";
 import type { KeySource, ValidatedJwk } from "./types.js";
 import { validateJwk } from "./validate-jwk.js";
 

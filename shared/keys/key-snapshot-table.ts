@@ -1,10 +1,8 @@
 // Last-known-good key sets in Table Storage, one entity per key source, so a cold instance can
 // verify tokens without waiting on Entra. Point reads and writes only, each bounded in time.
 
-import type { TableClient } from "@azure/data-tables";
 import { z } from "zod";
-import { ensureTable, type TableClientFactory } from "../storage/table-client.js";
-import { tableName } from "../storage/table-names.js";
+import { type EntityTableOptions, openEntityTable, parseEntity, statusOf } from "../storage/entity-table.js";
 import type { RetiredKey } from "./retired-keys.js";
 import type { ValidatedJwk } from "./types.js";
 import { validateJwk } from "./validate-jwk.js";
@@ -41,10 +39,7 @@ export interface KeySnapshotTable {
   recordRefreshFailure(sourceId: string, failure: { at: number; error: string }): Promise<boolean>;
 }
 
-export interface KeySnapshotTableOptions {
-  tables: TableClientFactory;
-  tablePrefix: string;
-  storageTimeoutMs: number;
+export interface KeySnapshotTableOptions extends EntityTableOptions {
   /** Stored keys are checked again on the way in: the table is outside this process's control. */
   algorithms: readonly string[];
 }
@@ -63,11 +58,6 @@ const entitySchema = z.object({
 
 const retiredSchema = z.object({ key: z.unknown(), removedAt: z.number().nonnegative() });
 
-function statusOf(error: unknown): number | undefined {
-  const status = (error as { statusCode?: unknown } | null)?.statusCode;
-  return typeof status === "number" ? status : undefined;
-}
-
 function parseKeys(json: string): unknown[] | undefined {
   try {
     const keys: unknown = JSON.parse(json);
@@ -78,34 +68,22 @@ function parseKeys(json: string): unknown[] | undefined {
 }
 
 export function createKeySnapshotTable(options: KeySnapshotTableOptions): KeySnapshotTable {
-  const name = tableName(options.tablePrefix, "keys");
-  let client: TableClient | undefined;
-  const table = (): TableClient => {
-    client ??= options.tables(name);
-    return client;
-  };
-  const signal = () => AbortSignal.timeout(options.storageTimeoutMs);
+  const table = openEntityTable(options, "keys");
+  const name = table.name;
 
   async function read(
     sourceId: string,
     onProblem?: (problem: string) => void,
   ): Promise<KeySnapshot | undefined> {
-    let entity: Record<string, unknown>;
-    try {
-      entity = await table().getEntity<Record<string, unknown>>(sourceId, ROW_KEY, { abortSignal: signal() });
-    } catch (error) {
-      // 404 covers both a missing entity and a missing table: either way there is no snapshot yet.
-      if (statusOf(error) === 404) return undefined;
-      throw error;
-    }
-
-    const fields = entitySchema.safeParse(entity);
-    if (!fields.success) {
-      const where = fields.error.issues.map((issue) => issue.path.join(".") || "entity").join(", ");
-      onProblem?.(`snapshot ${name}/${sourceId} is unreadable (${where}); ignored`);
+    const entity = await table.read(sourceId, ROW_KEY);
+    if (entity === undefined) return undefined;
+    const parsed = parseEntity(entitySchema, entity);
+    if (!parsed.ok) {
+      onProblem?.(`snapshot ${name}/${sourceId} is unreadable (${parsed.fields}); ignored`);
       return undefined;
     }
-    const stored = parseKeys(fields.data.keys);
+    const fields = parsed.value;
+    const stored = parseKeys(fields.keys);
     if (stored === undefined) {
       onProblem?.(`snapshot ${name}/${sourceId} keys are not a JSON array; ignored`);
       return undefined;
@@ -121,16 +99,16 @@ export function createKeySnapshotTable(options: KeySnapshotTableOptions): KeySna
       return undefined;
     }
     const snapshot: KeySnapshot = {
-      issuer: fields.data.issuer,
-      jwksUri: fields.data.jwksUri,
-      fetchedAt: fields.data.fetchedAt,
+      issuer: fields.issuer,
+      jwksUri: fields.jwksUri,
+      fetchedAt: fields.fetchedAt,
       keys,
     };
-    const retired = readRetired(fields.data.retired, (problem) =>
+    const retired = readRetired(fields.retired, (problem) =>
       onProblem?.(`snapshot ${name}/${sourceId} ${problem}`),
     );
     if (retired.length > 0) snapshot.retired = retired;
-    const { refreshError, refreshFailedAt } = fields.data;
+    const { refreshError, refreshFailedAt } = fields;
     if (refreshError !== undefined && refreshFailedAt !== undefined) {
       snapshot.refreshFailure = { at: refreshFailedAt, error: refreshError };
     }
@@ -165,14 +143,7 @@ export function createKeySnapshotTable(options: KeySnapshotTableOptions): KeySna
       keys: JSON.stringify(snapshot.keys),
       retired: JSON.stringify(snapshot.retired ?? []),
     };
-    try {
-      await table().upsertEntity(entity, "Replace", { abortSignal: signal() });
-    } catch (error) {
-      if (statusOf(error) !== 404) throw error;
-      // First write into a fresh account: create the table, then try once more.
-      await ensureTable(table(), signal());
-      await table().upsertEntity(entity, "Replace", { abortSignal: signal() });
-    }
+    await table.replace(entity);
   }
 
   async function recordRefreshFailure(
@@ -187,7 +158,7 @@ export function createKeySnapshotTable(options: KeySnapshotTableOptions): KeySna
     };
     try {
       // Merge, and only onto an existing entity: the keys and their fetch time stay untouched.
-      await table().updateEntity(entity, "Merge", { abortSignal: signal() });
+      await table.client().updateEntity(entity, "Merge", { abortSignal: table.signal() });
       return true;
     } catch (error) {
       if (statusOf(error) === 404) return false;

@@ -3,19 +3,24 @@
 // an unknown kid, retires keys Entra removed after a grace, and answers 503 (never 401) when it
 // has no usable keys.
 
-import { importJWK, type JWK } from "jose";
 import type { Clock } from "../clock.js";
 import type { KeySettings } from "../config/settings.js";
+import { messageOf, printable } from "../printable.js";
 import { TollgateError } from "../reasons.js";
 import { fetchKeySet } from "./fetch-key-set.js";
-import { algorithmFor } from "./key-algorithm.js";
 import { KeyFetchError } from "./key-fetch-error.js";
+import {
+  commitKeySet,
+  type InstalledSet,
+  type KeyMaterial,
+  type PreparedSet,
+  prepareKeySet,
+} from "./key-set-install.js";
 import { keySetPrint } from "./key-set-print.js";
 import type { KeySnapshot, KeySnapshotTable } from "./key-snapshot-table.js";
 import type { KeyStoreEvent, KeyStoreEventListener } from "./key-store-events.js";
-import { printable } from "./printable.js";
-import { type PublishedKeys, type RetiredKey, retireRemovedKeys, withinGrace } from "./retired-keys.js";
-import type { KeySet, KeySource, SigningKeys, ValidatedJwk, VerificationKey } from "./types.js";
+import { retireRemovedKeys } from "./retired-keys.js";
+import type { KeySet, KeySource, SigningKeys, VerificationKey } from "./types.js";
 
 export interface KeyStoreDeps {
   /** The authority origin; discovery documents and JWKS must come from it. */
@@ -43,21 +48,15 @@ export interface KeySourceStatus {
   refreshFailure?: { at: number; error: string };
 }
 
-interface SourceState {
+/** A source's keys (the installed set) and what this instance knows of fetching them. */
+interface SourceState extends InstalledSet {
   source: KeySource;
-  current: KeySet | undefined;
-  /** Fingerprint of the current set's content, to tell whether a fetch changed anything. */
-  currentPrint: string | undefined;
-  /** Imported keys by kid, with the JWK they came from, so an unchanged key is not imported again. */
-  imported: Map<string, { jwk: string; key: VerificationKey }>;
   /** The last time this instance asked Entra, successful or not. */
   lastAttemptAt: number | undefined;
   lastError: string | undefined;
   lastFailure: unknown;
   /** What the Table holds, as far as this instance knows: decides whether a fetch is worth writing. */
   stored: { fetchedAt: number; fingerprint: string } | undefined;
-  /** The JWKs behind `current`, published and retired: the next fetch tells which were removed. */
-  material: PublishedKeys | undefined;
   /** The last time this instance read the Table snapshot. */
   lastCheckAt: number | undefined;
   /** The timer's last refresh failure, as the snapshot records it. */
@@ -68,30 +67,8 @@ interface SourceState {
   writing: Promise<void> | undefined;
 }
 
-type KeyMaterial = Pick<KeySnapshot, "issuer" | "jwksUri" | "keys" | "retired">;
-
-/** A key set imported and ready to become a source's current one. */
-interface PreparedSet {
-  set: KeySet;
-  imported: Map<string, { jwk: string; key: VerificationKey }>;
-  /** The JWKs that made it in, published and retired. */
-  material: PublishedKeys;
-  print: string;
-}
-
 /** What a refresh must achieve for the Table snapshot alone to do, without asking Entra. */
 type Enough = (set: KeySet) => boolean;
-
-function messageOf(error: unknown): string {
-  return printable(error instanceof Error ? error.message : String(error), 300);
-}
-
-/** Only the key material goes to WebCrypto; kid, use and issuer are tollgate's business. */
-function publicMaterial(jwk: ValidatedJwk): JWK {
-  return jwk.kty === "RSA"
-    ? { kty: "RSA", n: jwk.n, e: jwk.e }
-    : { kty: "EC", crv: jwk.crv, x: jwk.x, y: jwk.y };
-}
 
 export class KeyStore implements SigningKeys {
   readonly #deps: KeyStoreDeps;
@@ -460,68 +437,22 @@ export class KeyStore implements SigningKeys {
     }
   }
 
-  /**
-   * Imports the keys, reusing those already imported; a key WebCrypto refuses is reported and left
-   * out. Retired keys past their grace are dropped; the others verify until their grace ends.
-   */
-  async #prepare(state: SourceState, material: KeyMaterial, fetchedAt: number): Promise<PreparedSet> {
+  #prepare(state: SourceState, material: KeyMaterial, fetchedAt: number): Promise<PreparedSet> {
     const sourceId = state.source.id;
-    const imported = new Map<string, { jwk: string; key: VerificationKey }>();
-    const keys = new Map<string, VerificationKey>();
-    const installed: ValidatedJwk[] = [];
-    const installedRetired: RetiredKey[] = [];
-    const retired = withinGrace(material.retired ?? [], this.#now(), this.#graceMs);
-    const entries = [
-      ...material.keys.map((jwk) => ({ jwk, retired: undefined })),
-      ...retired.map((entry) => ({ jwk: entry.key, retired: entry })),
-    ];
-    for (const { jwk, retired: retirement } of entries) {
-      // fetchKeySet drops repeated kids; a snapshot could still hold them.
-      if (keys.has(jwk.kid)) continue;
-      const serialized = JSON.stringify(jwk);
-      let entry = state.imported.get(jwk.kid);
-      if (entry?.jwk !== serialized) {
-        const alg = algorithmFor(jwk, this.#deps.algorithms);
-        try {
-          if (alg === undefined) throw new Error("no allowed algorithm fits it");
-          const key = await importJWK(publicMaterial(jwk), alg);
-          if (key instanceof Uint8Array) throw new Error("it imported as a symmetric key");
-          entry = { jwk: serialized, key: { kid: jwk.kid, alg: jwk.alg, key, issuer: jwk.issuer } };
-        } catch (error) {
-          this.#emit({
-            type: "key_rejected",
-            sourceId,
-            problem: `key ${JSON.stringify(printable(jwk.kid))}: could not be imported (${messageOf(error)})`,
-          });
-          continue;
-        }
-      }
-      imported.set(jwk.kid, entry);
-      if (retirement === undefined) {
-        keys.set(jwk.kid, entry.key);
-        installed.push(jwk);
-      } else {
-        keys.set(jwk.kid, { ...entry.key, retiredUntil: retirement.removedAt + this.#graceMs });
-        installedRetired.push(retirement);
-      }
-    }
-    if (installed.length === 0) throw new KeyFetchError(material.jwksUri, "no key could be imported");
-
-    const set: KeySet = { sourceId, issuer: material.issuer, jwksUri: material.jwksUri, fetchedAt, keys };
-    const published = { keys: installed, retired: installedRetired };
-    const print = keySetPrint({ issuer: material.issuer, jwksUri: material.jwksUri, ...published });
-    return { set, imported, material: published, print };
+    return prepareKeySet(material, {
+      sourceId,
+      algorithms: this.#deps.algorithms,
+      previous: state.imported,
+      fetchedAt,
+      now: this.#now(),
+      graceMs: this.#graceMs,
+      onRejected: (problem) => this.#emit({ type: "key_rejected", sourceId, problem }),
+    });
   }
 
   /** Makes a prepared set the source's current one, and tells of keys newly retired. */
   #commit(state: SourceState, prepared: PreparedSet): KeySet {
-    const wasRetired = new Set(state.material?.retired.map((entry) => entry.key.kid));
-    state.imported = prepared.imported;
-    state.current = prepared.set;
-    state.currentPrint = prepared.print;
-    state.material = prepared.material;
-    for (const entry of prepared.material.retired) {
-      if (wasRetired.has(entry.key.kid)) continue;
+    for (const entry of commitKeySet(state, prepared)) {
       this.#emit({
         type: "key_retired",
         sourceId: state.source.id,

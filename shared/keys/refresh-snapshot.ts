@@ -4,11 +4,11 @@
 
 import type { Clock } from "../clock.js";
 import type { KeySettings } from "../config/settings.js";
+import { messageOf } from "../printable.js";
 import { fetchKeySet } from "./fetch-key-set.js";
 import { KeyFetchError } from "./key-fetch-error.js";
 import { keySetPrint } from "./key-set-print.js";
 import type { KeySnapshot, KeySnapshotTable } from "./key-snapshot-table.js";
-import { printable } from "./printable.js";
 import { retireRemovedKeys } from "./retired-keys.js";
 import type { KeySource } from "./types.js";
 
@@ -42,10 +42,6 @@ export interface RefreshSnapshotDeps {
   table: KeySnapshotTable;
   clock: Clock;
   fetch?: typeof fetch;
-}
-
-function messageOf(error: unknown): string {
-  return printable(error instanceof Error ? error.message : String(error), 300);
 }
 
 const kidsOf = (keys: readonly { kid: string }[]) => new Set(keys.map((key) => key.kid));

@@ -1,8 +1,8 @@
 // Decides whether one member of a JWKS may verify tokens, and reduces it to the members
 // verification needs. Anything private, symmetric, weak, mislabelled or for another use is refused.
 
+import { printable } from "../printable.js";
 import { algorithmFor, CURVES, RSA_ALGORITHM } from "./key-algorithm.js";
-import { printable } from "./printable.js";
 import type { ValidatedJwk } from "./types.js";
 
 export type JwkValidation = { ok: true; jwk: ValidatedJwk } | { ok: false; problem: string };

@@ -5,7 +5,6 @@ import { z } from "zod";
 
 /** Claims a limit may be keyed by: only verified ones, never raw headers. */
 export const LIMIT_KEY_CLAIMS = ["tenant", "clientApp", "objectId"] as const;
-export type LimitKeyClaim = (typeof LIMIT_KEY_CLAIMS)[number];
 
 const UNIT_SECONDS = { s: 1, m: 60, h: 3600, d: 86_400 } as const;
 const MAX_WINDOW_SECONDS = 31 * 86_400;

@@ -3,7 +3,7 @@
 // again. The ETag of our own last write is remembered, so an uncontended update costs one call.
 
 import type { TableClient } from "@azure/data-tables";
-import { ensureTable } from "../storage/table-client.js";
+import { ensureTable, statusOf } from "../storage/entity-table.js";
 
 interface CounterEntity {
   partitionKey: string;
@@ -34,11 +34,6 @@ export interface AddResult {
   count: number;
   /** This call created the window's counter (it opened the window). */
   created: boolean;
-}
-
-function statusOf(error: unknown): number | undefined {
-  const status = (error as { statusCode?: unknown } | null)?.statusCode;
-  return typeof status === "number" ? status : undefined;
 }
 
 /** Row keys sort by window start. */

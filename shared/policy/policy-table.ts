@@ -6,6 +6,7 @@
 import { createHash } from "node:crypto";
 import type { TableClient } from "@azure/data-tables";
 import { z } from "zod";
+import { parseEntity, readEntity, statusOf } from "../storage/entity-table.js";
 import type { TableClientFactory } from "../storage/table-client.js";
 import { tableName } from "../storage/table-names.js";
 
@@ -49,11 +50,6 @@ export function sha256Hex(text: string): string {
   return createHash("sha256").update(text, "utf8").digest("hex");
 }
 
-export function statusOf(error: unknown): number | undefined {
-  const status = (error as { statusCode?: unknown } | null)?.statusCode;
-  return typeof status === "number" ? status : undefined;
-}
-
 /** Cuts `text` into chunks without splitting a surrogate pair (a lone half would not survive UTF-8). */
 export function splitChunks(text: string, size = CHUNK_CHARS): string[] {
   const chunks: string[] = [];
@@ -83,21 +79,12 @@ export async function readPointer(
   client: TableClient,
   signal: AbortSignal,
 ): Promise<PolicyPointer | undefined> {
-  let entity: Record<string, unknown>;
-  try {
-    entity = await client.getEntity<Record<string, unknown>>(POINTER_PARTITION, POINTER_ROW, {
-      abortSignal: signal,
-    });
-  } catch (error) {
-    if (statusOf(error) === 404) return undefined;
-    throw error;
-  }
-  const pointer = pointerSchema.safeParse(entity);
-  if (!pointer.success) {
-    const fields = pointer.error.issues.map((issue) => issue.path.join(".") || "entity").join(", ");
-    throw new PolicyContentError(`the policy pointer entity is unreadable (${fields})`);
-  }
-  return pointer.data;
+  const entity = await readEntity(client, POINTER_PARTITION, POINTER_ROW, signal);
+  if (entity === undefined) return undefined;
+  const pointer = parseEntity(pointerSchema, entity);
+  if (!pointer.ok)
+    throw new PolicyContentError(`the policy pointer entity is unreadable (${pointer.fields})`);
+  return pointer.value;
 }
 
 const chunkSchema = z.object({ data: z.string() });
@@ -112,19 +99,14 @@ export async function readVersionText(
   const rows = Array.from({ length: pointer.chunks }, (_, index) => chunkRow(index));
   const parts = await Promise.all(
     rows.map(async (row) => {
-      let entity: Record<string, unknown>;
-      try {
-        entity = await client.getEntity<Record<string, unknown>>(partition, row, { abortSignal: signal });
-      } catch (error) {
-        if (statusOf(error) === 404) {
-          throw new PolicyContentError(`policy version ${pointer.versionId} has no chunk ${row}`);
-        }
-        throw error;
+      const entity = await readEntity(client, partition, row, signal);
+      if (entity === undefined) {
+        throw new PolicyContentError(`policy version ${pointer.versionId} has no chunk ${row}`);
       }
-      const chunk = chunkSchema.safeParse(entity);
-      if (!chunk.success)
+      const chunk = parseEntity(chunkSchema, entity);
+      if (!chunk.ok)
         throw new PolicyContentError(`policy version ${pointer.versionId} chunk ${row} has no data`);
-      return chunk.data.data;
+      return chunk.value.data;
     }),
   );
   const text = parts.join("");

@@ -4,7 +4,7 @@
 import { randomBytes } from "node:crypto";
 import { odata, type TableClient } from "@azure/data-tables";
 import { type Clock, systemClock } from "../clock.js";
-import { ensureTable } from "../storage/table-client.js";
+import { ensureTable, statusOf } from "../storage/entity-table.js";
 import { canonicalJson } from "./canonical-json.js";
 import { MAX_POLICY_CHARS, parsePolicy, validatePolicyDocument } from "./parse-policy.js";
 import {
@@ -16,7 +16,6 @@ import {
   type PolicyPointer,
   readPointer,
   sha256Hex,
-  statusOf,
   writeVersion,
 } from "./policy-table.js";
 

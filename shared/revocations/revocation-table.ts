@@ -2,7 +2,8 @@
 // `targetKey`. The CLI writes it; every gateway instance mirrors it (see revocation-index.ts).
 
 import type { TableClient } from "@azure/data-tables";
-import { ensureTable, type TableClientFactory } from "../storage/table-client.js";
+import { ensureTable } from "../storage/entity-table.js";
+import type { TableClientFactory } from "../storage/table-client.js";
 import { tableName } from "../storage/table-names.js";
 import { parseTargetKey, type Revocation, targetKey } from "./revocation.js";
 

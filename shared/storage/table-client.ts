@@ -49,12 +49,3 @@ export function createTableClientFactory(
   const credential = new DefaultAzureCredential();
   return (tableName) => new TableClient(target.endpoint, tableName, credential, clientOptions);
 }
-
-/** Creates the table if it is missing; a table that exists already is fine. */
-export async function ensureTable(client: TableClient, signal?: AbortSignal): Promise<void> {
-  try {
-    await client.createTable({ abortSignal: signal });
-  } catch (error) {
-    if ((error as { statusCode?: number }).statusCode !== 409) throw error;
-  }
-}

@@ -12,6 +12,8 @@ export const TABLE_SUFFIXES = {
   findings: "Findings",
   /** Rate-limit windows: one entity per limit key and window, partitioned by key. */
   limits: "Limits",
+  /** The access trail: exact per-minute decision counts per caller, and individual refusals. */
+  access: "Access",
   /** Revoked users, client apps, tenants and tokens; every instance mirrors it in memory. */
   revocations: "Revocations",
   /** Onboarded tenants and their state (active or suspended), for multi-tenant APIs. */

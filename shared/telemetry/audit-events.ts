@@ -1,7 +1,8 @@
 // The custom event for a token-lifetime audit finding, in one shape, so the shipped "findings"
 // query reads every finding the same way whichever audit produced it.
 
-import { EVENTS, EVENT_FIELDS as F } from "./names.js";
+import type { FindingEvent } from "../audit/finding.js";
+import { type EVENT_FIELDS, EVENTS } from "./names.js";
 import type { TelemetryEvents } from "./telemetry.js";
 
 export interface AuditFindingEvent {
@@ -29,20 +30,31 @@ export interface AuditFindingEvent {
   lastSeen?: string;
 }
 
+// Each field of the event is named as EVENT_FIELDS names it (the queries read those names), so
+// the event is the object itself. This fails to compile when a field has no such name.
+const everyFieldNamed: Record<Exclude<keyof AuditFindingEvent, keyof typeof EVENT_FIELDS>, never> = {};
+void everyFieldNamed;
+
 export function recordAuditFinding(events: TelemetryEvents, finding: AuditFindingEvent): void {
-  events.event(EVENTS.auditFinding, {
-    [F.findingId]: finding.findingId,
-    [F.source]: finding.source,
-    [F.state]: finding.state,
-    [F.code]: finding.code,
-    [F.severity]: finding.severity,
-    [F.subject]: finding.subject,
-    [F.tenantId]: finding.tenantId,
-    [F.clientAppId]: finding.clientAppId,
-    [F.policyId]: finding.policyId,
-    [F.summary]: finding.summary,
-    [F.fix]: finding.fix,
-    [F.firstSeen]: finding.firstSeen,
-    [F.lastSeen]: finding.lastSeen,
+  events.event(EVENTS.auditFinding, { ...finding });
+}
+
+/** A finding as a run left it, flat and with ISO 8601 times: one event per finding and run. */
+export function recordFinding(events: TelemetryEvents, { finding, state }: FindingEvent): void {
+  recordAuditFinding(events, {
+    findingId: finding.id,
+    source: finding.source,
+    state,
+    code: finding.code,
+    severity: finding.severity,
+    subject: finding.subject,
+    // Empty ids are left out, as undefined is.
+    tenantId: finding.tenantId || undefined,
+    clientAppId: finding.clientAppId || undefined,
+    policyId: finding.policyId || undefined,
+    summary: `${finding.seen} ${finding.why}`,
+    fix: finding.fix,
+    firstSeen: new Date(finding.firstSeen).toISOString(),
+    lastSeen: new Date(finding.lastSeen).toISOString(),
   });
 }

@@ -2,7 +2,7 @@
 // Only ids and codes: never the token, its signature, an email, a upn or a name; the object id
 // only when the operator opted in.
 
-import type { DecisionRecord } from "../gateway.js";
+import type { DecisionRecord } from "./decision-record.js";
 import { DECISION_ATTRIBUTES as A, DECISION_MEASUREMENTS as M } from "./names.js";
 
 export type AttributeMap = Record<string, string | number>;

@@ -58,6 +58,10 @@ export const EVENTS = {
   /** The timer's refresh of one source's Table snapshot: written, unchanged or failed. */
   keysRefresh: "tollgate.keys.refresh",
   auditFinding: "tollgate.audit.finding",
+  /** Access trail: decisions per minute, caller, client app, rule, outcome and reason (counts are deltas). */
+  access: "tollgate.access",
+  /** Access trail: one refusal (401/403), within the per-caller, per-minute bound. */
+  refusal: "tollgate.refusal",
 } as const;
 
 /** Property and measurement keys of the custom events above. */
@@ -86,4 +90,12 @@ export const EVENT_FIELDS = {
   fix: "fix",
   firstSeen: "firstSeen",
   lastSeen: "lastSeen",
+  minute: "minute",
+  callerId: "callerId",
+  kind: "kind",
+  ruleId: "ruleId",
+  reason: "reason",
+  count: "count",
+  status: "status",
+  traceId: "traceId",
 } as const;

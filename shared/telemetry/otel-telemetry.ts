@@ -46,22 +46,18 @@ export function createOtelTelemetry(options: DecisionAttributeOptions): Telemetr
   const meter = metrics.getMeter(SCOPE);
   const logger = logs.getLogger(SCOPE);
 
-  const decisions = meter.createCounter(METRICS.decisions, {
-    description: "Decisions by outcome and reason",
-    unit: "{decision}",
-  });
-  const verifyDuration = meter.createHistogram(METRICS.verifyDuration, {
-    description: "Time to validate a token",
-    unit: "ms",
-  });
-  const backendDuration = meter.createHistogram(METRICS.backendDuration, {
-    description: "Time until the backend's status line",
-    unit: "ms",
-  });
-  const storageOperations = meter.createCounter(METRICS.rateLimitStorageOperations, {
-    description: "Table Storage calls made by rate limiting",
-    unit: "{operation}",
-  });
+  const counter = (name: string, description: string, unit: string) =>
+    meter.createCounter(name, { description, unit });
+  const histogram = (name: string, description: string, unit: string) =>
+    meter.createHistogram(name, { description, unit });
+  const decisions = counter(METRICS.decisions, "Decisions by outcome and reason", "{decision}");
+  const verifyDuration = histogram(METRICS.verifyDuration, "Time to validate a token", "ms");
+  const backendDuration = histogram(METRICS.backendDuration, "Time until the backend's status line", "ms");
+  const storageOperations = counter(
+    METRICS.rateLimitStorageOperations,
+    "Table Storage calls made by rate limiting",
+    "{operation}",
+  );
   const keyAgeReaders = new Set<() => readonly KeyAge[]>();
   meter
     .createObservableGauge(METRICS.keyAge, {

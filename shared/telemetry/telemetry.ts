@@ -2,7 +2,7 @@
 // decision (the gateway's RequestTelemetry), custom events, the rate-limit storage counter and
 // the signing keys' age. `telemetryOff` is the same surface doing nothing.
 
-import { noTelemetry, type RequestTelemetry } from "../gateway.js";
+import { noTelemetry, type RequestTelemetry } from "./decision-record.js";
 
 /** A custom event property. Numbers become measurements; undefined is left out. */
 export type EventValue = string | number | boolean | undefined;

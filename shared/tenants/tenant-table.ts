@@ -1,7 +1,8 @@
 // The tenants table: one row per onboarded tenant. The CLI writes it; gateways mirror it.
 
 import type { TableClient } from "@azure/data-tables";
-import { ensureTable, type TableClientFactory } from "../storage/table-client.js";
+import { ensureTable } from "../storage/entity-table.js";
+import type { TableClientFactory } from "../storage/table-client.js";
 import { tableName } from "../storage/table-names.js";
 import { fromTenantEntity, TENANT_PARTITION, type TenantRecord, toTenantEntity } from "./tenant.js";
 

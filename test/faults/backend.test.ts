@@ -6,7 +6,7 @@
 import { connect, type Socket } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { EchoedRequest } from "../../tools/loopback/echo-backend.js";
-import { eventually, type Stack, startStack } from "../security/stack.js";
+import { eventually, type Stack, startStack } from "../support/attack-stack.js";
 import type { LocalHost } from "../support/local-host.js";
 import { type Caller, caller } from "./caller.js";
 import { outcomes, runLoad } from "./load.js";

@@ -7,7 +7,7 @@ import fc from "fast-check";
 import { Pool } from "undici";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { b64 } from "../security/forge.js";
-import { type Stack, startStack } from "../security/stack.js";
+import { type Stack, startStack } from "../support/attack-stack.js";
 import type { LocalHost } from "../support/local-host.js";
 
 const REQUESTS = 10_000;

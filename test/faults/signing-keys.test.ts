@@ -10,7 +10,7 @@ import { loadSettings } from "../../shared/config/settings.js";
 import { createTableClientFactory } from "../../shared/storage/table-client.js";
 import { createTollgate, type Tollgate } from "../../shared/tollgate.js";
 import type { IssuerMode } from "../../tools/loopback/entra-issuer.js";
-import { type Stack, startStack } from "../security/stack.js";
+import { type Stack, startStack } from "../support/attack-stack.js";
 import type { LocalHost } from "../support/local-host.js";
 import { type Caller, caller } from "./caller.js";
 import { outcomes, runLoad } from "./load.js";

@@ -6,7 +6,7 @@
 
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { eventually, type Stack, startStack } from "../security/stack.js";
+import { eventually, type Stack, startStack } from "../support/attack-stack.js";
 import { viaProxy } from "../support/counting-proxy.js";
 import type { LocalHost } from "../support/local-host.js";
 import { type Caller, caller } from "./caller.js";

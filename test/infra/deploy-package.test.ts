@@ -7,12 +7,11 @@ import { spawnSync } from "node:child_process";
 import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
+import { GOOD_ENV, loadFunctionsApp } from "../support/functions-app.js";
 import { coreToolsIgnore, gitIgnore, projectFiles } from "./support/ignore-files.js";
 import { readJson, readText, root } from "./support/infra-files.js";
 
-const standIn = fileURLToPath(new URL("../support/functions-host-standin.mjs", import.meta.url));
 const funcignore = readText(".funcignore");
 const coreTools = coreToolsIgnore(funcignore);
 const azd = gitIgnore(funcignore);
@@ -62,6 +61,27 @@ describe("the deployment package (.funcignore)", () => {
   });
 });
 
+describe("the build (tsconfig.build.json)", () => {
+  it("compiles no test or benchmark file, so dist/ holds no test code to hide", () => {
+    // tsc's own list: every file the build reads, including what an entry point imports.
+    const run = spawnSync(
+      process.execPath,
+      ["node_modules/typescript/bin/tsc", "-p", "tsconfig.build.json", "--listFilesOnly"],
+      { cwd: root, encoding: "utf8", timeout: 60_000 },
+    );
+    expect(run.status, run.stderr).toBe(0);
+    const ours = run.stdout
+      .split("\n")
+      .map((line) => line.trim())
+      .filter((line) => line.startsWith(root) && !line.includes("/node_modules/"))
+      .map((line) => line.slice(root.length).replace(/^\//, ""));
+    expect(ours.length).toBeGreaterThan(0);
+    expect(ours.filter((file) => /^(test|bench)\//.test(file))).toEqual([]);
+    expect(existsSync(join(root, "dist", "test"))).toBe(false);
+    expect(existsSync(join(root, "dist", "bench"))).toBe(false);
+  });
+});
+
 describe("the two readings of an ignore file", () => {
   it("differ where Core Tools' parser differs from git, as the real ones do", () => {
     const content = "*.ts\ndist/\n!dist/keep/**\ntsconfig*.json\n";
@@ -85,19 +105,7 @@ describe("the package on its own, as the Functions host loads it", () => {
   afterAll(() => rmSync(staging, { recursive: true, force: true }));
 
   function register(appRoot: string) {
-    const env = Object.fromEntries(
-      Object.entries(process.env).filter(([name]) => !name.startsWith("TOLLGATE_")),
-    );
-    const run = spawnSync(process.execPath, [standIn, appRoot], {
-      env: {
-        ...env,
-        AzureWebJobsStorage: "UseDevelopmentStorage=true",
-        TOLLGATE_TENANTS: "72f988bf-86f1-41af-91ab-2d7cd011db47",
-        TOLLGATE_AUDIENCES: "api://tollgate-demo",
-      },
-      encoding: "utf8",
-      timeout: 30_000,
-    });
+    const run = loadFunctionsApp(GOOD_ENV, appRoot);
     expect(run.status, run.stderr).toBe(0);
     const loaded = JSON.parse(run.stdout.trim().split("\n").pop() ?? "{}");
     return { modelName: loaded.modelName as string, registrations: loaded.registrations as unknown[] };

@@ -10,10 +10,10 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { EchoedRequest } from "../../tools/loopback/echo-backend.js";
+import { AUDIENCE, type Stack, startStack } from "../support/attack-stack.js";
 import type { LocalHost } from "../support/local-host.js";
 import { b64, decoded, flipBit, partOf, signText, unsigned, withPart, worstCaseRoute } from "./forge.js";
 import { type HeaderList, type RawRequest, reasonOf, sendRaw } from "./raw-http.js";
-import { AUDIENCE, type Stack, startStack } from "./stack.js";
 
 /** The API's own application (client) id, also an accepted audience (an ID token could carry it). */
 const API_CLIENT_ID = randomUUID();

@@ -5,7 +5,8 @@
 import type { Clock } from "../../shared/clock.js";
 import { loadSettings, type Settings } from "../../shared/config/settings.js";
 import type { KeyStoreEvent } from "../../shared/keys/key-store-events.js";
-import { policyTableClient, pushPolicy } from "../../shared/policy/index.js";
+import { policyTableClient } from "../../shared/policy/policy-table.js";
+import { pushPolicy } from "../../shared/policy/push-policy.js";
 import type { TableClientFactory } from "../../shared/storage/table-client.js";
 import { createTollgate, type Tollgate, type TollgateOptions } from "../../shared/tollgate.js";
 
@@ -23,17 +24,17 @@ export interface InProcessTollgate {
 
 export async function startInProcessTollgate(
   env: Record<string, string>,
-  options: { clock: Clock; tables: TableClientFactory } & Pick<
+  options: { clock: Clock; tables: TableClientFactory; policy?: unknown } & Pick<
     TollgateOptions,
-    "onDecision" | "onLifetimeEvent"
+    "onDecision" | "onLifetimeEvent" | "onAccessEvent" | "telemetry"
   >,
 ): Promise<InProcessTollgate> {
   const settings = loadSettings(env);
-  await pushPolicy(policyTableClient(options.tables, settings.tablePrefix), OPEN_POLICY, {
+  await pushPolicy(policyTableClient(options.tables, settings.tablePrefix), options.policy ?? OPEN_POLICY, {
     clock: options.clock,
   });
   const keyEvents: KeyStoreEvent[] = [];
-  const { clock, tables, ...rest } = options;
+  const { clock, tables, policy: _, ...rest } = options;
   const tollgate = await createTollgate(settings, {
     clock,
     tables,

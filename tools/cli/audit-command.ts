@@ -1,7 +1,8 @@
 // `tollgate audit`: lists the token-lifetime findings the timer function stored, most severe
 // first, each with what was seen, why it matters, the fix, and when it was first and last seen.
 
-import { compareFindings, createFindingsTable, type Finding } from "../../shared/audit/index.js";
+import { compareFindings, type Finding } from "../../shared/audit/finding.js";
+import { createFindingsTable } from "../../shared/audit/findings-table.js";
 import { CliError, type CliIo, EXIT } from "./cli-io.js";
 import { tablesFromEnv } from "./cli-storage.js";
 

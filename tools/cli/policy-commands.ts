@@ -3,16 +3,11 @@
 
 import { hostname, userInfo } from "node:os";
 import { Document, isScalar, visit } from "yaml";
-import {
-  canonicalJson,
-  PolicyConflictError,
-  type PolicyDocument,
-  type PolicyFormat,
-  PolicyValidationError,
-  pushPolicy,
-  readCurrentPolicy,
-  type StoredPolicy,
-} from "../../shared/policy/index.js";
+import { canonicalJson } from "../../shared/policy/canonical-json.js";
+import type { PolicyFormat } from "../../shared/policy/parse-policy.js";
+import type { PolicyDocument } from "../../shared/policy/policy-schema.js";
+import { PolicyConflictError, PolicyValidationError, pushPolicy } from "../../shared/policy/push-policy.js";
+import { readCurrentPolicy, type StoredPolicy } from "../../shared/policy/read-current-policy.js";
 import { CliError, type CliIo, EXIT } from "./cli-io.js";
 import { policyTableFromEnv } from "./cli-storage.js";
 import { unifiedDiff } from "./line-diff.js";

@@ -2,7 +2,7 @@
 
 import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
-import { type ParsePolicyResult, type PolicyFormat, parsePolicy } from "../../shared/policy/index.js";
+import { type ParsePolicyResult, type PolicyFormat, parsePolicy } from "../../shared/policy/parse-policy.js";
 import { CliError, EXIT } from "./cli-io.js";
 
 export async function readPolicyFile(

@@ -2,7 +2,8 @@
 // the real process; tests call it directly.
 
 import { parseArgs } from "node:util";
-import type { PolicyFormat } from "../../shared/policy/index.js";
+import type { PolicyFormat } from "../../shared/policy/parse-policy.js";
+import { accessCommand } from "./access-command.js";
 import { auditCommand } from "./audit-command.js";
 import { CliError, type CliIo, EXIT } from "./cli-io.js";
 import { diffCommand, pushCommand, showCommand, validateCommand } from "./policy-commands.js";
@@ -11,6 +12,7 @@ import { tenantsCommand } from "./tenant-commands.js";
 
 export const USAGE = `Usage: tollgate policy <command> [options]
        tollgate audit [--json] [--all]
+       tollgate access [--tenant T] [--caller OID] [--client-app ID] [--rule R] [--since 30d] [--json|--csv]
        tollgate revoke <target> --reason <text> [--issued-before <time>] [--expires <when>]
        tollgate revocations list [--json] | remove <target>
        tollgate tenants add|suspend|resume <tenant-id> [--note <text>] | list [--json]
@@ -41,6 +43,11 @@ Commands:
   tenants suspend <id>  Refuse the tenant's callers (tenant_suspended).  --note <text> (required)
   tenants resume <id>   Make a suspended tenant active again.
   tenants list          The stored tenants.  --json  as JSON
+  access            The access review: who reached which rule through which client app, how
+                    often, first and last seen, refusals by reason (from the access trail).
+                    --tenant, --caller (object id; hashed when TOLLGATE_ACCESS_HASH_KEY is set),
+                    --client-app, --rule filter;  --since 30d|12h|2026-11-01 (default 30d);
+                    --json or --csv for machines
 
 Options:
   --format json|yaml   Read <file> as this format (default: by extension)
@@ -88,6 +95,26 @@ async function dispatch(argv: readonly string[], io: CliIo): Promise<number> {
     return positionals.length === 0 && !values.help ? EXIT.usage : EXIT.ok;
   }
   const [group, command, file, ...extra] = positionals;
+  const accessOptions = ["tenant", "caller", "client-app", "rule", "since", "csv"] as const;
+  if (group === "access") {
+    if (command !== undefined) throw usage("'access' takes no positional arguments");
+    if (values.format !== undefined || values["if-version"] !== undefined || values.all)
+      throw usage("'access' takes --tenant, --caller, --client-app, --rule, --since, --json and --csv");
+    return accessCommand(
+      {
+        tenant: values.tenant,
+        caller: values.caller,
+        clientApp: values["client-app"],
+        rule: values.rule,
+        since: values.since,
+        json: values.json === true,
+        csv: values.csv === true,
+      },
+      io,
+    );
+  }
+  const misplaced = accessOptions.find((name) => values[name] !== undefined);
+  if (misplaced !== undefined) throw usage(`--${misplaced} is for 'access'`);
   if (group === "audit") {
     if (command !== undefined) throw usage("'audit' takes no arguments");
     if (values.format !== undefined || values["if-version"] !== undefined)
@@ -132,6 +159,12 @@ function parse(argv: readonly string[]) {
       all: { type: "boolean" },
       format: { type: "string" },
       "if-version": { type: "string" },
+      tenant: { type: "string" },
+      caller: { type: "string" },
+      "client-app": { type: "string" },
+      rule: { type: "string" },
+      since: { type: "string" },
+      csv: { type: "boolean" },
       help: { type: "boolean", short: "h" },
     },
   });

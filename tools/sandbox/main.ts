@@ -4,7 +4,7 @@
 
 import { fileURLToPath } from "node:url";
 import { loadSettings } from "../../shared/config/settings.js";
-import { generateAssertionKey } from "../../shared/forward/index.js";
+import { generateAssertionKey } from "../../shared/forward/assertion-keys.js";
 import { createTollgate } from "../../shared/tollgate.js";
 import { runCli } from "../cli/run-cli.js";
 import { createNodeServer } from "../local-host/node-http-adapter.js";

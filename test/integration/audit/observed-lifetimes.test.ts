@@ -7,7 +7,8 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { timerHandler } from "../../../functions/timer-handler.js";
-import { createLifetimeTable, type FindingEvent } from "../../../shared/audit/index.js";
+import type { FindingEvent } from "../../../shared/audit/finding.js";
+import { createLifetimeTable } from "../../../shared/audit/lifetime-table.js";
 import { ManualClock } from "../../../shared/clock.js";
 import { loadSettings } from "../../../shared/config/settings.js";
 import { createTableClientFactory, parseStorageTarget } from "../../../shared/storage/table-client.js";

@@ -1,28 +1,11 @@
 // The Functions host's view of the app: the built files `package.json` `main` names, loaded
 // with a stand-in for the worker's core module (see test/support/functions-host-standin.mjs).
 
-import { spawnSync } from "node:child_process";
-import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
+import { GOOD_ENV, loadFunctionsApp } from "../../support/functions-app.js";
 
-const root = fileURLToPath(new URL("../../..", import.meta.url));
-const standIn = fileURLToPath(new URL("../../support/functions-host-standin.mjs", import.meta.url));
-const goodEnv = {
-  TOLLGATE_TENANTS: "72f988bf-86f1-41af-91ab-2d7cd011db47",
-  TOLLGATE_AUDIENCES: "api://tollgate-demo",
-  AzureWebJobsStorage: "UseDevelopmentStorage=true",
-};
-
-function loadApp(env: Record<string, string | undefined>) {
-  const clean = Object.fromEntries(
-    Object.entries(process.env).filter(([name]) => !name.startsWith("TOLLGATE_")),
-  );
-  return spawnSync(process.execPath, [standIn, root], {
-    env: { ...clean, AzureWebJobsStorage: undefined, ...env },
-    encoding: "utf8",
-    timeout: 30_000,
-  });
-}
+const goodEnv = GOOD_ENV;
+const loadApp = (env: Record<string, string | undefined>) => loadFunctionsApp(env);
 
 interface Binding {
   type: string;

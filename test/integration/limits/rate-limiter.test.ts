@@ -5,15 +5,12 @@
 import type { TableClient } from "@azure/data-tables";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ManualClock } from "../../../shared/clock.js";
-import {
-  type LimitPolicy,
-  limitPolicySchema,
-  RateLimiter,
-  WindowCounterTable,
-} from "../../../shared/limits/index.js";
+import { type LimitPolicy, limitPolicySchema } from "../../../shared/limits/limit-policy.js";
+import { RateLimiter } from "../../../shared/limits/rate-limiter.js";
+import { WindowCounterTable } from "../../../shared/limits/window-counter-table.js";
 import { createTableClientFactory, parseStorageTarget } from "../../../shared/storage/table-client.js";
-import type { Principal } from "../../../shared/token/principal.js";
 import { type AzuriteHandle, startAzurite } from "../../../tools/loopback/azurite.js";
+import { principal } from "../../../tools/loopback/principal.js";
 
 let azurite: AzuriteHandle;
 beforeAll(async () => {
@@ -23,22 +20,7 @@ afterAll(async () => {
   await azurite?.stop();
 });
 
-const caller: Principal = {
-  tenantId: "72f988bf-86f1-41af-91ab-2d7cd011db47",
-  objectId: "11111111-1111-4111-8111-111111111111",
-  subject: "s",
-  clientAppId: "22222222-2222-4222-8222-222222222222",
-  kind: "app",
-  scopes: [],
-  roles: [],
-  groups: [],
-  groupsOverage: false,
-  tokenVersion: "2.0",
-  audience: "api://x",
-  issuedAt: 0,
-  expiresAt: 0,
-  caeCapable: false,
-};
+const caller = principal({ kind: "app" });
 
 const STORAGE_METHODS = new Set([
   "getEntity",

@@ -2,16 +2,16 @@ import { createHash } from "node:crypto";
 import { createServer, type Server, type Socket } from "node:net";
 import type { TableClient } from "@azure/data-tables";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import type { PolicyDocument } from "../../../shared/policy/policy-schema.js";
+import { PolicyStore } from "../../../shared/policy/policy-store.js";
+import type { PolicyStoreEvent } from "../../../shared/policy/policy-store-events.js";
+import { policyTableClient } from "../../../shared/policy/policy-table.js";
 import {
   PolicyConflictError,
-  type PolicyDocument,
-  PolicyStore,
-  type PolicyStoreEvent,
   PolicyValidationError,
-  policyTableClient,
   pushPolicy,
-  readCurrentPolicy,
-} from "../../../shared/policy/index.js";
+} from "../../../shared/policy/push-policy.js";
+import { readCurrentPolicy } from "../../../shared/policy/read-current-policy.js";
 import { createTableClientFactory, parseStorageTarget } from "../../../shared/storage/table-client.js";
 import { type AzuriteHandle, DEVSTORE_ACCOUNT_KEY, startAzurite } from "../../../tools/loopback/azurite.js";
 

@@ -13,11 +13,12 @@ import {
   EVENTS,
   METRIC_ATTRIBUTES,
   METRICS,
-} from "../../../shared/telemetry/index.js";
+} from "../../../shared/telemetry/names.js";
 import { runCli } from "../../../tools/cli/run-cli.js";
 import { type AzuriteHandle, startAzurite } from "../../../tools/loopback/azurite.js";
 import { type EchoBackend, startEchoBackend } from "../../../tools/loopback/echo-backend.js";
 import { DEFAULT_USER, EntraIssuer } from "../../../tools/loopback/entra-issuer.js";
+import { freePort } from "../../../tools/loopback/ports.js";
 import { tableOf, tableShapes } from "../../support/app-insights-tables.js";
 import { kqlReferences } from "../../support/kql-references.js";
 import { type LocalHost, startLocalHost } from "../../support/local-host.js";
@@ -91,11 +92,14 @@ beforeAll(async () => {
     TOLLGATE_POLICY_REFRESH_SECONDS: "1",
   };
   const file = join(tmpdir(), `tollgate-telemetry-policy-${process.pid}.json`);
+  // A port nothing listens on: the backend of the "down" route is an outage, not a refusal.
+  const closedPort = await freePort();
   writeFileSync(
     file,
     JSON.stringify({
       version: 1,
       rateLimits: { tiny: { requests: 2, window: "1h", key: [], mode: "strict" } },
+      backends: { down: { url: `http://127.0.0.1:${closedPort}` } },
       rules: [
         {
           id: "orders-read",
@@ -105,6 +109,7 @@ beforeAll(async () => {
         },
         { id: "manage", methods: ["*"], path: "/manage/**", require: { roles: { anyOf: ["admin"] } } },
         { id: "limited", methods: ["GET"], path: "/limited/**", rateLimit: "tiny" },
+        { id: "down", methods: ["GET"], path: "/down/**", backend: "down" },
       ],
     }),
   );
@@ -227,6 +232,32 @@ describe("decision spans", () => {
     const row = await eventually(() => byOperation("9".repeat(32)), "the span");
     expect(row.data?.baseData?.url).toBe(`${host.url}/orders/[token]/by/[email]`);
     expect(row.data?.baseData?.name).toBe("GET /orders/[token]/by/[email]");
+  });
+});
+
+describe("outages", () => {
+  it("a backend that cannot be reached is recorded as an error, not a denial", async () => {
+    const traceId = "c".repeat(32);
+    const response = await call("/down/x", {
+      ...bearer(readerToken),
+      traceparent: `00-${traceId}-${"d".repeat(16)}-01`,
+    });
+    expect(response.status).toBe(502);
+    expect(((await response.json()) as { reason: string }).reason).toBe("backend_unavailable");
+
+    const row = await eventually(() => byOperation(traceId), "the outage's span");
+    expect(row.data?.baseData).toMatchObject({ responseCode: "502", success: false });
+    expect(properties(row)).toMatchObject({
+      [DECISION_ATTRIBUTES.outcome]: "error",
+      [DECISION_ATTRIBUTES.reason]: "backend_unavailable",
+      [DECISION_ATTRIBUTES.ruleId]: "down",
+    });
+    // The never-sampled metric the denial queries read says the same: denials stay the callers'.
+    const counted = await eventually(
+      () => metric(METRICS.decisions, (p) => p[DECISION_ATTRIBUTES.reason] === "backend_unavailable"),
+      "the outage in the decisions metric",
+    );
+    expect(properties(counted)[DECISION_ATTRIBUTES.outcome]).toBe("error");
   });
 });
 
@@ -373,6 +404,7 @@ describe("the shipped KQL queries", () => {
         "added-latency-p95.kql",
         "audit-findings.kql",
         "denials-by-reason.kql",
+        "errors-by-reason.kql",
         "key-refresh-failures.kql",
         "rate-limited-by-policy.kql",
         "top-denied-client-apps.kql",

@@ -1,19 +1,11 @@
 // Telemetry as the Functions host loads the app: the built `main` files with a stand-in for the
 // worker's core module. Telemetry starts before anything else, or the app refuses to load.
 
-import { spawnSync } from "node:child_process";
-import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { GOOD_ENV, loadFunctionsApp } from "../../support/functions-app.js";
 import { startTelemetryReceiver, type TelemetryReceiver } from "../../support/telemetry-receiver.js";
 
-const root = fileURLToPath(new URL("../../..", import.meta.url));
-const standIn = fileURLToPath(new URL("../../support/functions-host-standin.mjs", import.meta.url));
-const goodEnv = {
-  TOLLGATE_TENANTS: "72f988bf-86f1-41af-91ab-2d7cd011db47",
-  TOLLGATE_AUDIENCES: "api://tollgate-demo",
-  AzureWebJobsStorage: "UseDevelopmentStorage=true",
-  APPLICATIONINSIGHTS_STATSBEAT_DISABLED_ALL: "true",
-};
+const goodEnv = { ...GOOD_ENV, APPLICATIONINSIGHTS_STATSBEAT_DISABLED_ALL: "true" };
 
 let receiver: TelemetryReceiver;
 beforeAll(async () => {
@@ -23,18 +15,7 @@ afterAll(async () => {
   await receiver?.stop();
 });
 
-function loadApp(env: Record<string, string | undefined>) {
-  const clean = Object.fromEntries(
-    Object.entries(process.env).filter(
-      ([name]) => !name.startsWith("TOLLGATE_") && name !== "APPLICATIONINSIGHTS_CONNECTION_STRING",
-    ),
-  );
-  return spawnSync(process.execPath, [standIn, root], {
-    env: { ...clean, ...goodEnv, ...env },
-    encoding: "utf8",
-    timeout: 30_000,
-  });
-}
+const loadApp = (env: Record<string, string | undefined>) => loadFunctionsApp({ ...goodEnv, ...env });
 
 const telemetryLines = (stderr: string) =>
   stderr.split("\n").filter((line) => /telemetry|Application Insights/i.test(line));

@@ -11,8 +11,8 @@ import Provider from "oidc-provider";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { systemClock } from "../../../shared/clock.js";
 import { loadSettings } from "../../../shared/config/settings.js";
-import { TollgateError } from "../../../shared/reasons.js";
 import { createTokenValidator } from "../../../shared/token/create-token-validator.js";
+import { reasonOfAsync as reasonOf } from "../../support/reason-of.js";
 
 const TENANT = randomUUID();
 const CLIENT_ID = randomUUID();
@@ -108,16 +108,6 @@ function validator(env: Record<string, string>) {
   });
   // No table: this test is about the provider's metadata, keys and tokens.
   return createTokenValidator(settings, { clock: systemClock }).validator;
-}
-
-async function reasonOf(promise: Promise<unknown>): Promise<string> {
-  try {
-    await promise;
-    return "accepted";
-  } catch (error) {
-    if (!(error instanceof TollgateError)) throw error;
-    return error.reason;
-  }
 }
 
 describe("oidc-provider interop", () => {

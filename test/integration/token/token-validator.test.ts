@@ -10,6 +10,7 @@ import { createTableClientFactory } from "../../../shared/storage/table-client.j
 import { createTokenValidator } from "../../../shared/token/create-token-validator.js";
 import { type AzuriteHandle, startAzurite } from "../../../tools/loopback/azurite.js";
 import { EntraIssuer, type MintOptions } from "../../../tools/loopback/entra-issuer.js";
+import { reasonOfAsync as reasonOf } from "../../support/reason-of.js";
 
 let issuer: EntraIssuer;
 let azurite: AzuriteHandle;
@@ -33,16 +34,6 @@ function validatorFor(env: Record<string, string> = {}) {
     ...env,
   });
   return createTokenValidator(settings, { clock, tables: createTableClientFactory(settings.storage) });
-}
-
-async function reasonOf(promise: Promise<unknown>): Promise<string> {
-  try {
-    await promise;
-    return "accepted";
-  } catch (error) {
-    if (!(error instanceof TollgateError)) throw error;
-    return error.reason;
-  }
 }
 
 describe("a valid token", () => {

@@ -2,7 +2,8 @@
 // resolution only after a run that checked everything.
 
 import { describe, expect, it } from "vitest";
-import { type Finding, mergeFindings } from "../../../shared/audit/index.js";
+import type { Finding } from "../../../shared/audit/finding.js";
+import { mergeFindings } from "../../../shared/audit/merge-findings.js";
 
 const T0 = Date.UTC(2026, 2, 1, 9);
 

@@ -2,11 +2,9 @@
 // allowance, the refresh-storm floor, and evidence combined across gateway instances and hours.
 
 import { describe, expect, it } from "vitest";
-import {
-  auditObservedLifetimes,
-  type LifetimeAggregate,
-  type LifetimeLimits,
-} from "../../../shared/audit/index.js";
+import type { LifetimeLimits } from "../../../shared/audit/lifetime-limits.js";
+import type { LifetimeAggregate } from "../../../shared/audit/lifetime-table.js";
+import { auditObservedLifetimes } from "../../../shared/audit/observed-audit.js";
 
 const LIMITS: LifetimeLimits = { maxSeconds: 5400, maxCaeSeconds: 28 * 3600, minSeconds: 900 };
 const T0 = Date.UTC(2026, 2, 1, 9);

@@ -1,7 +1,7 @@
 // Reading Entra's tokenLifetimePolicy objects as Microsoft Graph returns them.
 
 import { describe, expect, it } from "vitest";
-import { parseDuration, parseTokenLifetimePolicy } from "../../../shared/audit/index.js";
+import { parseDuration, parseTokenLifetimePolicy } from "../../../shared/audit/token-lifetime-policy.js";
 
 describe("parseDuration", () => {
   it.each([

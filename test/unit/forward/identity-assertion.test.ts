@@ -8,18 +8,16 @@ import {
   parseAssertionKeys,
 } from "../../../shared/forward/assertion-keys.js";
 import { AssertionSigner, type AssertionSubject } from "../../../shared/forward/identity-assertion.js";
+import { principal } from "../../../tools/loopback/principal.js";
 
 const NOW_MS = 1_800_000_000_000;
 const BACKEND = "https://orders.internal:8443/api";
 const AUDIENCE = "https://orders.internal:8443";
 
+// No token expiry: the assertion's own lifetime applies (tests that cap it set expiresAt).
 const SUBJECT: AssertionSubject = {
-  tenantId: "72f988bf-86f1-41af-91ab-2d7cd011db47",
-  objectId: "00000000-0000-4000-8000-0000000000a1",
-  clientAppId: "0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0",
-  kind: "user",
-  roles: ["Orders.Read", "Orders.Write"],
-  scopes: ["orders.read", "profile"],
+  ...principal({ roles: ["Orders.Read", "Orders.Write"], scopes: ["orders.read", "profile"] }),
+  expiresAt: undefined,
 };
 
 function errorOf(fn: () => unknown): AssertionKeyError {

@@ -4,26 +4,8 @@ import { limitPolicySchema } from "../../../shared/limits/limit-policy.js";
 import { rateLimitHeaders } from "../../../shared/limits/ratelimit-headers.js";
 import { leaseSize } from "../../../shared/limits/strict-limiter.js";
 import { secondsUntilReset, windowAt } from "../../../shared/limits/windows.js";
-import { parsePolicy } from "../../../shared/policy/index.js";
-import type { Principal } from "../../../shared/token/principal.js";
-
-const principal = (over: Partial<Principal> = {}): Principal => ({
-  tenantId: "72f988bf-86f1-41af-91ab-2d7cd011db47",
-  objectId: "11111111-1111-4111-8111-111111111111",
-  subject: "s",
-  clientAppId: "22222222-2222-4222-8222-222222222222",
-  kind: "user",
-  scopes: [],
-  roles: [],
-  groups: [],
-  groupsOverage: false,
-  tokenVersion: "2.0",
-  audience: "api://x",
-  issuedAt: 0,
-  expiresAt: 0,
-  caeCapable: false,
-  ...over,
-});
+import { parsePolicy } from "../../../shared/policy/parse-policy.js";
+import { principal } from "../../../tools/loopback/principal.js";
 
 describe("limit policies in the policy document", () => {
   it("reads windows from seconds to days and fills in defaults", () => {

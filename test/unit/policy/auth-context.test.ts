@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { authorize, type Policy, parsePolicy } from "../../../shared/policy/index.js";
+import { authorize } from "../../../shared/policy/authorize.js";
+import { parsePolicy } from "../../../shared/policy/parse-policy.js";
+import type { Policy } from "../../../shared/policy/policy-schema.js";
 import type { Principal } from "../../../shared/token/principal.js";
 
 function principal(overrides: Partial<Principal> = {}): Principal {

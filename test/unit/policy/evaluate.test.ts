@@ -1,37 +1,17 @@
 import { describe, expect, it } from "vitest";
-import {
-  authorize,
-  evaluateRequirement,
-  type Policy,
-  parsePolicy,
-  type Requirement,
-  type RequirementDocument,
-} from "../../../shared/policy/index.js";
+import { authorize } from "../../../shared/policy/authorize.js";
+import { evaluateRequirement } from "../../../shared/policy/evaluate.js";
+import { parsePolicy } from "../../../shared/policy/parse-policy.js";
+import type { Policy, Requirement, RequirementDocument } from "../../../shared/policy/policy-schema.js";
 import type { Principal } from "../../../shared/token/principal.js";
+import { principal as caller } from "../../../tools/loopback/principal.js";
 
 const TENANT = "72f988bf-86f1-41af-91ab-2d7cd011db47";
 const OTHER_TENANT = "f8cdef31-a31e-4b4a-93e4-5f571e91255a";
 const CLIENT = "11111111-2222-3333-4444-555555555555";
 
-function principal(overrides: Partial<Principal> = {}): Principal {
-  return {
-    tenantId: TENANT,
-    objectId: "00000000-0000-0000-0000-0000000000aa",
-    subject: "sub",
-    clientAppId: CLIENT,
-    kind: "user",
-    scopes: [],
-    roles: [],
-    groups: [],
-    groupsOverage: false,
-    tokenVersion: "2.0",
-    audience: "api://orders",
-    issuedAt: 1_700_000_000,
-    expiresAt: 1_700_003_600,
-    caeCapable: false,
-    ...overrides,
-  };
-}
+/** A caller of the client app the requirements below name, as the validator would produce it. */
+const principal = (overrides: Partial<Principal> = {}) => caller({ clientAppId: CLIENT, ...overrides });
 
 /** Parses a requirement through the real schema, as a policy would. */
 function req(document: RequirementDocument): Requirement {

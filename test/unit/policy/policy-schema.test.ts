@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { canonicalJson, type PolicyDocument, parsePolicy } from "../../../shared/policy/index.js";
+import { canonicalJson } from "../../../shared/policy/canonical-json.js";
+import { parsePolicy } from "../../../shared/policy/parse-policy.js";
+import type { PolicyDocument } from "../../../shared/policy/policy-schema.js";
 
 const EXAMPLE = `
 version: 1

@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { matchRule, type Policy, parsePolicy, type RouteMatch } from "../../../shared/policy/index.js";
+import { parsePolicy } from "../../../shared/policy/parse-policy.js";
+import type { Policy } from "../../../shared/policy/policy-schema.js";
+import { matchRule, type RouteMatch } from "../../../shared/policy/route-match.js";
 
 function policyOf(rules: Record<string, unknown>[]): Policy {
   const result = parsePolicy(JSON.stringify({ version: 1, rules }));

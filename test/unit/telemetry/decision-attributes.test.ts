@@ -1,28 +1,13 @@
 import { describe, expect, it } from "vitest";
-import type { DecisionRecord } from "../../../shared/gateway.js";
 import {
   decisionAttributes,
   decisionMeasurements,
   decisionMetricAttributes,
 } from "../../../shared/telemetry/decision-attributes.js";
-import type { Principal } from "../../../shared/token/principal.js";
+import type { DecisionRecord } from "../../../shared/telemetry/decision-record.js";
+import { principal as caller } from "../../../tools/loopback/principal.js";
 
-const principal: Principal = {
-  tenantId: "72f988bf-86f1-41af-91ab-2d7cd011db47",
-  objectId: "00000000-1111-2222-3333-444444444444",
-  subject: "pairwise-subject",
-  clientAppId: "0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0",
-  kind: "user",
-  scopes: ["Orders.Read"],
-  roles: ["reader"],
-  groups: ["g1"],
-  groupsOverage: false,
-  tokenVersion: "2.0",
-  audience: "api://tollgate",
-  issuedAt: 1,
-  expiresAt: 2,
-  caeCapable: false,
-};
+const principal = caller({ scopes: ["Orders.Read"], roles: ["reader"], groups: ["g1"] });
 
 const allowed: DecisionRecord = {
   traceId: "4bf92f3577b34da6a3ce929d0e0e4736",

@@ -1,15 +1,14 @@
 import { describe, expect, it } from "vitest";
+import { recordAuditFinding, recordFinding } from "../../../shared/telemetry/audit-events.js";
+import { keyEventTelemetry, recordKeyEvent } from "../../../shared/telemetry/key-events.js";
+import { recordKeyRefresh } from "../../../shared/telemetry/key-refresh-events.js";
+import { EVENTS } from "../../../shared/telemetry/names.js";
+import { scrub } from "../../../shared/telemetry/scrub.js";
 import {
-  EVENTS,
   type EventProperties,
-  keyEventTelemetry,
-  recordAuditFinding,
-  recordKeyEvent,
-  recordKeyRefresh,
-  scrub,
   type TelemetryEvents,
   telemetryOff,
-} from "../../../shared/telemetry/index.js";
+} from "../../../shared/telemetry/telemetry.js";
 
 function recorder(): TelemetryEvents & {
   seen: Array<{ name: string; properties: EventProperties | undefined }>;
@@ -84,6 +83,45 @@ describe("audit findings", () => {
       code: "token_lifetime_too_long",
       severity: "warning",
     });
+  });
+});
+
+describe("a finding as the timer's run left it", () => {
+  it("is the same event, flat, with ISO 8601 times and no empty ids", () => {
+    const events = recorder();
+    recordFinding(events, {
+      type: "finding",
+      state: "resolved",
+      finding: {
+        id: "observed-token_lifetime_too_long-0f1e2d3c",
+        source: "observed",
+        code: "token_lifetime_too_long",
+        severity: "warning",
+        subject: "client app 0f1e2d3c",
+        tenantId: "",
+        clientAppId: "0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0",
+        seen: "Tokens live 8 hours.",
+        why: "Without CAE a stolen token works that long.",
+        fix: "Shorten AccessTokenLifetime or enable CAE.",
+        firstSeen: Date.UTC(2026, 0, 1),
+        lastSeen: Date.UTC(2026, 0, 2),
+        resolvedAt: Date.UTC(2026, 0, 3),
+      },
+    });
+    expect(events.seen).toEqual([
+      {
+        name: EVENTS.auditFinding,
+        properties: expect.objectContaining({
+          findingId: "observed-token_lifetime_too_long-0f1e2d3c",
+          source: "observed",
+          state: "resolved",
+          summary: "Tokens live 8 hours. Without CAE a stolen token works that long.",
+          firstSeen: "2026-01-01T00:00:00.000Z",
+          lastSeen: "2026-01-02T00:00:00.000Z",
+          tenantId: undefined,
+        }),
+      },
+    ]);
   });
 });
 

@@ -1,31 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { TollgateError } from "../../../shared/reasons.js";
-import {
-  checkAudience,
-  checkClientApp,
-  checkIssuer,
-  checkKeyIssuer,
-  checkTimes,
-  principalKind,
-  readRoutingClaims,
-  rejectGraphAudience,
-} from "../../../shared/token/entra-rules.js";
+import * as entra from "../../../shared/token/entra-rules.js";
+import { reasonOf } from "../../support/reason-of.js";
 
 const TID = "72f988bf-86f1-41af-91ab-2d7cd011db47";
 const OTHER = "11111111-1111-4111-8111-111111111111";
 const APP = "0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0";
 const AUTHORITY = "https://login.microsoftonline.com";
 const NOW = 1_800_000_000;
-
-function reasonOf(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(TollgateError);
-    return (error as TollgateError).reason;
-  }
-  return "accepted";
-}
 
 const tenants = { any: false as const, ids: [TID] };
 
@@ -34,7 +15,7 @@ describe("routing claims: version and tenant", () => {
     payload: Record<string, unknown>,
     versions: ("1.0" | "2.0")[] = ["2.0"],
     t = tenants as never,
-  ) => reasonOf(() => readRoutingClaims(payload, { tokenVersions: versions, tenants: t }));
+  ) => reasonOf(() => entra.readRoutingClaims(payload, { tokenVersions: versions, tenants: t }));
 
   it("accepts an allowed tenant and version", () => {
     expect(read({ ver: "2.0", tid: TID, iss: "x" })).toBe("accepted");
@@ -65,36 +46,36 @@ describe("issuer", () => {
   const routing = (iss: string, version: "1.0" | "2.0" = "2.0") => ({ version, tid: TID, iss });
   it("fills the {tenantid} template with the token's own tenant", () => {
     const template = `${AUTHORITY}/{tenantid}/v2.0`;
-    expect(reasonOf(() => checkIssuer(routing(`${AUTHORITY}/${TID}/v2.0`), template))).toBe("accepted");
-    expect(reasonOf(() => checkIssuer(routing(`${AUTHORITY}/${OTHER}/v2.0`), template))).toBe(
+    expect(reasonOf(() => entra.checkIssuer(routing(`${AUTHORITY}/${TID}/v2.0`), template))).toBe("accepted");
+    expect(reasonOf(() => entra.checkIssuer(routing(`${AUTHORITY}/${OTHER}/v2.0`), template))).toBe(
       "issuer_not_allowed",
     );
   });
   it("keeps v1 and v2 issuers apart", () => {
     const v1 = "https://sts.windows.net/{tenantid}/";
-    expect(reasonOf(() => checkIssuer(routing(`https://sts.windows.net/${TID}/`, "1.0"), v1))).toBe(
+    expect(reasonOf(() => entra.checkIssuer(routing(`https://sts.windows.net/${TID}/`, "1.0"), v1))).toBe(
       "accepted",
     );
-    expect(reasonOf(() => checkIssuer(routing(`${AUTHORITY}/${TID}/v2.0`, "1.0"), v1))).toBe(
+    expect(reasonOf(() => entra.checkIssuer(routing(`${AUTHORITY}/${TID}/v2.0`, "1.0"), v1))).toBe(
       "issuer_not_allowed",
     );
-    expect(reasonOf(() => checkIssuer(routing(`https://sts.windows.net/${TID}`, "1.0"), v1))).toBe(
+    expect(reasonOf(() => entra.checkIssuer(routing(`https://sts.windows.net/${TID}`, "1.0"), v1))).toBe(
       "issuer_not_allowed",
     );
   });
   it("scopes keys by their issuer property", () => {
     const v2iss = `${AUTHORITY}/${TID}/v2.0`;
-    expect(reasonOf(() => checkKeyIssuer(undefined, routing(v2iss), AUTHORITY))).toBe("accepted");
-    expect(reasonOf(() => checkKeyIssuer(`${AUTHORITY}/{tenantid}/v2.0`, routing(v2iss), AUTHORITY))).toBe(
-      "accepted",
-    );
-    expect(reasonOf(() => checkKeyIssuer(`${AUTHORITY}/${OTHER}/v2.0`, routing(v2iss), AUTHORITY))).toBe(
-      "issuer_not_allowed",
-    );
+    expect(reasonOf(() => entra.checkKeyIssuer(undefined, routing(v2iss), AUTHORITY))).toBe("accepted");
+    expect(
+      reasonOf(() => entra.checkKeyIssuer(`${AUTHORITY}/{tenantid}/v2.0`, routing(v2iss), AUTHORITY)),
+    ).toBe("accepted");
+    expect(
+      reasonOf(() => entra.checkKeyIssuer(`${AUTHORITY}/${OTHER}/v2.0`, routing(v2iss), AUTHORITY)),
+    ).toBe("issuer_not_allowed");
     // A v1 token is compared in its v2 form.
     expect(
       reasonOf(() =>
-        checkKeyIssuer(
+        entra.checkKeyIssuer(
           `${AUTHORITY}/{tenantid}/v2.0`,
           routing(`https://sts.windows.net/${TID}/`, "1.0"),
           AUTHORITY,
@@ -109,7 +90,7 @@ describe("times", () => {
   const times = (
     payload: Record<string, unknown>,
     s: typeof settings | { clockSkewSeconds: number; maxTokenLifetimeSeconds: number } = settings,
-  ) => reasonOf(() => checkTimes(payload, NOW, s));
+  ) => reasonOf(() => entra.checkTimes(payload, NOW, s));
 
   it("accepts a current token", () => {
     expect(times({ iat: NOW - 10, nbf: NOW - 10, exp: NOW + 3600 })).toBe("accepted");
@@ -144,33 +125,37 @@ describe("times", () => {
 
 describe("audience, Graph, client app, kind", () => {
   it("accepts only a single allowed audience", () => {
-    expect(reasonOf(() => checkAudience({ aud: "api://x" }, ["api://x"]))).toBe("accepted");
-    expect(reasonOf(() => checkAudience({ aud: "api://y" }, ["api://x"]))).toBe("audience_not_allowed");
-    expect(reasonOf(() => checkAudience({ aud: ["api://x", "api://y"] }, ["api://x"]))).toBe(
+    expect(reasonOf(() => entra.checkAudience({ aud: "api://x" }, ["api://x"]))).toBe("accepted");
+    expect(reasonOf(() => entra.checkAudience({ aud: "api://y" }, ["api://x"]))).toBe("audience_not_allowed");
+    expect(reasonOf(() => entra.checkAudience({ aud: ["api://x", "api://y"] }, ["api://x"]))).toBe(
       "audience_not_allowed",
     );
-    expect(reasonOf(() => checkAudience({}, ["api://x"]))).toBe("audience_not_allowed");
+    expect(reasonOf(() => entra.checkAudience({}, ["api://x"]))).toBe("audience_not_allowed");
   });
   it("names Graph tokens", () => {
-    expect(reasonOf(() => rejectGraphAudience({ aud: "https://graph.microsoft.com" }))).toBe("graph_token");
-    expect(reasonOf(() => rejectGraphAudience({ aud: "00000003-0000-0000-c000-000000000000" }))).toBe(
+    expect(reasonOf(() => entra.rejectGraphAudience({ aud: "https://graph.microsoft.com" }))).toBe(
       "graph_token",
     );
-    expect(reasonOf(() => rejectGraphAudience({ aud: "api://x" }))).toBe("accepted");
+    expect(reasonOf(() => entra.rejectGraphAudience({ aud: "00000003-0000-0000-c000-000000000000" }))).toBe(
+      "graph_token",
+    );
+    expect(reasonOf(() => entra.rejectGraphAudience({ aud: "api://x" }))).toBe("accepted");
   });
   it("requires a client app claim per version (an ID token has none)", () => {
-    expect(reasonOf(() => checkClientApp({ azp: APP }, "2.0", undefined))).toBe("accepted");
-    expect(reasonOf(() => checkClientApp({ appid: APP }, "2.0", undefined))).toBe("not_an_access_token");
-    expect(reasonOf(() => checkClientApp({ appid: APP }, "1.0", undefined))).toBe("accepted");
-    expect(reasonOf(() => checkClientApp({ azp: APP }, "2.0", [OTHER]))).toBe("client_app_not_allowed");
-    expect(reasonOf(() => checkClientApp({ azp: APP.toUpperCase() }, "2.0", [APP]))).toBe("accepted");
+    expect(reasonOf(() => entra.checkClientApp({ azp: APP }, "2.0", undefined))).toBe("accepted");
+    expect(reasonOf(() => entra.checkClientApp({ appid: APP }, "2.0", undefined))).toBe(
+      "not_an_access_token",
+    );
+    expect(reasonOf(() => entra.checkClientApp({ appid: APP }, "1.0", undefined))).toBe("accepted");
+    expect(reasonOf(() => entra.checkClientApp({ azp: APP }, "2.0", [OTHER]))).toBe("client_app_not_allowed");
+    expect(reasonOf(() => entra.checkClientApp({ azp: APP.toUpperCase() }, "2.0", [APP]))).toBe("accepted");
   });
   it("tells users from apps and enforces a required kind", () => {
-    expect(principalKind({ scp: "read" }, "any")).toBe("user");
-    expect(principalKind({ roles: ["r"] }, "any")).toBe("app");
-    expect(principalKind({ idtyp: "app" }, "any")).toBe("app");
-    expect(reasonOf(() => principalKind({ scp: "read" }, "app"))).toBe("principal_kind_not_allowed");
-    expect(reasonOf(() => principalKind({ roles: ["r"] }, "user"))).toBe("principal_kind_not_allowed");
-    expect(reasonOf(() => principalKind({ idtyp: "device" }, "any"))).toBe("claim_invalid");
+    expect(entra.principalKind({ scp: "read" }, "any")).toBe("user");
+    expect(entra.principalKind({ roles: ["r"] }, "any")).toBe("app");
+    expect(entra.principalKind({ idtyp: "app" }, "any")).toBe("app");
+    expect(reasonOf(() => entra.principalKind({ scp: "read" }, "app"))).toBe("principal_kind_not_allowed");
+    expect(reasonOf(() => entra.principalKind({ roles: ["r"] }, "user"))).toBe("principal_kind_not_allowed");
+    expect(reasonOf(() => entra.principalKind({ idtyp: "device" }, "any"))).toBe("claim_invalid");
   });
 });

@@ -1,16 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { TollgateError } from "../../../shared/reasons.js";
+import type { TollgateError } from "../../../shared/reasons.js";
 import { extractBearerToken } from "../../../shared/token/extract.js";
-
-function reasonOf(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(TollgateError);
-    return (error as TollgateError).reason;
-  }
-  return "accepted";
-}
+import { reasonOf } from "../../support/reason-of.js";
 
 describe("extractBearerToken", () => {
   it("takes the token after a case-insensitive Bearer scheme", () => {

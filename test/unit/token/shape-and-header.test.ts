@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { TollgateError } from "../../../shared/reasons.js";
 import { checkProtectedHeader } from "../../../shared/token/header-rules.js";
 import { decodePayload, shapeGate } from "../../../shared/token/shape-gate.js";
+import { reasonOf } from "../../support/reason-of.js";
 
 const b64 = (value: unknown) =>
   Buffer.from(typeof value === "string" ? value : JSON.stringify(value)).toString("base64url");
@@ -10,16 +10,6 @@ const PAYLOAD = { ver: "2.0" };
 const SIG = b64("s".repeat(256));
 const token = (header: unknown = HEADER, payload: unknown = PAYLOAD, sig = SIG) =>
   `${b64(header)}.${b64(payload)}.${sig}`;
-
-function reasonOf(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(TollgateError);
-    return (error as TollgateError).reason;
-  }
-  return "accepted";
-}
 
 const gateAndHeader = (t: string, algorithms = ["RS256"]) => {
   const split = shapeGate(t, 16 * 1024);

@@ -6,6 +6,21 @@ import type { TenantPath } from "./tenants.js";
 export type TokenVersion = "1.0" | "2.0";
 
 /** Entra's v2 issuer: on the authority host, with `/v2.0`. */
+// Both versions' documents list these claims first, in this order, as Entra's do.
+const LEADING_CLAIMS = [
+  "sub",
+  "iss",
+  "cloud_instance_name",
+  "cloud_instance_host_name",
+  "cloud_graph_host_name",
+  "msgraph_host",
+  "aud",
+  "exp",
+  "iat",
+  "auth_time",
+  "acr",
+];
+
 export function issuerV2(authority: string, tenant: string): string {
   return `${authority}/${tenant}/v2.0`;
 }
@@ -50,17 +65,7 @@ export function discoveryV2(authority: string, tenant: TenantPath): Record<strin
     frontchannel_logout_supported: true,
     end_session_endpoint: `${base}/oauth2/v2.0/logout`,
     claims_supported: [
-      "sub",
-      "iss",
-      "cloud_instance_name",
-      "cloud_instance_host_name",
-      "cloud_graph_host_name",
-      "msgraph_host",
-      "aud",
-      "exp",
-      "iat",
-      "auth_time",
-      "acr",
+      ...LEADING_CLAIMS,
       "nonce",
       "preferred_username",
       "name",
@@ -91,25 +96,7 @@ export function discoveryV1(authority: string, tenant: TenantPath): Record<strin
     response_types_supported: ["code", "id_token", "code id_token", "token id_token", "token"],
     scopes_supported: ["openid"],
     issuer: issuerV1(tenant.issuerTenant),
-    claims_supported: [
-      "sub",
-      "iss",
-      "cloud_instance_name",
-      "cloud_instance_host_name",
-      "cloud_graph_host_name",
-      "msgraph_host",
-      "aud",
-      "exp",
-      "iat",
-      "auth_time",
-      "acr",
-      "amr",
-      "nonce",
-      "email",
-      "given_name",
-      "family_name",
-      "nickname",
-    ],
+    claims_supported: [...LEADING_CLAIMS, "amr", "nonce", "email", "given_name", "family_name", "nickname"],
     microsoft_multi_refresh_token: true,
     check_session_iframe: `${base}/oauth2/checksession`,
     userinfo_endpoint: `${base}/openid/userinfo`,

@@ -2,8 +2,8 @@
 // and the message names the argument that was wrong.
 
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runCli } from "../../../tools/cli/run-cli.js";
-import { type AzuriteHandle, DEVSTORE_ACCOUNT_KEY, startAzurite } from "../../../tools/loopback/azurite.js";
+import { runCli } from "../../tools/cli/run-cli.js";
+import { type AzuriteHandle, DEVSTORE_ACCOUNT_KEY, startAzurite } from "../../tools/loopback/azurite.js";
 
 const TID = "72f988bf-86f1-41af-91ab-2d7cd011db47";
 const OID = "00000000-0000-0000-0000-0000000000aa";

@@ -2,9 +2,9 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runCli } from "../../../tools/cli/run-cli.js";
-import { type AzuriteHandle, DEVSTORE_ACCOUNT_KEY, startAzurite } from "../../../tools/loopback/azurite.js";
-import { freePort } from "../../../tools/loopback/ports.js";
+import { runCli } from "../../tools/cli/run-cli.js";
+import { type AzuriteHandle, DEVSTORE_ACCOUNT_KEY, startAzurite } from "../../tools/loopback/azurite.js";
+import { freePort } from "../../tools/loopback/ports.js";
 
 const GOOD = `# The orders API
 version: 1
@@ -165,10 +165,16 @@ describe("tollgate policy (runCli) against Azurite", () => {
   it("says what is missing from the environment, without echoing secrets", async () => {
     const result = await run(["policy", "show"], {});
     expect(result.code).toBe(2);
-    expect(result.stderr).toMatch(/^TOLLGATE_STORAGE is not set \(nor AzureWebJobsStorage\)/);
+    // The same schema and messages as the gateway's settings, each with an example.
+    expect(result.stderr).toMatch(/^TOLLGATE_STORAGE is required \(or set AzureWebJobsStorage\)\. Example: /);
     const prefix = await run(["policy", "show"], { ...env, TOLLGATE_TABLE_PREFIX: "a-b" });
     expect(prefix).toMatchObject({ code: 2 });
-    expect(prefix.stderr).toMatch(/^TOLLGATE_TABLE_PREFIX 'a-b' must be/);
+    expect(prefix.stderr).toMatch(/^TOLLGATE_TABLE_PREFIX 'a-b' must be .* Example: TOLLGATE_TABLE_PREFIX=/);
+    const secret = "c2VjcmV0LWFjY291bnQta2V5LXRoYXQtbXVzdC1ub3QtbGVhaw==";
+    const garbled = await run(["policy", "show"], { TOLLGATE_STORAGE: `AccountKey=${secret}` });
+    expect(garbled.code).toBe(2);
+    expect(garbled.stderr).toMatch(/^TOLLGATE_STORAGE is neither a storage connection string/);
+    expect(garbled.stderr).not.toContain(secret);
     // AzureWebJobsStorage is the fallback the Functions host uses too.
     expect((await run(["policy", "show"], { AzureWebJobsStorage: azurite.connectionString })).code).toBe(1);
   });

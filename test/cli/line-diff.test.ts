@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { diffLines, unifiedDiff } from "../../../tools/cli/line-diff.js";
+import { diffLines, unifiedDiff } from "../../tools/cli/line-diff.js";
 
 /** Applies an edit script to `a`; it must give back `b`. */
 function apply(ops: ReturnType<typeof diffLines>): { a: string[]; b: string[] } {

@@ -6,12 +6,12 @@ import { writeFileSync } from "node:fs";
 import { get as httpGet } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { generateAssertionKey } from "../../shared/forward/index.js";
+import { generateAssertionKey } from "../../shared/forward/assertion-keys.js";
 import { runCli } from "../../tools/cli/run-cli.js";
 import { type AzuriteHandle, startAzurite } from "../../tools/loopback/azurite.js";
 import { type EchoBackend, startEchoBackend } from "../../tools/loopback/echo-backend.js";
 import { EntraIssuer } from "../../tools/loopback/entra-issuer.js";
-import { type LocalHost, startLocalHost } from "../support/local-host.js";
+import { type LocalHost, startLocalHost } from "./local-host.js";
 
 export const AUDIENCE = "api://tollgate-test";
 
