@@ -3,16 +3,16 @@
 // bare undici forwarder, in one run on one machine, as ratios. Prints the report and writes it to
 // bench/RESULTS.md with the latency plot bench/latency.svg.
 //
-//   npm run bench                     full: about 9 minutes (3 throughput runs, 5-minute soak)
+//   npm run bench                     full: about 13 minutes (3 throughput runs, 5-minute soak)
 //   npm run bench -- --quick          smoke check, under a minute
 //   npm run bench -- --out DIR        write RESULTS.md and latency.svg to DIR instead
-//   npm run bench -- --only token     some parts only: throughput,latency,token,cold,memory,profile
+//   npm run bench -- --only token     some parts only: throughput,latency,token,cold,memory,tail,profile
 //   npm run bench -- --profile        add the CPU profile to a quick run
 
 import { mkdirSync, writeFileSync } from "node:fs";
 import { loadavg } from "node:os";
 import { join } from "node:path";
-import { buildServers, removeBuild } from "./lib/build.js";
+import { buildBundle, buildServers, removeBuild } from "./lib/build.js";
 import type { ChildServer } from "./lib/child-server.js";
 import { configFor } from "./lib/config.js";
 import type { BenchContext } from "./lib/context.js";
@@ -26,6 +26,7 @@ import { measureLatency } from "./phases/latency.js";
 import { profileHotPath } from "./phases/profile.js";
 import { soak } from "./phases/soak.js";
 import { startTargets } from "./phases/start-targets.js";
+import { measureTail } from "./phases/tail.js";
 import { measureThroughput } from "./phases/throughput.js";
 import { tokenPath } from "./token-path.js";
 
@@ -44,6 +45,7 @@ async function measure(results: Results): Promise<void> {
   try {
     if (config.parts.some((part) => part !== "token")) {
       buildServers();
+      await buildBundle();
       fixture = await startFixture(config.tokenPool);
       const mainPrefix = freshPrefix("main");
       await fixture.pushPolicy(mainPrefix);
@@ -58,7 +60,11 @@ async function measure(results: Results): Promise<void> {
       if (wants("latency")) results.latency = await measureLatency(context);
       if (wants("cold")) results.coldStart = await measureColdStarts(context);
       if (wants("memory")) results.memory = await soak(context);
-      if (wants("profile")) results.profile = await profileHotPath(context);
+      if (wants("tail")) results.tail = await measureTail(context);
+      if (wants("profile")) {
+        results.profile = await profileHotPath(context);
+        results.functionsProfile = await profileHotPath(context, "functions path");
+      }
     }
     if (wants("token")) {
       results.tokenPath = await tokenPath({ seconds: config.tokenPathSeconds, poolSize: config.tokenPool });

@@ -545,6 +545,11 @@ resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
           name: 'APPLICATIONINSIGHTS_CONNECTION_STRING'
           value: appInsights.properties.ConnectionString
         }
+        // Node flags for the worker; why each: tools/loopback/functions-path/worker-node-arguments.ts.
+        {
+          name: 'languageWorkers__node__arguments'
+          value: '--max-semi-space-size=32 --max-http-header-size=32768'
+        }
         {
           name: 'TOLLGATE_TENANTS'
           value: tenants

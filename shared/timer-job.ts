@@ -2,7 +2,6 @@
 // Storage, then run the token-lifetime audit. The composition root for the timer, as tollgate.ts
 // is for the gateway; the Functions trigger is a thin adapter over it.
 
-import { DefaultAzureCredential } from "@azure/identity";
 import { createAccessTable } from "./access/access-table.js";
 import type { FindingEvent } from "./audit/finding.js";
 import { createFindingsTable } from "./audit/findings-table.js";
@@ -18,6 +17,7 @@ import { type KeyRefreshResult, refreshKeySnapshot } from "./keys/refresh-snapsh
 import { groupRuleIds } from "./policy/group-rules.js";
 import { policyTableClient } from "./policy/policy-table.js";
 import { readCurrentPolicy } from "./policy/read-current-policy.js";
+import { lazyDefaultAzureCredential } from "./storage/default-credential.js";
 import { createTableClientFactory, type TableClientFactory } from "./storage/table-client.js";
 import { recordFinding } from "./telemetry/audit-events.js";
 import { recordKeyRefresh } from "./telemetry/key-refresh-events.js";
@@ -87,7 +87,7 @@ export function createTimerJob(settings: Settings, options: TimerJobOptions = {}
   const graph = settings.audit.graph
     ? createGraphReader({
         baseUrl: settings.audit.graphUrl,
-        credential: options.graph?.credential ?? new DefaultAzureCredential(),
+        credential: options.graph?.credential ?? lazyDefaultAzureCredential(),
         ...(options.graph?.fetch ? { fetch: options.graph.fetch } : {}),
       })
     : undefined;

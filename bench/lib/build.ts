@@ -3,9 +3,10 @@
 // module hooks would be in the cold start and its wrapper in the memory and the profile.
 
 import { execFileSync } from "node:child_process";
-import { rmSync } from "node:fs";
+import { readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { bundleApp } from "../../tools/bundle/bundle-app.js";
 
 export const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 
@@ -35,6 +36,26 @@ export function buildServers(): void {
     const { stdout, stderr } = error as { stdout?: Buffer; stderr?: Buffer };
     throw new Error(`compiling the servers failed:\n${stdout ?? ""}${stderr ?? ""}`);
   }
+}
+
+/**
+ * The deploy artifact (`npm run bundle`): the Functions app's files bundled, and the local host
+ * bundled the same way, into BUILD_DIR/bundle. Run after buildServers.
+ */
+export async function buildBundle(): Promise<void> {
+  const functions = readdirSync(join(ROOT, "functions"))
+    .filter((name) => name.endsWith(".ts"))
+    .map((name) => join(ROOT, "functions", name));
+  await bundleApp(ROOT, join(BUILD_DIR, "bundle"), [
+    ...functions,
+    join(ROOT, "tools", "local-host", "main.ts"),
+    join(ROOT, "bench", "servers", "functions-forwarder.ts"),
+  ]);
+}
+
+/** The entry for spawnServer/compiled of a source file's bundled output: `functions/gateway.ts` → bundle/functions/gateway.ts. */
+export function bundled(entry: string): string {
+  return join("bundle", entry);
 }
 
 export function removeBuild(): void {

@@ -59,7 +59,8 @@ export function spawnServer(
   live.add(child);
   let output = "";
   const append = (chunk: Buffer) => {
-    output = (output + chunk.toString("utf8")).slice(-20_000);
+    // Room for a run's --trace-gc lines (the tail phase reads them), bounded all the same.
+    output = (output + chunk.toString("utf8")).slice(-500_000);
   };
   child.stdout?.on("data", append);
   child.stderr?.on("data", append);

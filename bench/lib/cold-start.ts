@@ -30,6 +30,7 @@ function tryOnce(port: number, path: string, token: string): Promise<number> {
 export async function coldStart(options: {
   entry: string;
   env: Record<string, string>;
+  nodeArgs?: string[];
   path: string;
   token: string;
   pollMs?: number;
@@ -41,6 +42,7 @@ export async function coldStart(options: {
   const { started: listening } = spawnServer("cold start", {
     entry: options.entry,
     env: { ...options.env, PORT: String(port) },
+    ...(options.nodeArgs ? { nodeArgs: options.nodeArgs } : {}),
     timeoutMs: options.timeoutMs ?? 30_000,
   });
   let listeningMs = Number.NaN;

@@ -42,7 +42,7 @@ export function configFor(argv: string[]): { config: RunConfig; outDir: string }
         rates: [1000],
         latencyWarmSeconds: 0.5,
         latencySeconds: { 1000: 2 },
-        latencyTargets: ["direct", "tollgate", "peer"],
+        latencyTargets: ["direct", "tollgate", "peer", "functionsFloor", "functionsTollgate"],
         tokenPathSeconds: 0.5,
         coldStartRuns: 1,
         soakRate: 1000,
@@ -50,6 +50,8 @@ export function configFor(argv: string[]): { config: RunConfig; outDir: string }
         soakSeconds: 15,
         soakSampleSeconds: 5,
         profileSeconds: 5,
+        tailRate: 500,
+        tailSeconds: 3,
       }
     : {
         mode: "full",
@@ -62,7 +64,7 @@ export function configFor(argv: string[]): { config: RunConfig; outDir: string }
         rates: [1000, 250],
         latencyWarmSeconds: 1,
         latencySeconds: { 1000: 10, 250: 4 },
-        latencyTargets: ["direct", "tollgate", "peer", "undici"],
+        latencyTargets: ["direct", "tollgate", "peer", "undici", "functionsFloor", "functionsTollgate"],
         tokenPathSeconds: 2,
         coldStartRuns: 3,
         soakRate: 1000,
@@ -70,6 +72,8 @@ export function configFor(argv: string[]): { config: RunConfig; outDir: string }
         soakSeconds: 300,
         soakSampleSeconds: 10,
         profileSeconds: 8,
+        tailRate: 500,
+        tailSeconds: 15,
       };
   return { config, outDir };
 }

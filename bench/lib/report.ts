@@ -153,7 +153,7 @@ function coldSection(results: Results): string {
     return sorted[Math.floor((sorted.length - 1) / 2)] ?? Number.NaN;
   };
   return [
-    "From spawning the process to its first allowed (2xx) answer, polling a fixed port every 5 ms. Every process runs compiled JavaScript (the benchmark compiles the local host and `bench/servers` first), as a deployed Functions app does. _Keys from_ is checked by counting the issuer's JWKS requests during the start.",
+    "From spawning the process to its first allowed (2xx) answer, polling a fixed port every 5 ms. Every process runs compiled JavaScript, as a deployed Functions app does: tollgate from the deploy bundle (`npm run bundle`: esbuild, one set of chunks, telemetry's distro and @azure/identity in chunks of their own read only when configured) unless the row says _unbundled_ (tsc's output, one file per module). On the Functions path the process is the Functions-path harness (`tools/loopback/functions-path`) loading the app's files with the worker's core module stood in, the first request starting tollgate as under the host; the Functions host's own start (minutes of platform work on a cold instance) is not in it. _Telemetry on_ starts the Azure Monitor distro with a connection string whose endpoint is a closed loopback port. _Keys from_ is checked by counting the issuer's JWKS requests during the start.",
     "",
     table(
       [
@@ -173,7 +173,36 @@ function coldSection(results: Results): string {
       ]),
     ),
     "",
-    "Medians of the runs. The undici forwarder row is the floor: a Node process with no settings, keys or storage to load.",
+    "Medians of the runs. The undici forwarder row is the floor: a Node process with no settings, keys or storage to load; the functions forwarder row is the same on the Functions path (the harness and @azure/functions loaded, an undici Pool, no checks).",
+  ].join("\n");
+}
+
+function tailSection(results: Results): string {
+  const rows = results.tail;
+  if (!rows) return notRun("the tail");
+  const c = results.config;
+  return [
+    `What the tail is made of: each variant its own process under the same open-loop load (${c.tailRate.toLocaleString("en-US")} req/s for ${c.tailSeconds} s after a ${c.latencyWarmSeconds} s warm-up), printing its garbage collections (\`--trace-gc\`); only those during the measured seconds count. Young-generation collections (scavenges) stop the process for their pause; full collections (mark-compact) are the long ones. The flags are those \`infra/\` sets for the worker (\`languageWorkers__node__arguments\`, see \`tools/loopback/functions-path/worker-node-arguments.ts\`); the local host runs with the same semi-space flag (\`npm run serve\`).`,
+    "",
+    table(
+      [
+        "Variant",
+        "answers",
+        "scavenges",
+        "scavenge pauses, total / max (ms)",
+        "full collections (total ms)",
+        "p50 / p99 (ms)",
+      ],
+      ["l", "r", "r", "r", "r", "r"],
+      rows.map((row) => [
+        row.variant,
+        int(row.answers),
+        String(row.scavenges),
+        `${row.scavengeTotalMs.toFixed(1)} / ${row.scavengeMaxMs.toFixed(1)}`,
+        `${row.fullCollections} (${row.fullTotalMs.toFixed(1)})`,
+        `${ms(row.p50Ms * 1000)} / ${ms(row.p99Ms * 1000)}`,
+      ]),
+    ),
   ].join("\n");
 }
 
@@ -311,7 +340,33 @@ function profileSection(results: Results): string {
       ["l", "r"],
       summary.ownInclusive.map((f) => [`\`${f.name}\``, `${f.percent.toFixed(1)}%`]),
     ),
+    ...functionsProfileSection(results),
   ].join("\n");
+}
+
+/** The worker on the Functions path: the harness plays the host in the same process, so its share is listed apart. */
+function functionsProfileSection(results: Results): string[] {
+  const profile = results.functionsProfile;
+  if (!profile) return [];
+  const { summary } = profile;
+  return [
+    "",
+    "### On the Functions path",
+    "",
+    `tollgate's Functions app (tsc output, so frames keep their package) in the Functions-path harness, profiled the same way (${int(profile.requestsPerSecond)} req/s while profiled; busy ${summary.busyPercent.toFixed(0)}%; \`${profile.file}\`). The harness plays the host in this same process, so \`tools/loopback\` and part of \`node:_http_*\` and \`node:net\` are the host's share; in Azure the host is a separate .NET process. \`@azure/functions\` is the library's own request and response conversion and its stream proxy.`,
+    "",
+    table(
+      ["Part of the code", "self time"],
+      ["l", "r"],
+      summary.areas.map((a) => [`\`${a.name}\``, `${a.percent.toFixed(1)}%`]),
+    ),
+    "",
+    table(
+      ["Function", "self time"],
+      ["l", "r"],
+      summary.functions.map((f) => [`\`${f.name}\``, `${f.percent.toFixed(1)}%`]),
+    ),
+  ];
 }
 
 export function renderReport(results: Results): string {
@@ -351,6 +406,10 @@ export function renderReport(results: Results): string {
     "",
     memorySection(results),
     "",
+    "## The tail",
+    "",
+    tailSection(results),
+    "",
     "## Where the time goes",
     "",
     profileSection(results),
@@ -359,7 +418,8 @@ export function renderReport(results: Results): string {
     "",
     `- **Targets**, each in front of the same echo backend process (\`bench/servers/echo.ts\`), each its own process: _direct_ (no proxy); _tollgate_, the local host (\`tools/local-host/main.ts\`) with the full pipeline: RS256 verification against the loopback Entra-shaped issuer's keys, the Entra rules, a role map rule requiring the role \`${"reader"}\`, a strict rate limit on Azurite (a billion per hour, so it never refuses: its cost is measured, not refusals), the signed identity assertion and streamed forwarding; _fastify peer_ (\`bench/servers/fastify-peer.ts\`), fastify with @fastify/jwt and get-jwks (issuer, audience, RS256, tenant and role checked), @fastify/rate-limit in memory with the same limit, and @fastify/reply-from, configured as their READMEs show; _undici forwarder_ (\`bench/servers/undici-forwarder.ts\`), node:http in and an undici Pool out, no checks, the floor for any Node proxy; and, to show where tollgate's time goes, two of its layers without the checks (\`bench/servers/tollgate-layers.ts\`): its node:http adapter with \`forwardRequest\`, and the adapter answering by itself.`,
     `- **Tokens**: ${c.tokenPool} distinct valid tokens (one user each, role \`reader\`), minted by the loopback issuer; requests cycle through them.`,
-    "- **Telemetry** is off (no Application Insights connection string); tollgate's settings are the defaults otherwise.",
+    "- **The Functions path**: the Functions-path harness (`tools/loopback/functions-path`) plays the host: it routes each request to the function (host.json's routePrefix, the trigger's route and methods), hands the request headers over as the invocation's trigger metadata the way the host does (repeated headers joined by a comma), proxies the request to the HTTP server `@azure/functions` starts in the worker with an `x-ms-invocation-id` (and the `X-Forwarded-Host`/`-Proto` the host's forwarder sets), and runs that invocation through the library (`getInvocationModel` → `getArguments` → the handler → `getResponse`), so the library's own request and response conversion and streaming run. _tollgate (functions path)_ is the deploy bundle with the same settings and tables as the local host's tollgate; its floor, _functions forwarder_ (`bench/servers/functions-forwarder.ts`), is a bare forwarder written as an `@azure/functions` streaming app (an undici Pool, no checks) run by the same harness, so the library's cost is in both and the ratio shows tollgate's part. The _buffered_ rows turn HTTP streaming off (bodies travel inside the invocation, as over the host's gRPC channel): the forwarder by its own switch, tollgate by `bench/servers/buffered-mode.ts` loaded after its tsc output. The harness runs in the worker's process here (in Azure the host is a separate .NET process), so its own share of the CPU is in these numbers. Every Functions-path process runs with the Node flags `infra/` gives the worker (`languageWorkers__node__arguments`), the local host tollgate with the same semi-space flag.",
+    "- **Telemetry** is off (no Application Insights connection string) except in the cold-start rows that say _telemetry on_; tollgate's settings are the defaults otherwise.",
     `- **Sources**: \`bench/run.ts\` and \`bench/lib/\`; the token micro-benchmark is \`bench/token-path.ts\`. The rate limiter alone is in [RATE-LIMIT.md](RATE-LIMIT.md).`,
     "",
   ].join("\n");

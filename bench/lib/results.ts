@@ -14,10 +14,14 @@ export const TARGETS = {
   undici: "undici forwarder",
   forwardLayer: "tollgate's adapter + forwardRequest, no checks",
   adapterLayer: "tollgate's adapter alone, no backend",
+  functionsTollgate: "tollgate (functions path)",
+  functionsFloor: "functions forwarder (functions path floor)",
+  functionsBuffered: "functions forwarder, buffered (no HTTP streaming)",
+  functionsTollgateBuffered: "tollgate (functions path), buffered (no HTTP streaming; tsc output)",
 } as const;
 export type TargetId = keyof typeof TARGETS;
 
-export const PARTS = ["throughput", "latency", "token", "cold", "memory", "profile"] as const;
+export const PARTS = ["throughput", "latency", "token", "cold", "memory", "tail", "profile"] as const;
 export type Part = (typeof PARTS)[number];
 
 export interface RunConfig {
@@ -40,6 +44,21 @@ export interface RunConfig {
   soakSeconds: number;
   soakSampleSeconds: number;
   profileSeconds: number;
+  /** The tail phase: open-loop rate and measured seconds per variant. */
+  tailRate: number;
+  tailSeconds: number;
+}
+
+export interface TailResult {
+  variant: string;
+  answers: number;
+  scavenges: number;
+  scavengeTotalMs: number;
+  scavengeMaxMs: number;
+  fullCollections: number;
+  fullTotalMs: number;
+  p50Ms: number;
+  p99Ms: number;
 }
 
 export interface ThroughputResult {
@@ -54,6 +73,8 @@ export interface LatencyResult {
 }
 
 export interface ColdStartResult {
+  /** The rows the targets judge: the local host and the Functions path, telemetry off and on. */
+  id?: "local" | "localTelemetry" | "functions" | "functionsTelemetry";
   scenario: string;
   /** Where the keys came from, as checked by counting the issuer's JWKS requests. */
   keysFrom: string;
@@ -86,4 +107,7 @@ export interface Results {
   coldStart?: ColdStartResult[];
   memory?: MemoryResult;
   profile?: { summary: ProfileSummary; file: string; requestsPerSecond: number };
+  /** The same on the Functions path (the harness and @azure/functions in the same process). */
+  tail?: TailResult[];
+  functionsProfile?: { summary: ProfileSummary; file: string; requestsPerSecond: number };
 }

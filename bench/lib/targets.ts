@@ -2,7 +2,7 @@
 // on the same machine in the same run, PASS or MISS, and by how much when missed.
 
 import { percentile } from "./open-loop.js";
-import type { Results } from "./results.js";
+import type { ColdStartResult, Results } from "./results.js";
 
 export interface TargetVerdict {
   target: string;
@@ -108,6 +108,8 @@ export function judgeTargets(results: Results): TargetVerdict[] {
       : notMeasured("Token path: tollgate validator vs node:crypto verify", "≥ 0.80×"),
   );
 
+  verdicts.push(...functionsPathVerdicts(results), ...coldStartVerdicts(results));
+
   const samples = [...(results.memory?.samples ?? [])].sort((a, b) => a.atSeconds - b.atSeconds);
   const heap = results.memory?.liveHeap;
   const first = samples[0];
@@ -136,4 +138,61 @@ export function judgeTargets(results: Results): TargetVerdict[] {
     verdicts.push(notMeasured("Resident memory over the soak", "flat"));
   }
   return verdicts;
+}
+
+/**
+ * On the Functions path the floor is the bare forwarder written as an @azure/functions app and
+ * run by the same harness: what the library itself costs is in both and cancels in the ratio.
+ */
+function functionsPathVerdicts(results: Results): TargetVerdict[] {
+  const tp = new Map(results.throughput?.map((row) => [row.target, row.median]));
+  const tollgate = tp.get("functionsTollgate");
+  const floor = tp.get("functionsFloor");
+  const verdicts: TargetVerdict[] = [
+    tollgate !== undefined && floor !== undefined
+      ? atLeast(
+          "Functions path: throughput vs the functions forwarder",
+          0.8,
+          tollgate / floor,
+          `${rps(tollgate)} vs ${rps(floor)} req/s`,
+        )
+      : notMeasured("Functions path: throughput vs the functions forwarder", "≥ 0.80×"),
+  ];
+  const at1000 = results.latency?.find((row) => row.rate === 1000);
+  const base = at1000?.rows.find((row) => row.target === "functionsFloor")?.result;
+  const gate = at1000?.rows.find((row) => row.target === "functionsTollgate")?.result;
+  for (const [p, goal] of [
+    [50, 0.3],
+    [99, 2],
+  ] as const) {
+    const name = `Functions path: added latency p${p} at 1,000 req/s (vs the functions forwarder)`;
+    if (base && gate && base.latenciesUs.length > 0 && gate.latenciesUs.length > 0) {
+      const d = percentile(base.latenciesUs, p) / 1000;
+      const t = percentile(gate.latenciesUs, p) / 1000;
+      verdicts.push(atMost(name, goal, t - d, `tollgate ${ms(t)} − forwarder ${ms(d)}`));
+    } else {
+      verdicts.push(notMeasured(name, `≤ ${goal.toFixed(2)} ms`));
+    }
+  }
+  return verdicts;
+}
+
+/** Cold start is absolute (the issue's goals are in ms); the floor rows in the report give the scale. */
+function coldStartVerdicts(results: Results): TargetVerdict[] {
+  const median = (values: number[]) => {
+    const sorted = [...values].sort((a, b) => a - b);
+    return sorted[Math.floor((sorted.length - 1) / 2)] ?? Number.NaN;
+  };
+  const rows: [NonNullable<ColdStartResult["id"]>, string, number][] = [
+    ["local", "Cold start, local host, telemetry off", 300],
+    ["localTelemetry", "Cold start, local host, telemetry on", 600],
+    ["functions", "Cold start, Functions path, telemetry off", 300],
+    ["functionsTelemetry", "Cold start, Functions path, telemetry on", 600],
+  ];
+  return rows.map(([id, name, goal]) => {
+    const row = results.coldStart?.find((r) => r.id === id);
+    if (!row || row.runs.length === 0) return notMeasured(name, `≤ ${goal.toFixed(2)} ms`);
+    const value = median(row.runs.map((r) => r.firstAllowedMs));
+    return atMost(name, goal, value, `median of ${row.runs.length}, spawn → first allowed answer`);
+  });
 }

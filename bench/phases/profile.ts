@@ -1,24 +1,43 @@
 // Where tollgate's time goes: a second tollgate process with the same settings and tables,
-// CPU-profiled through the inspector only while it is under the throughput load.
+// CPU-profiled through the inspector only while it is under the throughput load. On the local
+// host, or on the Functions path: there from tsc's unbundled output, so that the profile can tell
+// @azure/functions' own time from tollgate's (in the bundle, every frame is in one chunk file).
 
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { WORKER_NODE_ARGUMENTS } from "../../tools/loopback/functions-path/worker-node-arguments.js";
+import { compiled } from "../lib/build.js";
 import { checkAllowed } from "../lib/checks.js";
 import { startServer } from "../lib/child-server.js";
-import { type BenchContext, LOCAL_HOST } from "../lib/context.js";
+import {
+  type BenchContext,
+  FUNCTIONS_HOST,
+  LOCAL_HOST,
+  LOCAL_HOST_NODE_ARGUMENTS,
+  TOLLGATE_FUNCTIONS,
+} from "../lib/context.js";
 import { summariseProfile } from "../lib/cpu-profile.js";
 import { profileDuring } from "../lib/inspector-profile.js";
 import type { Results } from "../lib/results.js";
 import { throughputRun } from "../lib/throughput.js";
 
-export async function profileHotPath(context: BenchContext): Promise<NonNullable<Results["profile"]>> {
+export async function profileHotPath(
+  context: BenchContext,
+  on: "local host" | "functions path" = "local host",
+): Promise<NonNullable<Results["profile"]>> {
   const { config, fixture, servers, mainPrefix, path, log } = context;
-  const profiled = await startServer("tollgate (profiled)", {
-    entry: LOCAL_HOST,
-    env: fixture.tollgateEnv(mainPrefix, servers.direct.url),
-    nodeArgs: ["--inspect=127.0.0.1:0"],
-  });
+  const env = fixture.tollgateEnv(mainPrefix, servers.direct.url);
+  const profiled = await startServer(
+    `tollgate (${on}, profiled)`,
+    on === "local host"
+      ? { entry: LOCAL_HOST, env, nodeArgs: ["--inspect=127.0.0.1:0", ...LOCAL_HOST_NODE_ARGUMENTS] }
+      : {
+          entry: FUNCTIONS_HOST,
+          env: { ...env, FUNCTIONS_APP: TOLLGATE_FUNCTIONS.map((file) => compiled(file)).join(",") },
+          nodeArgs: ["--inspect=127.0.0.1:0", ...WORKER_NODE_ARGUMENTS],
+        },
+  );
   try {
     await checkAllowed(
       "tollgate (profiled)",
@@ -37,7 +56,8 @@ export async function profileHotPath(context: BenchContext): Promise<NonNullable
     await load(1);
     // Only the load is profiled: the process's start would otherwise dominate a short profile.
     const { profile, result } = await profileDuring(profiled, () => load(config.profileSeconds));
-    const file = join(mkdtempSync(join(tmpdir(), "tollgate-bench-")), "tollgate-hot-path.cpuprofile");
+    const name = on === "local host" ? "tollgate-hot-path" : "tollgate-functions-path";
+    const file = join(mkdtempSync(join(tmpdir(), "tollgate-bench-")), `${name}.cpuprofile`);
     writeFileSync(file, JSON.stringify(profile));
     log(`profile: ${file} (open in Chrome DevTools or speedscope)`);
     return { summary: summariseProfile(profile), file, requestsPerSecond: result.requestsPerSecond };

@@ -5,7 +5,18 @@ import type { BenchContext } from "../lib/context.js";
 import type { TargetId, ThroughputResult } from "../lib/results.js";
 import { median, type ThroughputRun, throughputRun } from "../lib/throughput.js";
 
-const ORDER: TargetId[] = ["direct", "undici", "tollgate", "peer", "forwardLayer", "adapterLayer"];
+const ORDER: TargetId[] = [
+  "direct",
+  "undici",
+  "tollgate",
+  "peer",
+  "forwardLayer",
+  "adapterLayer",
+  "functionsFloor",
+  "functionsTollgate",
+  "functionsBuffered",
+  "functionsTollgateBuffered",
+];
 
 export async function measureThroughput(context: BenchContext): Promise<ThroughputResult[]> {
   const { config, fixture, servers, path, log } = context;

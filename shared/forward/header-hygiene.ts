@@ -142,16 +142,34 @@ export function buildUpstreamHeaders(incoming: Headers, opts: UpstreamHeaderOpti
 
   const principal = opts.principal;
   if (principal !== undefined) {
-    upstream.set(IDENTITY_HEADERS.tenantId, headerSafe(principal.tenantId));
-    upstream.set(IDENTITY_HEADERS.objectId, headerSafe(principal.objectId));
-    upstream.set(IDENTITY_HEADERS.clientAppId, headerSafe(principal.clientAppId));
-    upstream.set(IDENTITY_HEADERS.kind, principal.kind);
-    // An empty list is sent as an empty value, so "no roles" is stated rather than left to guess.
-    upstream.set(IDENTITY_HEADERS.roles, headerSafeList(principal.roles, ","));
-    upstream.set(IDENTITY_HEADERS.scopes, headerSafeList(principal.scopes, " "));
+    for (const [name, value] of identityHeadersOf(principal)) upstream.set(name, value);
   }
   if (opts.assertion !== undefined) upstream.set(IDENTITY_HEADERS.assertion, headerSafe(opts.assertion));
   return upstream;
+}
+
+/**
+ * The identity headers of a principal, escaped once per verified token: the token cache hands out
+ * the same principal object for every request with that token, and a WeakMap entry lives exactly
+ * as long as that object, so it can never serve another token.
+ */
+const identityHeaderMemo = new WeakMap<IdentityClaims, readonly (readonly [string, string])[]>();
+
+function identityHeadersOf(principal: IdentityClaims): readonly (readonly [string, string])[] {
+  let headers = identityHeaderMemo.get(principal);
+  if (headers === undefined) {
+    headers = [
+      [IDENTITY_HEADERS.tenantId, headerSafe(principal.tenantId)],
+      [IDENTITY_HEADERS.objectId, headerSafe(principal.objectId)],
+      [IDENTITY_HEADERS.clientAppId, headerSafe(principal.clientAppId)],
+      [IDENTITY_HEADERS.kind, principal.kind],
+      // An empty list is sent as an empty value, so "no roles" is stated rather than left to guess.
+      [IDENTITY_HEADERS.roles, headerSafeList(principal.roles, ",")],
+      [IDENTITY_HEADERS.scopes, headerSafeList(principal.scopes, " ")],
+    ];
+    identityHeaderMemo.set(principal, headers);
+  }
+  return headers;
 }
 
 /** The backend's response headers without hop-by-hop and Connection-named ones, for the caller. */

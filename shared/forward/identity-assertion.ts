@@ -55,6 +55,39 @@ function checkedOptions(options: AssertionSignerOptions): Required<Omit<Assertio
 }
 
 /**
+ * The assertion cache's key for a subject and audience, built once per verified token: the token
+ * cache hands out the same principal object for every request with that token, and the WeakMap
+ * entry lives exactly as long as that object. The key itself still names every claim signed, so
+ * an assertion is reused only for the same identity and expiry.
+ */
+const cacheKeys = new WeakMap<AssertionSubject, Map<string, string>>();
+
+function cacheKeyOf(subject: AssertionSubject, audience: string): string {
+  let byAudience = cacheKeys.get(subject);
+  if (byAudience === undefined) {
+    byAudience = new Map();
+    cacheKeys.set(subject, byAudience);
+  }
+  let key = byAudience.get(audience);
+  if (key === undefined) {
+    key = JSON.stringify([
+      subject.tenantId,
+      subject.objectId,
+      subject.clientAppId,
+      subject.kind,
+      subject.roles,
+      subject.scopes,
+      subject.expiresAt,
+      audience,
+    ]);
+    // A principal goes to a handful of backends; the bound keeps a hostile policy from growing it.
+    if (byAudience.size >= 16) byAudience.clear();
+    byAudience.set(audience, key);
+  }
+  return key;
+}
+
+/**
  * Signs identity assertions with the first of its keys and publishes all of them, so a new key
  * can be published before it signs and an old one kept until its last assertion has expired.
  * Keys are imported once; a signed assertion is reused for the same caller and backend until
@@ -130,16 +163,7 @@ export class AssertionSigner {
   async sign(subject: AssertionSubject, backendUrl: string): Promise<string> {
     const audience = this.audienceFor(backendUrl);
     const nowMs = this.#clock.now();
-    const cacheKey = JSON.stringify([
-      subject.tenantId,
-      subject.objectId,
-      subject.clientAppId,
-      subject.kind,
-      subject.roles,
-      subject.scopes,
-      subject.expiresAt,
-      audience,
-    ]);
+    const cacheKey = cacheKeyOf(subject, audience);
     const cached = this.#cache.get(cacheKey, (entry) => nowMs >= entry.reuseUntilMs);
     if (cached !== undefined) return cached.token;
 

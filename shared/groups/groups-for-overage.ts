@@ -1,11 +1,11 @@
 // Builds the groups-overage lookup from settings: off unless TOLLGATE_GROUPS_GRAPH is true, and
 // then Graph with the app's managed identity (DefaultAzureCredential) unless a credential is given.
 
-import { DefaultAzureCredential } from "@azure/identity";
 import type { GraphCredential } from "../audit/graph-reader.js";
 import type { Clock } from "../clock.js";
 import type { GraphSettings, GroupsSettings } from "../config/settings.js";
 import { CachedLookup } from "../graph/cached-lookup.js";
+import { lazyDefaultAzureCredential } from "../storage/default-credential.js";
 import { createMemberGroupsLookup } from "./graph-member-groups.js";
 import { createOverageGroups, type OverageGroups } from "./overage-groups.js";
 
@@ -22,7 +22,7 @@ export function createGroupsForOverage(
   if (!settings.graph) return undefined;
   const lookup = createMemberGroupsLookup({
     baseUrl: graph.url,
-    credential: options.credential ?? new DefaultAzureCredential(),
+    credential: options.credential ?? lazyDefaultAzureCredential(),
     timeoutMs: graph.timeoutMs,
     ...(options.fetch ? { fetch: options.fetch } : {}),
   });

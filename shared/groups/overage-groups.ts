@@ -15,6 +15,13 @@ export function groupsKey(principal: Pick<Principal, "tenantId" | "objectId" | "
   return `${principal.tenantId.toLowerCase()}:${principal.objectId.toLowerCase()}:${principal.kind}`;
 }
 
+/**
+ * The caller with Graph's groups, one object per cached token and Graph answer: the identity
+ * headers and assertions are memoised per principal object, and a fresh copy per request would
+ * defeat that for every overage caller.
+ */
+const withGroups = new WeakMap<Principal, Principal>();
+
 export function createOverageGroups(
   groups: Pick<CachedLookup<readonly string[]>, "get">,
   onError: GroupsOnError,
@@ -22,7 +29,11 @@ export function createOverageGroups(
   return async (principal) => {
     try {
       const found = await groups.get(groupsKey(principal));
-      return { ...principal, groups: found, overageGroups: "graph" };
+      const prior = withGroups.get(principal);
+      if (prior !== undefined && prior.groups === found) return prior;
+      const resolved: Principal = { ...principal, groups: found, overageGroups: "graph" };
+      withGroups.set(principal, resolved);
+      return resolved;
     } catch {
       if (onError === "allow") return { ...principal, overageGroups: "unverified" };
       throw new TollgateError(

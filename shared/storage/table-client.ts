@@ -2,7 +2,7 @@
 // endpoint URL used with DefaultAzureCredential (managed identity in Azure).
 
 import { TableClient, type TableServiceClientOptions } from "@azure/data-tables";
-import { DefaultAzureCredential } from "@azure/identity";
+import { lazyDefaultAzureCredential } from "./default-credential.js";
 
 export type StorageTarget =
   | { kind: "connectionString"; connectionString: string }
@@ -46,6 +46,6 @@ export function createTableClientFactory(
       });
   }
   // One credential for every table: it caches its token.
-  const credential = new DefaultAzureCredential();
+  const credential = lazyDefaultAzureCredential();
   return (tableName) => new TableClient(target.endpoint, tableName, credential, clientOptions);
 }

@@ -1,14 +1,19 @@
 // Starts the Azure Monitor OpenTelemetry distro once per process, from the environment, before
 // the rest of tollgate loads: entry points import a bootstrap module that calls this first.
+// The distro is loaded only when a connection string is set: importing it costs most of a second
+// of cold start, which an instance with telemetry off should not pay. (A dynamic import, so the
+// deploy bundle puts it in a chunk of its own that only such an instance reads.)
 
-import { DefaultAzureCredential } from "@azure/identity";
-import { shutdownAzureMonitor, useAzureMonitor } from "@azure/monitor-opentelemetry";
+import type * as AzureMonitor from "@azure/monitor-opentelemetry";
 import { loadTelemetrySettings, type TelemetrySettings } from "../config/settings.js";
+import { lazyDefaultAzureCredential } from "../storage/default-credential.js";
 import { CONNECTION_STRING_SETTING, parseConnectionString } from "./connection-string.js";
 import { createOtelTelemetry } from "./otel-telemetry.js";
 import { type Telemetry, telemetryOff } from "./telemetry.js";
 
-let running: boolean | undefined;
+let started: Promise<boolean> | undefined;
+let running = false;
+let distro: typeof AzureMonitor | undefined;
 
 /**
  * The distro's automatic instrumentations stay off: tollgate's decision span is the request, an
@@ -37,28 +42,35 @@ function describeSampling(settings: TelemetrySettings): string {
 
 /**
  * Starts telemetry when APPLICATIONINSIGHTS_CONNECTION_STRING is set; says so in one line either
- * way. Throws SettingsError for a malformed connection string or telemetry setting. Idempotent.
+ * way. Rejects with SettingsError for a malformed connection string or telemetry setting.
+ * Idempotent. Entry points await it at the top of their bootstrap module: every module that asks
+ * for telemetryFor imports the bootstrap first, so it runs after the distro is up. The distro's
+ * instrumentations are all off, so nothing needs it loaded before other modules evaluate.
  */
 export function startTelemetry(
   env: Record<string, string | undefined>,
   log: (line: string) => void,
-): boolean {
-  if (running !== undefined) return running;
+): Promise<boolean> {
+  started ??= start(env, log);
+  return started;
+}
+
+async function start(env: Record<string, string | undefined>, log: (line: string) => void): Promise<boolean> {
   const settings = loadTelemetrySettings(env);
   const raw = env[CONNECTION_STRING_SETTING]?.trim() ?? "";
   if (raw === "") {
     log(`${CONNECTION_STRING_SETTING} is not set: telemetry to Application Insights is off.`);
-    running = false;
-    return running;
+    return false;
   }
   const connection = parseConnectionString(raw);
   // The resource's service.name is App Insights' cloud_RoleName; an operator's own value wins.
   process.env.OTEL_SERVICE_NAME ??= "tollgate";
-  useAzureMonitor({
+  distro = await import("@azure/monitor-opentelemetry");
+  distro.useAzureMonitor({
     azureMonitorExporterOptions: {
       connectionString: connection.value,
       // With local authentication disabled on the resource, the app's managed identity signs in.
-      ...(connection.entraAuth ? { credential: new DefaultAzureCredential() } : {}),
+      ...(connection.entraAuth ? { credential: lazyDefaultAzureCredential() } : {}),
     },
     tracesPerSecond: settings.tracesPerSecond,
     samplingRatio: settings.samplingRatio,
@@ -68,7 +80,7 @@ export function startTelemetry(
   });
   running = true;
   log(`telemetry goes to Application Insights (${describeSampling(settings)}; metrics unsampled).`);
-  return running;
+  return true;
 }
 
 let shared: Telemetry | undefined;
@@ -85,5 +97,5 @@ export function telemetryFor(settings: TelemetrySettings): Telemetry {
 
 /** Sends what is buffered and stops; for a graceful shutdown. */
 export async function stopTelemetry(): Promise<void> {
-  if (running) await shutdownAzureMonitor();
+  if (running) await distro?.shutdownAzureMonitor();
 }

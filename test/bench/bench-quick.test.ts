@@ -33,7 +33,7 @@ beforeAll(async () => {
   expect(code, output).toBe(0);
   report = readFileSync(join(out, "RESULTS.md"), "utf8");
   svg = readFileSync(join(out, "latency.svg"), "utf8");
-}, 240_000);
+}, 420_000);
 
 afterAll(() => {
   if (out) rmSync(out, { recursive: true, force: true });
@@ -56,6 +56,7 @@ describe("npm run bench -- --quick", () => {
       "## Token path",
       "## Cold start",
       "## Memory",
+      "## The tail",
       "## Where the time goes",
       "## How it was measured",
     ]) {
@@ -73,6 +74,13 @@ describe("npm run bench -- --quick", () => {
       "Added latency p99 at 1,000 req/s",
       "Token path",
       "Resident memory",
+      "Functions path: throughput vs the functions forwarder",
+      "Functions path: added latency p50 at 1,000 req/s",
+      "Functions path: added latency p99 at 1,000 req/s",
+      "Cold start, local host, telemetry off",
+      "Cold start, local host, telemetry on",
+      "Cold start, Functions path, telemetry off",
+      "Cold start, Functions path, telemetry on",
     ]) {
       const row = targets.split("\n").find((line) => line.startsWith(`| ${target}`));
       expect(row, target).toBeDefined();
@@ -81,11 +89,25 @@ describe("npm run bench -- --quick", () => {
   });
 
   it("measures every target in the throughput table, and tollgate and the peer for latency", () => {
-    for (const target of ["direct (no proxy)", "tollgate", "fastify peer", "undici forwarder"]) {
+    for (const target of [
+      "direct (no proxy)",
+      "tollgate",
+      "fastify peer",
+      "undici forwarder",
+      "tollgate (functions path)",
+      "functions forwarder (functions path floor)",
+      "functions forwarder, buffered (no HTTP streaming)",
+    ]) {
       expect(report).toMatch(new RegExp(`^\\| ${target.replace(/[()]/g, "\\$&")} \\| [\\d,]+ \\|`, "m"));
     }
     const latency = report.slice(report.indexOf("### 1,000 req/s"), report.indexOf("## Token path"));
-    for (const target of ["direct (no proxy)", "tollgate", "fastify peer"])
+    for (const target of [
+      "direct (no proxy)",
+      "tollgate",
+      "fastify peer",
+      "tollgate (functions path)",
+      "functions forwarder (functions path floor)",
+    ])
       expect(latency).toContain(`| ${target} |`);
   });
 

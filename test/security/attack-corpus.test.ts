@@ -10,7 +10,7 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { EchoedRequest } from "../../tools/loopback/echo-backend.js";
-import { AUDIENCE, type Stack, startStack } from "../support/attack-stack.js";
+import { AUDIENCE, type HostPath, type Stack, startStack } from "../support/attack-stack.js";
 import type { LocalHost } from "../support/local-host.js";
 import { b64, decoded, flipBit, partOf, signText, unsigned, withPart, worstCaseRoute } from "./forge.js";
 import { type HeaderList, type RawRequest, reasonOf, sendRaw } from "./raw-http.js";
@@ -37,10 +37,10 @@ const POLICY = {
 };
 
 let stack: Stack;
-/** RS256 only, one tenant, v2 only: the defaults. */
-let host: LocalHost;
+/** RS256 only, one tenant, v2 only: the defaults. On the local host and on the Functions path. */
+const hosts = {} as Record<HostPath, LocalHost>;
 /** Any tenant (`*`) and ES256 allowed as well: for the common keys and the EC cases. */
-let multiTenantHost: LocalHost;
+const multiTenantHosts = {} as Record<HostPath, LocalHost>;
 
 interface Kit {
   stack: Stack;
@@ -652,9 +652,17 @@ beforeAll(async () => {
   stack = await startStack({ TOLLGATE_AUDIENCES: `${AUDIENCE},${API_CLIENT_ID}` });
   const ecKid = await stack.issuer.addKey({ alg: "ES256" });
   await stack.push(POLICY);
-  [host, multiTenantHost] = await Promise.all([
+  const multiTenant = { TOLLGATE_TENANTS: "*", TOLLGATE_ALGORITHMS: "RS256,ES256" };
+  [
+    hosts["local host"],
+    multiTenantHosts["local host"],
+    hosts["functions path"],
+    multiTenantHosts["functions path"],
+  ] = await Promise.all([
     stack.startHost(),
-    stack.startHost({ TOLLGATE_TENANTS: "*", TOLLGATE_ALGORITHMS: "RS256,ES256" }),
+    stack.startHost(multiTenant),
+    stack.startHost({}, "functions path"),
+    stack.startHost(multiTenant, "functions path"),
   ]);
   const reader = await stack.issuer.mint({ roles: ["reader"], oid: READER_OID });
   kit = {
@@ -672,7 +680,7 @@ afterAll(async () => {
   await stack?.stop();
 });
 
-function runTable(rows: Row[]): void {
+function runTable(rows: Row[], path: HostPath = "local host"): void {
   const named = rows.map(([attack, build, status, reason, check]) => ({
     attack,
     build,
@@ -683,7 +691,7 @@ function runTable(rows: Row[]): void {
   it.each(named)("$attack → $status $reason", async ({ build, status, reason, check }) => {
     const attack = await build(kit);
     const before = stack.backend.requests.length;
-    const answer = await sendRaw(attack.on === "multiTenant" ? multiTenantHost.url : host.url, attack);
+    const answer = await sendRaw((attack.on === "multiTenant" ? multiTenantHosts : hosts)[path].url, attack);
     const seen = stack.backend.requests.slice(before);
     expect({ status: answer.status, reason: reasonOf(answer) }).toEqual({ status, reason });
     if (status >= 300) expect(seen, "a refused request reached the backend").toEqual([]);
@@ -703,4 +711,13 @@ describe("path confusion", () => {
       [],
     );
   });
+});
+
+// The same rows through the deploy bundle on the Functions path: @azure/functions builds the
+// request from the host's trigger metadata (repeated headers joined by a comma) and streams it,
+// and tollgate must refuse exactly what it refuses on the local host.
+describe("on the Functions path", () => {
+  describe("token attacks", () => runTable(TOKEN_ATTACKS, "functions path"));
+  describe("path confusion", () => runTable(PATH_ATTACKS, "functions path"));
+  describe("request smuggling and header spoofing", () => runTable(REQUEST_ATTACKS, "functions path"));
 });

@@ -11,9 +11,11 @@ import { runCli } from "../../tools/cli/run-cli.js";
 import { type AzuriteHandle, startAzurite } from "../../tools/loopback/azurite.js";
 import { type EchoBackend, startEchoBackend } from "../../tools/loopback/echo-backend.js";
 import { EntraIssuer } from "../../tools/loopback/entra-issuer.js";
-import { type LocalHost, startLocalHost } from "./local-host.js";
+import { type LocalHost, startFunctionsPathHost, startLocalHost } from "./local-host.js";
 
 export const AUDIENCE = "api://tollgate-test";
+
+export type HostPath = "local host" | "functions path";
 
 export interface Stack {
   azurite: AzuriteHandle;
@@ -23,8 +25,11 @@ export interface Stack {
   env: Record<string, string>;
   /** Pushes a policy document with the CLI, as an operator would; throws with the CLI's errors. */
   push(document: object): Promise<void>;
-  /** A local host with the stack's settings plus `extra`, ready (keys and role map loaded). */
-  startHost(extra?: Record<string, string>): Promise<LocalHost>;
+  /**
+   * A host with the stack's settings plus `extra`, ready (keys and role map loaded): the local
+   * host, or the deploy bundle on the Functions path (the real @azure/functions in between).
+   */
+  startHost(extra?: Record<string, string>, path?: HostPath): Promise<LocalHost>;
   stop(): Promise<void>;
 }
 
@@ -63,8 +68,9 @@ export async function startStack(env: Record<string, string> = {}): Promise<Stac
       });
       if (code !== 0) throw new Error(`policy push failed: ${errors.join("")}`);
     },
-    async startHost(extra = {}) {
-      const host = await startLocalHost({ ...settings, ...extra });
+    async startHost(extra = {}, path = "local host") {
+      const start = path === "functions path" ? startFunctionsPathHost : startLocalHost;
+      const host = await start({ ...settings, ...extra });
       hosts.push(host);
       await eventually(
         async () => (await statusOnFreshConnection(`${host.url}/.tollgate/ready`)) === 200,

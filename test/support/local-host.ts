@@ -2,8 +2,10 @@
 // tests see the real adapter and can measure the gateway's own memory.
 
 import { type ChildProcess, spawn } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { WORKER_NODE_ARGUMENTS } from "../../tools/loopback/functions-path/worker-node-arguments.js";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 
@@ -18,7 +20,57 @@ export interface LocalHost {
   kill(): void;
 }
 
-export async function startLocalHost(env: Record<string, string>, timeoutMs = 30_000): Promise<LocalHost> {
+export function startLocalHost(env: Record<string, string>, timeoutMs = 30_000): Promise<LocalHost> {
+  return spawnHost(
+    "local host",
+    ["--import", "tsx", "tools/local-host/main.ts"],
+    env,
+    /tollgate listening on (http:\/\/127\.0\.0\.1:\d+)/,
+    timeoutMs,
+  );
+}
+
+/** The deploy bundle's files (test/support/build.ts writes them), as package.json `main` would list them. */
+export function bundledApp(): string {
+  const dir = join(ROOT, "dist", "bundle", "functions");
+  return readdirSync(dir)
+    .filter((name) => name.endsWith(".js"))
+    .sort()
+    .map((name) => join(dir, name))
+    .join(",");
+}
+
+/**
+ * tollgate's deploy bundle on the Functions path (tools/loopback/functions-path): the real
+ * @azure/functions library converts and streams every request, as under the Functions host.
+ */
+export function startFunctionsPathHost(env: Record<string, string>, timeoutMs = 30_000): Promise<LocalHost> {
+  return startFunctionsApp(bundledApp(), env, timeoutMs);
+}
+
+/** Any Functions app's files (comma-separated; TypeScript or built) in the Functions-path harness. */
+export function startFunctionsApp(
+  files: string,
+  env: Record<string, string>,
+  timeoutMs = 30_000,
+): Promise<LocalHost> {
+  return spawnHost(
+    "functions path host",
+    // The Node flags infra/ sets for the worker (languageWorkers__node__arguments).
+    [...WORKER_NODE_ARGUMENTS, "--import", "tsx", "tools/loopback/functions-path/main.ts"],
+    { FUNCTIONS_APP: files, ...env },
+    /functions host \((?:stream|buffered)\) listening on (http:\/\/127\.0\.0\.1:\d+)/,
+    timeoutMs,
+  );
+}
+
+async function spawnHost(
+  name: string,
+  args: string[],
+  env: Record<string, string>,
+  listening: RegExp,
+  timeoutMs: number,
+): Promise<LocalHost> {
   const clean = Object.fromEntries(
     // Nothing from the developer's shell leaks in: no settings, no real Application Insights resource.
     Object.entries(process.env).filter(
@@ -29,7 +81,7 @@ export async function startLocalHost(env: Record<string, string>, timeoutMs = 30
     process.execPath,
     // tsx as a loader in this very process (not its CLI, which runs the program in a second
     // process): pid, memory and kill() must be the gateway's own.
-    ["--import", "tsx", "tools/local-host/main.ts"],
+    args,
     {
       cwd: ROOT,
       env: { ...clean, PORT: "0", ...env },
@@ -44,9 +96,9 @@ export async function startLocalHost(env: Record<string, string>, timeoutMs = 30
     output += chunk;
   });
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`local host did not start:\n${output}`)), timeoutMs);
+    const timer = setTimeout(() => reject(new Error(`${name} did not start:\n${output}`)), timeoutMs);
     const check = () => {
-      const match = /tollgate listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(output);
+      const match = listening.exec(output);
       if (match?.[1]) {
         clearTimeout(timer);
         resolve(match[1]);
@@ -55,7 +107,7 @@ export async function startLocalHost(env: Record<string, string>, timeoutMs = 30
     child.stdout?.on("data", check);
     child.once("exit", (code) => {
       clearTimeout(timer);
-      reject(new Error(`local host exited with ${code}:\n${output}`));
+      reject(new Error(`${name} exited with ${code}:\n${output}`));
     });
   });
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));

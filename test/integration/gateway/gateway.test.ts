@@ -13,7 +13,11 @@ import { type AzuriteHandle, startAzurite } from "../../../tools/loopback/azurit
 import { type EchoBackend, startEchoBackend } from "../../../tools/loopback/echo-backend.js";
 import { EntraIssuer } from "../../../tools/loopback/entra-issuer.js";
 import { freePort } from "../../../tools/loopback/ports.js";
-import { type LocalHost, startLocalHost } from "../../support/local-host.js";
+import { type LocalHost, startFunctionsPathHost, startLocalHost } from "../../support/local-host.js";
+
+/** The local host here; gateway-functions-path.test.ts runs this same suite on the Functions path. */
+const onFunctionsPath =
+  (globalThis as { tollgateOnFunctionsPath?: boolean }).tollgateOnFunctionsPath === true;
 
 const MB = 1024 * 1024;
 let azurite: AzuriteHandle;
@@ -119,7 +123,7 @@ beforeAll(async () => {
     TOLLGATE_MAX_BODY_BYTES: String(60 * MB),
   };
   await push(policy());
-  host = await startLocalHost(env);
+  host = await (onFunctionsPath ? startFunctionsPathHost : startLocalHost)(env);
   readerToken = await issuer.mint({ roles: ["reader"] });
   adminToken = await issuer.mint({ roles: ["admin"] });
   await eventually(async () => (await call("/.tollgate/ready")).status === 200);
@@ -280,6 +284,23 @@ describe("bodies", () => {
     const growth = host.rssBytes() - before;
     console.log(`50 MB upload: gateway RSS grew ${(growth / MB).toFixed(1)} MB`);
     expect(growth).toBeLessThan(25 * MB);
+  });
+
+  it("a 50 MB download is streamed back with flat memory", async () => {
+    await (await call(`/orders/download?bytes=${10 * MB}`, readerToken)).arrayBuffer();
+    const before = host.rssBytes();
+    const response = await call(`/orders/download?bytes=${50 * MB}`, readerToken);
+    expect(response.status).toBe(200);
+    let received = 0;
+    let peak = 0;
+    for await (const chunk of response.body ?? []) {
+      received += chunk.byteLength;
+      // Sampled every few MB while the body is still arriving.
+      if (received % (4 * MB) < chunk.byteLength) peak = Math.max(peak, host.rssBytes() - before);
+    }
+    expect(received).toBe(50 * MB);
+    console.log(`50 MB download: gateway RSS grew up to ${(peak / MB).toFixed(1)} MB`);
+    expect(peak).toBeLessThan(25 * MB);
   });
 
   it("a body over the limit is 413 and never reaches the backend", async () => {

@@ -21,7 +21,12 @@ import { DEFAULT_USER, EntraIssuer } from "../../../tools/loopback/entra-issuer.
 import { freePort } from "../../../tools/loopback/ports.js";
 import { tableOf, tableShapes } from "../../support/app-insights-tables.js";
 import { kqlReferences } from "../../support/kql-references.js";
-import { type LocalHost, startLocalHost } from "../../support/local-host.js";
+import { type LocalHost, startFunctionsPathHost, startLocalHost } from "../../support/local-host.js";
+
+/** The local host here; application-insights-functions-path.test.ts runs this suite on the Functions path. */
+const onFunctionsPath =
+  (globalThis as { tollgateOnFunctionsPath?: boolean }).tollgateOnFunctionsPath === true;
+
 import {
   type Envelope,
   startTelemetryReceiver,
@@ -121,7 +126,7 @@ beforeAll(async () => {
   });
   expect(code, errors.join("")).toBe(0);
 
-  host = await startLocalHost({
+  host = await (onFunctionsPath ? startFunctionsPathHost : startLocalHost)({
     ...env,
     APPLICATIONINSIGHTS_CONNECTION_STRING: receiver.connectionString,
     NODE_EXTRA_CA_CERTS: receiver.caFile,

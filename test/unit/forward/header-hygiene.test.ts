@@ -229,3 +229,24 @@ describe("cleanResponseHeaders", () => {
     expect(clean.getSetCookie()).toEqual(["a=1", "b=2"]);
   });
 });
+
+describe("identity headers, escaped once per verified token", () => {
+  it("are each principal's own, however often and in whatever order principals come back", () => {
+    const other: IdentityClaims = {
+      ...PRINCIPAL,
+      objectId: "00000000-0000-4000-8000-0000000000b2",
+      roles: ["A,B"],
+    };
+    const rolesOf = (principal: IdentityClaims) => build({}, { principal }).get("x-tollgate-roles");
+    const objectOf = (principal: IdentityClaims) => build({}, { principal }).get("x-tollgate-object-id");
+    expect([rolesOf(PRINCIPAL), rolesOf(other), rolesOf(PRINCIPAL), rolesOf(other)]).toEqual([
+      "Orders.Read,Orders.Write",
+      "A%2CB",
+      "Orders.Read,Orders.Write",
+      "A%2CB",
+    ]);
+    expect([objectOf(other), objectOf(PRINCIPAL)]).toEqual([other.objectId, PRINCIPAL.objectId]);
+    // A caller's spoofed identity header never survives the memo either.
+    expect(build({ "x-tollgate-roles": "admin" }).get("x-tollgate-roles")).toBe("Orders.Read,Orders.Write");
+  });
+});

@@ -1,0 +1,106 @@
+// What the tail is made of: the garbage collector's pauses under the same open-loop load, with
+// Node's default young generation and with the semi-space flag infra/ sets for the worker
+// (tools/loopback/functions-path/worker-node-arguments.ts), on the local host and on the
+// Functions path. Each process prints its collections (--trace-gc); only those during the
+// measured seconds count. Counts and pause sums are the process's own, so they hold up on a busy
+// machine better than latency percentiles do.
+
+import { WORKER_NODE_ARGUMENTS } from "../../tools/loopback/functions-path/worker-node-arguments.js";
+import { bundled, compiled } from "../lib/build.js";
+import { startServer } from "../lib/child-server.js";
+import {
+  type BenchContext,
+  FUNCTIONS_HOST,
+  LOCAL_HOST,
+  LOCAL_HOST_NODE_ARGUMENTS,
+  TOLLGATE_FUNCTIONS,
+} from "../lib/context.js";
+import { openLoop, percentile } from "../lib/open-loop.js";
+import type { TailResult } from "../lib/results.js";
+
+const HEADER_FLAGS = WORKER_NODE_ARGUMENTS.filter((flag) => !flag.startsWith("--max-semi-space-size"));
+
+/** Pauses in ms of the collections in `lines` (V8's --trace-gc format), by kind. */
+export function gcPauses(lines: string[]): { scavengeMs: number[]; fullMs: number[] } {
+  const scavengeMs: number[] = [];
+  const fullMs: number[] = [];
+  for (const line of lines) {
+    const pause = /MB, (?:pooled: [\d.]+ MB, )?([\d.]+) \/ [\d.]+ ms/.exec(line)?.[1];
+    if (pause === undefined) continue;
+    if (/Scavenge|Minor Mark/.test(line)) scavengeMs.push(Number(pause));
+    else if (/Mark-Compact|Mark-sweep/.test(line)) fullMs.push(Number(pause));
+  }
+  return { scavengeMs, fullMs };
+}
+
+export async function measureTail(context: BenchContext): Promise<TailResult[]> {
+  const { config, fixture, servers, mainPrefix, path, log } = context;
+  const env = fixture.tollgateEnv(mainPrefix, servers.direct.url);
+  const functionsApp = {
+    FUNCTIONS_APP: TOLLGATE_FUNCTIONS.map(bundled)
+      .map((file) => compiled(file))
+      .join(","),
+  };
+  const variants: { name: string; entry: string; env: Record<string, string>; nodeArgs: string[] }[] = [
+    { name: "local host, Node's default young generation", entry: LOCAL_HOST, env, nodeArgs: [] },
+    {
+      name: `local host, ${LOCAL_HOST_NODE_ARGUMENTS.join(" ")}`,
+      entry: LOCAL_HOST,
+      env,
+      nodeArgs: LOCAL_HOST_NODE_ARGUMENTS,
+    },
+    {
+      name: "functions path, Node's default young generation",
+      entry: FUNCTIONS_HOST,
+      env: { ...env, ...functionsApp },
+      nodeArgs: HEADER_FLAGS,
+    },
+    {
+      name: `functions path, ${WORKER_NODE_ARGUMENTS.join(" ")} (as deployed)`,
+      entry: FUNCTIONS_HOST,
+      env: { ...env, ...functionsApp },
+      nodeArgs: WORKER_NODE_ARGUMENTS,
+    },
+  ];
+  const rows: TailResult[] = [];
+  for (const variant of variants) {
+    const server = await startServer(`tail: ${variant.name}`, {
+      entry: variant.entry,
+      env: variant.env,
+      nodeArgs: ["--trace-gc", ...variant.nodeArgs],
+    });
+    try {
+      let mark = 0;
+      const result = await openLoop({
+        url: server.url,
+        rate: config.tailRate,
+        warmupSeconds: config.latencyWarmSeconds,
+        seconds: config.tailSeconds,
+        tokens: fixture.tokens,
+        path,
+        onMeasureStart: () => {
+          mark = server.output().length;
+        },
+      });
+      const { scavengeMs, fullMs } = gcPauses(server.output().slice(mark).split("\n"));
+      const sum = (values: number[]) => values.reduce((a, b) => a + b, 0);
+      rows.push({
+        variant: variant.name,
+        answers: result.latenciesUs.length,
+        scavenges: scavengeMs.length,
+        scavengeTotalMs: sum(scavengeMs),
+        scavengeMaxMs: Math.max(0, ...scavengeMs),
+        fullCollections: fullMs.length,
+        fullTotalMs: sum(fullMs),
+        p50Ms: percentile(result.latenciesUs, 50) / 1000,
+        p99Ms: percentile(result.latenciesUs, 99) / 1000,
+      });
+      log(
+        `tail ${variant.name}: ${scavengeMs.length} scavenges (${sum(scavengeMs).toFixed(1)} ms), ${fullMs.length} full`,
+      );
+    } finally {
+      await server.stop();
+    }
+  }
+  return rows;
+}
