@@ -57,15 +57,23 @@ export class ApproximateLimiter {
     return { allowed, window, remaining: Math.max(0, limit - estimate - (allowed ? 1 : 0)) };
   }
 
-  /** Syncs every key of a current window; called by the limiter's timer so idle keys sync too. */
-  syncAll(): Promise<void> {
+  /**
+   * Syncs every key of a current window; the limiter's timer calls it with `onlyDue` so idle keys
+   * sync too, once per sync interval; without it (flush) every pending count is pushed now.
+   */
+  syncAll(onlyDue = false): Promise<void> {
     const now = this.#clock.now();
     const work: Promise<void>[] = [];
     for (const [key, state] of this.#keys) {
       if (state.window.end <= now) {
         if (state.unsynced === 0) this.#keys.delete(key);
         else work.push(this.#sync(state));
-      } else if (state.unsynced > 0 || now - state.lastSyncAt >= 1000) {
+      } else if (
+        now - state.lastSyncAt >= syncIntervalMs((state.window.end - state.window.start) / 1000) ||
+        (!onlyDue && state.unsynced > 0)
+      ) {
+        // Once per sync interval, even with counts pending: the timer runs every 100 ms, and
+        // syncing on each tick made every instance write ten times a second (bench/SCALE.md).
         work.push(this.#sync(state));
       }
     }
@@ -77,7 +85,7 @@ export class ApproximateLimiter {
     const delta = state.unsynced;
     state.lastSyncAt = this.#clock.now();
     state.syncing = this.#counters
-      .add(state.key, state.window.start, () => delta, { fresh: delta === 0 })
+      .add(state.key, state.window.start, () => delta, { fresh: delta === 0, retryWhenBusy: false })
       .then(
         (result) => {
           this.#breaker.succeeded();

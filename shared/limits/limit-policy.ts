@@ -40,6 +40,16 @@ export const limitPolicySchema = z
     perRoute: z.boolean({ error: "must be true or false" }).default(false),
     /** strict: never over the limit across instances. approximate: decide locally, sync periodically. */
     mode: z.enum(["strict", "approximate"], { error: "must be 'strict' or 'approximate'" }).default("strict"),
+    /**
+     * Strict mode: sub-counters the budget is split over, each in its own partition, so a hot key
+     * shared by hundreds of instances stays under Table Storage's per-partition rate.
+     */
+    shards: z
+      .number({ error: "must be a whole number of sub-counters" })
+      .int("must be a whole number of sub-counters")
+      .min(1, "must be at least 1")
+      .max(64, "must be at most 64")
+      .default(1),
     /** Counted and reported, never enforced. */
     reportOnly: z.boolean({ error: "must be true or false" }).default(false),
     /** What to do when storage cannot be reached: admit (open) or refuse (closed). */

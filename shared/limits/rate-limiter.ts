@@ -53,7 +53,7 @@ export class RateLimiter {
     this.#strict = new StrictLimiter(options.counters, options.clock);
     this.#approximate = new ApproximateLimiter(options.counters, options.clock, this.#breaker);
     // Approximate counts are pushed even when a key goes quiet.
-    this.#timer = setInterval(() => void this.#approximate.syncAll(), syncIntervalMs(1));
+    this.#timer = setInterval(() => void this.#approximate.syncAll(true), syncIntervalMs(1));
     this.#timer.unref();
   }
 
@@ -76,6 +76,7 @@ export class RateLimiter {
         policy.requests,
         policy.window,
         () => !this.#breaker.isOpen(),
+        policy.shards,
       );
       this.#breaker.succeeded();
       return this.#verdict(policyName, policy, verdict.allowed, verdict.window, verdict.remaining);

@@ -1,7 +1,11 @@
 // Strict limits: the sum admitted across all instances in a window never exceeds the limit.
 // An instance leases a block of permits from the window's counter with one ETag-guarded update
 // and spends them locally; blocks shrink with the remaining budget, so the last permits go out
-// one by one. A permit leased in a window is only ever spent in that window.
+// one by one, and are sized by this instance's own recent demand, so that among many instances
+// none holds permits it will not spend (bench/SCALE.md shows why). A hot key may be split into
+// sub-counters in separate partitions, each holding a fixed share of the limit, so that no one
+// partition carries every instance's leases. A permit leased in a window is only ever spent in
+// that window.
 
 import type { Clock } from "../clock.js";
 import { CounterStorageError, type WindowCounterTable } from "./window-counter-table.js";
@@ -11,19 +15,48 @@ import { windowAt } from "./windows.js";
 /** Fraction of the remaining budget one lease takes: small enough to share, big enough to be cheap. */
 const LEASE_FRACTION = 1 / 8;
 
-export function leaseSize(remaining: number): number {
+/**
+ * Permits one lease asks for: an eighth of what is left, but no more than about an eighth of the
+ * requests this instance saw for the key in a window (`recentDemand`), plus one. Without the cap,
+ * at 50 instances the first few to lease took most of the budget and left it unspent while the
+ * rest refused requests under the limit (bench/SCALE.md).
+ */
+export function leaseSize(remaining: number, recentDemand = Number.POSITIVE_INFINITY): number {
   if (remaining <= 0) return 0;
-  return Math.max(1, Math.floor(remaining * LEASE_FRACTION));
+  const share = Math.ceil(recentDemand * LEASE_FRACTION) + 1;
+  return Math.max(1, Math.min(Math.floor(remaining * LEASE_FRACTION), share));
+}
+
+/** The share of the limit sub-counter `index` of `shards` holds; the shares add up to the limit. */
+export function shardBudget(limit: number, shards: number, index: number): number {
+  return Math.floor(limit / shards) + (index < limit % shards ? 1 : 0);
+}
+
+/** One sub-counter's key; a limit kept in one counter keeps the key as it always was. */
+export function shardKey(key: string, shards: number, index: number): string {
+  return shards === 1 ? key : `${key}~${index}`;
+}
+
+interface ShardState {
+  /** The sub-counter as of our last lease: permits it handed to all instances together. */
+  leased: number;
+  /** It reached its share of the limit: nothing more to lease from it this window. */
+  exhausted: boolean;
 }
 
 interface KeyState {
   window: Window;
   /** Permits this instance has leased and not yet spent. */
   local: number;
-  /** The window's counter as of our last lease: permits handed to all instances together. */
-  leasedGlobally: number;
-  /** The counter reached the limit: nothing more to lease this window. */
+  shards: ShardState[];
+  /** The sub-counter this instance leases from first (chosen at random, so instances spread). */
+  home: number;
+  /** Every sub-counter reached its share: nothing more to lease this window. */
   exhausted: boolean;
+  /** Requests this instance saw for the key in this window, admitted or not. */
+  demand: number;
+  /** The same for the window before; undefined when this instance did not see that window. */
+  previousDemand: number | undefined;
   leasing: Promise<void> | undefined;
 }
 
@@ -46,16 +79,20 @@ export class StrictLimiter {
 
   /**
    * Throws CounterStorageError when a lease was needed and storage failed, or when
-   * `storageAvailable` says not to try it (permits already leased are still spent).
+   * `storageAvailable` says not to try it (permits already leased are still spent). `shards`
+   * must be the same on every instance for a key (it comes from the policy).
    */
   async take(
     key: string,
     limit: number,
     windowSeconds: number,
     storageAvailable: () => boolean = () => true,
+    shards = 1,
   ): Promise<StrictVerdict> {
+    const count = Math.max(1, Math.min(Math.floor(shards), limit));
+    this.#state(key, windowSeconds, count).demand++;
     for (;;) {
-      const state = this.#state(key, windowSeconds);
+      const state = this.#state(key, windowSeconds, count);
       if (state.local > 0) {
         state.local--;
         return { allowed: true, window: state.window, remaining: this.#remaining(state, limit) };
@@ -73,15 +110,30 @@ export class StrictLimiter {
   }
 
   #remaining(state: KeyState, limit: number): number {
-    return Math.max(0, limit - state.leasedGlobally) + state.local;
+    let left = state.local;
+    state.shards.forEach((shard, index) => {
+      left += Math.max(0, shardBudget(limit, state.shards.length, index) - shard.leased);
+    });
+    return left;
   }
 
-  #state(key: string, windowSeconds: number): KeyState {
+  #state(key: string, windowSeconds: number, shards: number): KeyState {
     const window = windowAt(this.#clock.now(), windowSeconds);
     let state = this.#keys.get(key);
     if (state === undefined || state.window.start !== window.start) {
+      const length = window.end - window.start;
+      const previousDemand = state?.window.start === window.start - length ? state.demand : undefined;
       // Leftover permits die with their window.
-      state = { window, local: 0, leasedGlobally: 0, exhausted: false, leasing: undefined };
+      state = {
+        window,
+        local: 0,
+        shards: Array.from({ length: shards }, () => ({ leased: 0, exhausted: false })),
+        home: shards === 1 ? 0 : Math.floor(Math.random() * shards),
+        exhausted: false,
+        demand: 0,
+        previousDemand,
+        leasing: undefined,
+      };
       this.#keys.set(key, state);
       this.#forgetFinishedWindows(window.start);
     }
@@ -89,17 +141,31 @@ export class StrictLimiter {
   }
 
   async #lease(key: string, state: KeyState, limit: number): Promise<void> {
-    const result = await this.#counters.add(key, state.window.start, (current) =>
-      Math.min(leaseSize(limit - current), Math.max(0, limit - current)),
+    // Sized by the last window's demand, or this one's when it is already higher; an instance
+    // that did not see the last window (a cold start) takes the plain eighth until it has.
+    const recentDemand =
+      state.previousDemand === undefined
+        ? Number.POSITIVE_INFINITY
+        : Math.max(state.previousDemand, state.demand);
+    // The home sub-counter first, then the next that still has some of its share.
+    const count = state.shards.length;
+    let index = state.home;
+    while ((state.shards[index] as ShardState).exhausted) index = (index + 1) % count;
+    const shard = state.shards[index] as ShardState;
+    const budget = shardBudget(limit, count, index);
+    const counterKey = shardKey(key, count, index);
+    const result = await this.#counters.add(counterKey, state.window.start, (current) =>
+      Math.min(leaseSize(budget - current, recentDemand), Math.max(0, budget - current)),
     );
     if (this.#keys.get(key) !== state) return; // the window rolled over meanwhile
     state.local += result.added;
-    state.leasedGlobally = result.count;
+    shard.leased = result.count;
+    shard.exhausted = result.count >= budget;
     // Permits already held are still spent first (take() looks at `local` before `exhausted`).
-    state.exhausted = result.count >= limit;
+    state.exhausted = state.shards.every((s) => s.exhausted);
     if (result.created) {
       const length = state.window.end - state.window.start;
-      void this.#counters.removeWindow(key, state.window.start - 2 * length);
+      void this.#counters.removeWindow(counterKey, state.window.start - 2 * length);
     }
   }
 

@@ -27,6 +27,9 @@ export class CounterStorageError extends Error {
 const MAX_ATTEMPTS = 64;
 const backoff = (attempt: number) =>
   new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(50, 2 ** Math.min(attempt, 6))));
+/** After a 503: jittered, doubling from 25 ms up to a second. */
+const busyBackoff = (busy: number) =>
+  new Promise((resolve) => setTimeout(resolve, (0.5 + Math.random() / 2) * Math.min(1000, 25 * 2 ** busy)));
 
 export interface AddResult {
   added: number;
@@ -64,7 +67,7 @@ export class WindowCounterTable {
     key: string,
     windowStart: number,
     want: (current: number) => number,
-    options: { fresh?: boolean } = {},
+    options: { fresh?: boolean; retryWhenBusy?: boolean } = {},
   ): Promise<AddResult> {
     const signal = AbortSignal.timeout(this.#timeoutMs);
     const row = windowRow(windowStart);
@@ -74,36 +77,47 @@ export class WindowCounterTable {
     let operations = 0;
     try {
       await this.#ensureTable(signal);
+      let busy = 0;
       for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-        let known = this.#known.get(id);
-        if (known === undefined) {
-          operations++;
-          known = await this.#read(key, row, signal);
+        try {
+          let known = this.#known.get(id);
           if (known === undefined) {
-            const added = want(0);
-            if (added <= 0) return { added: 0, count: 0, created: false };
             operations++;
-            const created = await this.#create(key, row, added, signal);
-            if (created !== undefined) {
-              this.#known.set(id, { count: added, etag: created });
-              this.#forgetOld(key, windowStart);
-              return { added, count: added, created: true };
+            known = await this.#read(key, row, signal);
+            if (known === undefined) {
+              const added = want(0);
+              if (added <= 0) return { added: 0, count: 0, created: false };
+              operations++;
+              const created = await this.#create(key, row, added, signal);
+              if (created !== undefined) {
+                this.#known.set(id, { count: added, etag: created });
+                this.#forgetOld(key, windowStart);
+                return { added, count: added, created: true };
+              }
+              continue; // another instance created it first: read theirs
             }
-            continue; // another instance created it first: read theirs
+            this.#known.set(id, known);
           }
-          this.#known.set(id, known);
+          const added = want(known.count);
+          if (added <= 0) return { added: 0, count: known.count, created: false };
+          operations++;
+          const etag = await this.#replace(key, row, known.count + added, known.etag, signal);
+          if (etag !== undefined) {
+            this.#known.set(id, { count: known.count + added, etag });
+            return { added, count: known.count + added, created: false };
+          }
+          this.#known.delete(id); // stale: someone else wrote since
+          if (signal.aborted) break;
+          await backoff(attempt);
+        } catch (error) {
+          // 503 Server Busy: the partition or the account is past its target. Not an outage:
+          // back off exponentially, as the service asks, and try again within the timeout
+          // (failing at once opened the breaker, and a burst at a window boundary then
+          // refused most of the demand under the limit; bench/SCALE.md). A caller with a next
+          // chance of its own (a periodic sync) says not to, so it does not add to the load.
+          if (statusOf(error) !== 503 || signal.aborted || options.retryWhenBusy === false) throw error;
+          await busyBackoff(busy++);
         }
-        const added = want(known.count);
-        if (added <= 0) return { added: 0, count: known.count, created: false };
-        operations++;
-        const etag = await this.#replace(key, row, known.count + added, known.etag, signal);
-        if (etag !== undefined) {
-          this.#known.set(id, { count: known.count + added, etag });
-          return { added, count: known.count + added, created: false };
-        }
-        this.#known.delete(id); // stale: someone else wrote since
-        if (signal.aborted) break;
-        await backoff(attempt);
       }
       throw new CounterStorageError(`counter ${key} stayed contended until the storage timeout`);
     } catch (error) {

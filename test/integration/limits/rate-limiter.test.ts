@@ -64,6 +64,7 @@ function instances(count: number, clock: ManualClock, storageTimeoutMs = 2000) {
   return {
     limiters,
     counter,
+    table: factory(table),
     stop: () => {
       for (const limiter of limiters) limiter.stop();
     },
@@ -89,6 +90,27 @@ describe("strict limits across instances", () => {
     expect(admitted).toBeLessThanOrEqual(100);
     expect(admitted).toBeGreaterThanOrEqual(95);
     expect(verdicts.filter((v) => v.outcome === "deny").length).toBe(1000 - admitted);
+  });
+
+  it("split over sub-counters, hold the limit with each partition holding its share", async () => {
+    const clock = new ManualClock(Date.UTC(2026, 10, 26, 12, 0, 5));
+    const { limiters, table, stop } = instances(4, clock);
+    const p = policy({ requests: 100, shards: 4 });
+    const verdicts = await Promise.all(
+      Array.from(
+        { length: 1000 },
+        (_, i) => limiters[i % 4]?.check("sharded", p, caller, "r") ?? Promise.reject(),
+      ),
+    );
+    stop();
+    const admitted = verdicts.filter((v) => v.outcome === "allow").length;
+    expect(admitted).toBeLessThanOrEqual(100);
+    expect(admitted).toBeGreaterThanOrEqual(90);
+    const counters: { partitionKey?: string; count?: number }[] = [];
+    for await (const entity of table.listEntities<{ count: number }>()) counters.push(entity);
+    // Four partitions, none past its quarter of the budget.
+    expect(new Set(counters.map((c) => c.partitionKey)).size).toBe(4);
+    for (const counter of counters) expect(counter.count).toBeLessThanOrEqual(25);
   });
 
   it("start again in the next window", async () => {

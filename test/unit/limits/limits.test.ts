@@ -67,6 +67,14 @@ describe("leases", () => {
     expect(leaseSize(1)).toBe(1);
     expect(leaseSize(0)).toBe(0);
   });
+  it("take no more than about an eighth of what this instance recently asked for", () => {
+    // 5,000 left, but this instance saw only 16 requests a window: 3 permits, not 625.
+    expect(leaseSize(5000, 16)).toBe(3);
+    expect(leaseSize(5000, 0)).toBe(1);
+    // A busy instance is still capped by an eighth of what is left.
+    expect(leaseSize(5000, 100_000)).toBe(625);
+    expect(leaseSize(0, 100)).toBe(0);
+  });
 });
 
 describe("limit keys", () => {
