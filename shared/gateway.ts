@@ -12,6 +12,7 @@ import { problemResponse } from "./http/problem-response.js";
 import type { RequestContext, RequestHandler } from "./http/request-handler.js";
 import type { LimitVerdict, RateLimiter } from "./limits/rate-limiter.js";
 import { authorize, type Decision } from "./policy/authorize.js";
+import { methodOverrideParameter } from "./policy/method-override.js";
 import type { Policy } from "./policy/policy-schema.js";
 import { splitRequestPath } from "./policy/request-path.js";
 import { outcomeOf, TollgateError } from "./reasons.js";
@@ -124,6 +125,13 @@ export function createGateway(deps: GatewayDeps): RequestHandler {
 
       const path = splitRequestPath(url.pathname);
       if (!path.ok) throw new TollgateError("path_invalid", `The request path ${path.problem}.`);
+      const override = methodOverrideParameter(url.searchParams);
+      if (override !== undefined) {
+        throw new TollgateError(
+          "method_override_refused",
+          `The query holds '${override}', which some backends run as another method than the one authorised; send the real method instead.`,
+        );
+      }
 
       const verifyStarted = performance.now();
       try {

@@ -2,6 +2,7 @@
 // backends use to verify identity assertions.
 
 import type { ContinuousAccessStatus } from "./continuous-access/continuous-access.js";
+import { checkGatewayBypass, type GatewayBypassConfig } from "./forward/bypass-defence.js";
 import type { AssertionSigner } from "./forward/identity-assertion.js";
 import type { KeySourceStatus } from "./keys/key-store.js";
 
@@ -44,7 +45,26 @@ const json = (status: number, body: unknown, extra: Record<string, string> = {})
     headers: { "content-type": "application/json", "cache-control": "no-store", ...extra },
   });
 
-export function createOwnRoutes(signer: AssertionSigner | undefined, sources: ReadinessSources) {
+/** True when the request passes the bypass defence (always, when none is configured). */
+function throughFrontEnd(request: Request, bypass: GatewayBypassConfig): boolean {
+  try {
+    checkGatewayBypass(request.headers, bypass);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * `bypass`: readiness answers anyone with its status, but its detail (tenant ids in the key
+ * sources, the policy version, error text) only to requests that came through the front end.
+ * Health and the assertion JWKS stay public: platform probes and backends read them directly.
+ */
+export function createOwnRoutes(
+  signer: AssertionSigner | undefined,
+  sources: ReadinessSources,
+  bypass: GatewayBypassConfig = {},
+) {
   return async (request: Request, url: URL): Promise<Response | undefined> => {
     if (request.method !== "GET" && request.method !== "HEAD") return undefined;
     switch (url.pathname) {
@@ -52,7 +72,8 @@ export function createOwnRoutes(signer: AssertionSigner | undefined, sources: Re
         return json(200, { status: "alive" });
       case READY_PATH: {
         const state = readiness(sources);
-        return json(state.ready ? 200 : 503, state);
+        const status = state.ready ? 200 : 503;
+        return throughFrontEnd(request, bypass) ? json(status, state) : json(status, { ready: state.ready });
       }
       case JWKS_PATH:
         // Backends cache these; a rotation publishes the next key before it signs.

@@ -14,6 +14,7 @@ import type { Settings } from "./config/settings.js";
 import { createKeySnapshotTable } from "./keys/key-snapshot-table.js";
 import { keySourcesFor } from "./keys/key-sources.js";
 import { type KeyRefreshResult, refreshKeySnapshot } from "./keys/refresh-snapshot.js";
+import { snapshotMacFromAssertionKeys } from "./keys/snapshot-mac.js";
 import { groupRuleIds } from "./policy/group-rules.js";
 import { policyTableClient } from "./policy/policy-table.js";
 import { readCurrentPolicy } from "./policy/read-current-policy.js";
@@ -79,7 +80,11 @@ export function createTimerJob(settings: Settings, options: TimerJobOptions = {}
   const telemetry = options.telemetry ?? telemetryOff;
   const tables = options.tables ?? createTableClientFactory(settings.storage);
   const storage = { tables, tablePrefix: settings.tablePrefix, storageTimeoutMs: settings.storageTimeoutMs };
-  const snapshotTable = createKeySnapshotTable({ ...storage, algorithms: settings.token.algorithms });
+  const snapshotTable = createKeySnapshotTable({
+    ...storage,
+    algorithms: settings.token.algorithms,
+    mac: snapshotMacFromAssertionKeys(settings.assertion.keys),
+  });
   const lifetimes = createLifetimeTable(storage);
   const findings = createFindingsTable(storage);
   const access = createAccessTable(storage);

@@ -16,8 +16,9 @@ import { createContinuousAccess } from "./continuous-access/continuous-access.js
 import { AssertionKeyError } from "./forward/assertion-keys.js";
 import { BackendPools } from "./forward/backend-pools.js";
 import { AssertionSigner } from "./forward/identity-assertion.js";
-import { createGateway } from "./gateway.js";
+import { createGateway, GATEWAY_KEY_HEADER } from "./gateway.js";
 import { createGroupsForOverage } from "./groups/groups-for-overage.js";
+import { withCors } from "./http/cors.js";
 import type { RequestHandler } from "./http/request-handler.js";
 import { keySourcesFor } from "./keys/key-sources.js";
 import type { KeyStoreEvent } from "./keys/key-store-events.js";
@@ -211,26 +212,38 @@ export async function createTollgate(settings: Settings, options: TollgateOption
     },
   };
 
-  const handle = createGateway({
-    settings,
-    validator: gatewayValidator,
-    policy: () => policyStore.current()?.policy,
-    signer,
-    limiter,
-    pools,
-    clock,
-    telemetry,
-    onDecision: (record) => {
-      observeLifetime(record);
-      access?.record(record);
-      options.onDecision?.(record);
-    },
-    ownRoutes: createOwnRoutes(signer, sources),
-    accessChecks: continuousAccess.check,
-    stepUp: continuousAccess.stepUp,
-    ...(continuousAccess.checkSignInSessions ? { signInSessions: continuousAccess.checkSignInSessions } : {}),
-    ...(overageGroups ? { overageGroups } : {}),
-  });
+  // CORS wraps the gateway: preflights are answered before authentication, and no part of the
+  // pipeline needs to know about it.
+  const handle = withCors(
+    createGateway({
+      settings,
+      validator: gatewayValidator,
+      policy: () => policyStore.current()?.policy,
+      signer,
+      limiter,
+      pools,
+      clock,
+      telemetry,
+      onDecision: (record) => {
+        observeLifetime(record);
+        access?.record(record);
+        options.onDecision?.(record);
+      },
+      ownRoutes: createOwnRoutes(signer, sources, {
+        ...(settings.bypass.frontDoorId ? { frontDoorId: settings.bypass.frontDoorId } : {}),
+        ...(settings.bypass.gatewayKey
+          ? { sharedHeader: { name: GATEWAY_KEY_HEADER, value: settings.bypass.gatewayKey } }
+          : {}),
+      }),
+      accessChecks: continuousAccess.check,
+      stepUp: continuousAccess.stepUp,
+      ...(continuousAccess.checkSignInSessions
+        ? { signInSessions: continuousAccess.checkSignInSessions }
+        : {}),
+      ...(overageGroups ? { overageGroups } : {}),
+    }),
+    () => policyStore.current()?.policy.cors,
+  );
 
   return {
     handle,

@@ -13,7 +13,7 @@ export const SETTING_DOCS = {
     default: undefined,
     example: "72f988bf-86f1-41af-91ab-2d7cd011db47",
     description:
-      "Tenant ids (GUIDs, comma-separated) whose tokens are accepted. `*` accepts any tenant (multi-tenant APIs) and must be said explicitly.",
+      "Tenant ids (GUIDs, comma-separated) whose tokens are accepted. `*` accepts any organisation's tenant (multi-tenant APIs) and must be said explicitly; personal Microsoft accounts only with `*,9188040d-6c67-4c5b-b112-36a304b66dad` (the consumer tenant listed).",
   },
   TOLLGATE_AUDIENCES: {
     default: undefined,

@@ -3,6 +3,7 @@
 
 import { z } from "zod";
 import { loopbackHost } from "./parsers.js";
+import { redactUrl } from "./redact-url.js";
 import { SETTING_DOCS, type SettingName } from "./setting-docs.js";
 
 /** The example every message about `name` ends with. */
@@ -74,7 +75,7 @@ export function url(name: SettingName, rules: UrlRules) {
     try {
       parsed = new URL(raw.trim());
     } catch {
-      ctx.addIssue({ code: "custom", message: `'${raw}' is not a URL. ${ex(name)}` });
+      ctx.addIssue({ code: "custom", message: `'${redactUrl(raw)}' is not a URL. ${ex(name)}` });
       return z.NEVER;
     }
     const loopbackHttp = parsed.protocol === "http:" && loopbackHost(parsed.hostname);
@@ -85,7 +86,7 @@ export function url(name: SettingName, rules: UrlRules) {
     if (!scheme) {
       ctx.addIssue({
         code: "custom",
-        message: `'${raw}' ${rules.wrongScheme ?? `must be ${rules.must}`}. ${ex(name)}`,
+        message: `'${redactUrl(raw)}' ${rules.wrongScheme ?? `must be ${rules.must}`}. ${ex(name)}`,
       });
       return z.NEVER;
     }
@@ -97,7 +98,7 @@ export function url(name: SettingName, rules: UrlRules) {
       parsed.password ||
       (rules.shape === "origin" && path)
     ) {
-      ctx.addIssue({ code: "custom", message: `'${raw}' must be ${rules.must}. ${ex(name)}` });
+      ctx.addIssue({ code: "custom", message: `'${redactUrl(raw)}' must be ${rules.must}. ${ex(name)}` });
       return z.NEVER;
     }
     return rules.shape === "origin" ? parsed.origin : parsed.href.replace(/\/+$/, "");

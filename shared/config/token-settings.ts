@@ -2,13 +2,15 @@
 // tollgate accepts, and the limits it checks a token against.
 
 import { z } from "zod";
+import { CONSUMER_TENANT } from "./consumer-tenant.js";
 import { setting } from "./parse-settings.js";
 import { csv, guid } from "./parsers.js";
 import { ex, integer, required, url, wholeNumber } from "./setting-values.js";
 
 export type TokenVersion = "1.0" | "2.0";
 export type PrincipalKindRequirement = "any" | "user" | "app";
-export type TenantPolicy = { any: true } | { any: false; ids: readonly string[] };
+/** `consumers`: personal Microsoft accounts too (`*` with the consumer tenant listed beside it). */
+export type TenantPolicy = { any: true; consumers?: true } | { any: false; ids: readonly string[] };
 
 export interface TokenSettings {
   authority: string;
@@ -41,11 +43,15 @@ export const SUPPORTED_ALGORITHMS = [
 const tenants = required("TOLLGATE_TENANTS").transform((raw, ctx): TenantPolicy => {
   if (raw.trim() === "*") return { any: true };
   const ids = csv(raw);
+  // '*' is every organisation; personal accounts join only when their tenant is named too.
+  if (ids.length === 2 && ids.includes("*") && ids.some((id) => id.toLowerCase() === CONSUMER_TENANT)) {
+    return { any: true, consumers: true };
+  }
   for (const id of ids) {
     if (id === "*") {
       ctx.addIssue({
         code: "custom",
-        message: `'*' (any tenant) cannot be mixed with tenant ids. ${ex("TOLLGATE_TENANTS")}`,
+        message: `'*' (any tenant) cannot be mixed with tenant ids, except the consumer tenant ${CONSUMER_TENANT} (personal accounts). ${ex("TOLLGATE_TENANTS")}`,
       });
     } else if (["common", "organizations", "consumers"].includes(id.toLowerCase())) {
       ctx.addIssue({

@@ -112,7 +112,13 @@ function connectionNamed(headers: Headers): Set<string> {
 
 function callerMayNotSend(name: string): boolean {
   return (
-    CALLER_MAY_NOT_SEND.has(name) || CALLER_MAY_NOT_SEND_PREFIXES.some((prefix) => name.startsWith(prefix))
+    // CGI, WSGI, Rack and PHP fold "_" and "-" into one variable (HTTP_X_TOLLGATE_ROLES), and
+    // the caller's copy may come last: "X_Tollgate_Roles" would then be the roles the backend
+    // reads. Every name with "_" is dropped, as nginx and current gunicorn do, rather than only
+    // those whose dash form is on the lists here: a backend trusts headers tollgate cannot know.
+    name.includes("_") ||
+    CALLER_MAY_NOT_SEND.has(name) ||
+    CALLER_MAY_NOT_SEND_PREFIXES.some((prefix) => name.startsWith(prefix))
   );
 }
 

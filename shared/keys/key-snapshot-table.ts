@@ -4,6 +4,7 @@
 import { z } from "zod";
 import { type EntityTableOptions, openEntityTable, parseEntity, statusOf } from "../storage/entity-table.js";
 import type { RetiredKey } from "./retired-keys.js";
+import type { SnapshotMac } from "./snapshot-mac.js";
 import type { ValidatedJwk } from "./types.js";
 import { validateJwk } from "./validate-jwk.js";
 
@@ -42,6 +43,11 @@ export interface KeySnapshotTable {
 export interface KeySnapshotTableOptions extends EntityTableOptions {
   /** Stored keys are checked again on the way in: the table is outside this process's control. */
   algorithms: readonly string[];
+  /**
+   * With it, every snapshot written carries a MAC and one without a valid MAC is ignored: a key
+   * planted by someone who can write the table but does not hold the gateway's secret is never used.
+   */
+  mac?: SnapshotMac | undefined;
 }
 
 const ROW_KEY = "current";
@@ -54,7 +60,16 @@ const entitySchema = z.object({
   retired: z.string().optional(),
   refreshError: z.string().optional(),
   refreshFailedAt: z.number().optional(),
+  mac: z.string().optional(),
 });
+
+/** What the MAC covers: everything that decides which keys verify tokens, and for which source. */
+function macFields(
+  sourceId: string,
+  e: { issuer: string; jwksUri: string; fetchedAt: number; keys: string; retired?: string | undefined },
+) {
+  return [sourceId, e.issuer, e.jwksUri, e.fetchedAt, e.keys, e.retired ?? ""];
+}
 
 const retiredSchema = z.object({ key: z.unknown(), removedAt: z.number().nonnegative() });
 
@@ -83,6 +98,12 @@ export function createKeySnapshotTable(options: KeySnapshotTableOptions): KeySna
       return undefined;
     }
     const fields = parsed.value;
+    if (options.mac && !options.mac.verify(macFields(sourceId, fields), fields.mac ?? "")) {
+      onProblem?.(
+        `snapshot ${name}/${sourceId} has no valid MAC (it was not written with this deployment's TOLLGATE_ASSERTION_KEYS); ignored`,
+      );
+      return undefined;
+    }
     const stored = parseKeys(fields.keys);
     if (stored === undefined) {
       onProblem?.(`snapshot ${name}/${sourceId} keys are not a JSON array; ignored`);
@@ -143,7 +164,13 @@ export function createKeySnapshotTable(options: KeySnapshotTableOptions): KeySna
       keys: JSON.stringify(snapshot.keys),
       retired: JSON.stringify(snapshot.retired ?? []),
     };
-    await table.replace(entity);
+    const signed = options.mac
+      ? {
+          ...entity,
+          mac: options.mac.sign(macFields(sourceId, { ...entity, fetchedAt: snapshot.fetchedAt })),
+        }
+      : entity;
+    await table.replace(signed);
   }
 
   async function recordRefreshFailure(

@@ -42,6 +42,8 @@ export interface RefreshSnapshotDeps {
   table: KeySnapshotTable;
   clock: Clock;
   fetch?: typeof fetch;
+  /** Write even when nothing changed (`tollgate keys refresh`): a fresh fetch time makes every instance adopt it. */
+  force?: boolean;
 }
 
 const kidsOf = (keys: readonly { kid: string }[]) => new Set(keys.map((key) => key.kid));
@@ -121,6 +123,7 @@ export async function refreshKeySnapshot(
   // (which refresh what is older than the refresh interval) keep taking it instead of asking Entra.
   const halfRefreshMs = (deps.keys.refreshSeconds * 1000) / 2;
   const unchanged =
+    deps.force !== true &&
     previous !== undefined &&
     !readFailed &&
     previous.refreshFailure === undefined &&

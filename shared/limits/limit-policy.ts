@@ -32,10 +32,14 @@ export const limitPolicySchema = z
       .min(1, "must be at least 1")
       .max(1_000_000_000, "must be at most 1000000000"),
     window: windowSeconds,
-    /** Which verified claims the count is kept per; `[]` is one budget shared by every caller. */
+    /**
+     * Which verified claims the count is kept per; `[]` is one budget shared by every caller. The
+     * default includes the object id: keyed on the client app alone, one user of a shared client
+     * (a pre-authorised public client such as the Azure CLI) could spend everybody's budget.
+     */
     key: z
       .array(z.enum(LIMIT_KEY_CLAIMS, { error: `must be one of ${LIMIT_KEY_CLAIMS.join(", ")}` }))
-      .default(["tenant", "clientApp"]),
+      .default(["tenant", "clientApp", "objectId"]),
     /** Count each rule (route) separately instead of one budget across every rule using the policy. */
     perRoute: z.boolean({ error: "must be true or false" }).default(false),
     /** strict: never over the limit across instances. approximate: decide locally, sync periodically. */

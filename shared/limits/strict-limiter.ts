@@ -67,14 +67,36 @@ export interface StrictVerdict {
   remaining: number;
 }
 
+/** Below this many keys the map is never scanned. */
+const SWEEP_FROM = 10_000;
+/** Keys held at most (about 100 bytes each): past it the oldest are dropped. */
+export const MAX_LIVE_KEYS = 100_000;
+
 export class StrictLimiter {
   readonly #counters: WindowCounterTable;
   readonly #clock: Clock;
   readonly #keys = new Map<string, KeyState>();
+  #sweepAt = SWEEP_FROM;
 
-  constructor(counters: WindowCounterTable, clock: Clock) {
+  readonly #maxLiveKeys: number;
+  readonly #sweepFrom: number;
+
+  /** `bounds` are for tests that push past them; production takes the defaults. */
+  constructor(
+    counters: WindowCounterTable,
+    clock: Clock,
+    bounds: { maxLiveKeys?: number; sweepFrom?: number } = {},
+  ) {
     this.#counters = counters;
     this.#clock = clock;
+    this.#maxLiveKeys = bounds.maxLiveKeys ?? MAX_LIVE_KEYS;
+    this.#sweepFrom = bounds.sweepFrom ?? SWEEP_FROM;
+    this.#sweepAt = this.#sweepFrom;
+  }
+
+  /** Keys held in memory now. */
+  get keyCount(): number {
+    return this.#keys.size;
   }
 
   /**
@@ -169,9 +191,20 @@ export class StrictLimiter {
     }
   }
 
-  /** Bounded memory: keys whose window has passed are dropped. */
+  /**
+   * Bounded memory and bounded work: past `#sweepAt` keys, those whose window has passed are
+   * dropped, and if live keys alone are over MAX_LIVE_KEYS (every caller of a `*` tenant list in
+   * one long window) the oldest go too. A dropped key loses its unspent permits, as a killed
+   * instance does: the limit still holds, because storage keeps the count. The next sweep waits
+   * until the map has grown again, so a full map is not scanned on every new key.
+   */
   #forgetFinishedWindows(now: number): void {
-    if (this.#keys.size < 10_000) return;
+    if (this.#keys.size < this.#sweepAt) return;
     for (const [key, state] of this.#keys) if (state.window.end <= now) this.#keys.delete(key);
+    for (const key of this.#keys.keys()) {
+      if (this.#keys.size <= this.#maxLiveKeys * 0.9) break;
+      this.#keys.delete(key);
+    }
+    this.#sweepAt = Math.min(this.#maxLiveKeys, Math.max(this.#sweepFrom, this.#keys.size * 2));
   }
 }

@@ -16,6 +16,8 @@ export interface CounterTableOptions {
   storageTimeoutMs: number;
   /** Told the number of storage calls each operation made, for the ops-per-request budget. */
   onOperations?: (count: number) => void;
+  /** Counters remembered at most; default MAX_KNOWN (tests push past a smaller one). */
+  maxKnown?: number;
 }
 
 /** Storage could not be reached or did not answer in time. */
@@ -25,6 +27,8 @@ export class CounterStorageError extends Error {
 
 /** Contention is not an outage: retry until the storage timeout, with jitter so writers spread. */
 const MAX_ATTEMPTS = 64;
+/** Counters remembered at most (their last count and ETag, about 150 bytes each). */
+export const MAX_KNOWN = 100_000;
 const backoff = (attempt: number) =>
   new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(50, 2 ** Math.min(attempt, 6))));
 /** After a 503: jittered, doubling from 25 ms up to a second. */
@@ -51,11 +55,18 @@ export class WindowCounterTable {
   /** What this instance last read or wrote per counter: its value and ETag. */
   readonly #known = new Map<string, { count: number; etag: string }>();
   #tableReady: Promise<void> | undefined;
+  readonly #maxKnown: number;
 
   constructor(options: CounterTableOptions) {
     this.#client = options.client;
     this.#timeoutMs = options.storageTimeoutMs;
     this.#onOperations = options.onOperations;
+    this.#maxKnown = options.maxKnown ?? MAX_KNOWN;
+  }
+
+  /** Counters remembered now. */
+  get knownCount(): number {
+    return this.#known.size;
   }
 
   /**
@@ -90,20 +101,20 @@ export class WindowCounterTable {
               operations++;
               const created = await this.#create(key, row, added, signal);
               if (created !== undefined) {
-                this.#known.set(id, { count: added, etag: created });
+                this.#remember(id, { count: added, etag: created });
                 this.#forgetOld(key, windowStart);
                 return { added, count: added, created: true };
               }
               continue; // another instance created it first: read theirs
             }
-            this.#known.set(id, known);
+            this.#remember(id, known);
           }
           const added = want(known.count);
           if (added <= 0) return { added: 0, count: known.count, created: false };
           operations++;
           const etag = await this.#replace(key, row, known.count + added, known.etag, signal);
           if (etag !== undefined) {
-            this.#known.set(id, { count: known.count + added, etag });
+            this.#remember(id, { count: known.count + added, etag });
             return { added, count: known.count + added, created: false };
           }
           this.#known.delete(id); // stale: someone else wrote since
@@ -126,6 +137,19 @@ export class WindowCounterTable {
     } finally {
       this.#onOperations?.(operations);
     }
+  }
+
+  /**
+   * What a counter was last seen at, kept for the next add. Bounded: past MAX_KNOWN entries the
+   * oldest are forgotten, which costs only a read the next time that counter is used.
+   */
+  #remember(id: string, value: { count: number; etag: string }): void {
+    this.#known.delete(id);
+    if (this.#known.size >= this.#maxKnown) {
+      const oldest = this.#known.keys().next();
+      if (!oldest.done) this.#known.delete(oldest.value);
+    }
+    this.#known.set(id, value);
   }
 
   #ensureTable(signal: AbortSignal): Promise<void> {

@@ -7,6 +7,7 @@ const KEY_ORDER = [
   "rateLimits",
   "rules",
   "defaultRule",
+  "cors",
   "id",
   "methods",
   "path",

@@ -3,7 +3,9 @@
 
 import { z } from "zod";
 import { guid } from "../config/parsers.js";
+import { redactUrl } from "../config/redact-url.js";
 import { limitPolicySchema } from "../limits/limit-policy.js";
+import { corsSchema } from "./cors-schema.js";
 import { compilePathPattern, type PathPattern } from "./path-pattern.js";
 import { unknownKeyMessage } from "./unknown-key.js";
 
@@ -166,6 +168,14 @@ const methods = nonEmptyList(z.string()).transform((list, ctx): readonly string[
         : `'${method}' is not an HTTP method`,
     });
   });
+  // route-match.ts decides HEAD as GET (backends run the GET handler for it), so HEAD alone
+  // would be a rule that never matches: say so rather than let the author believe it does.
+  if (list.includes("HEAD") && !list.includes("GET")) {
+    ctx.addIssue({
+      code: "custom",
+      message: "'HEAD' is authorised exactly as 'GET' (backends run the GET handler for it); list 'GET'",
+    });
+  }
   return [...new Set(list)];
 });
 
@@ -192,19 +202,19 @@ const backendUrl = z.string().transform((raw, ctx) => {
   } catch {
     ctx.addIssue({
       code: "custom",
-      message: `'${raw}' is not a URL; example: https://orders.internal.contoso.com`,
+      message: `'${redactUrl(raw)}' is not a URL; example: https://orders.internal.contoso.com`,
     });
     return z.NEVER;
   }
   if (url.protocol !== "http:" && url.protocol !== "https:") {
-    ctx.addIssue({ code: "custom", message: `'${raw}' must be an http or https URL` });
+    ctx.addIssue({ code: "custom", message: `'${redactUrl(raw)}' must be an http or https URL` });
   } else if (url.username || url.password) {
     ctx.addIssue({
       code: "custom",
       message: "must not carry credentials (the policy is not a secret store)",
     });
   } else if (url.search || url.hash) {
-    ctx.addIssue({ code: "custom", message: `'${raw}' must not have a query or fragment` });
+    ctx.addIssue({ code: "custom", message: `'${redactUrl(raw)}' must not have a query or fragment` });
   }
   return raw;
 });
@@ -250,6 +260,8 @@ export const policySchema = strict({
   rateLimits: z.record(name(), limitPolicySchema).default({}),
   rules: z.array(ruleSchema),
   defaultRule: defaultRuleSchema.default("deny"),
+  /** Browser origins allowed to call cross-origin (cors-schema.ts); none without it. */
+  cors: corsSchema.optional(),
 });
 
 /** The document as written (after YAML or JSON parsing). */

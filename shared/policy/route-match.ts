@@ -41,6 +41,18 @@ export function matchRule(policy: Policy, request: RouteRequest): RouteMatch | u
         "the path differs only in letter case from a route with a different rule; use the route's exact case",
     };
   }
+  // Express, ASP.NET Core and older Spring route "/users/42/roles/" as "/users/42/roles"; Go and
+  // newer Spring do not. Refused when the other reading (in either case) is decided by another
+  // rule; see decidedByAnother. A reading no rule matches does not count when the default is
+  // "deny": a route the policy names only as "/docs/" keeps working.
+  const otherSlash = otherSlashReading(split.segments);
+  if (otherSlash !== undefined && decidedByAnother(policy, request.method, host, otherSlash, exact)) {
+    return {
+      invalidPath: true,
+      problem:
+        "the path with its trailing slash added or removed (as some backends route) is matched by another rule; use the route's exact form",
+    };
+  }
   // Tomcat, Jetty and Spring drop ";params" from each segment before routing, so to them
   // "/manage;x/health" is "/manage/health". Refused when that reading (in either case) would
   // pick another rule; a parameter that changes nothing ("/orders/1;v=2") passes.
@@ -55,8 +67,66 @@ export function matchRule(policy: Policy, request: RouteRequest): RouteMatch | u
         };
       }
     }
+    // Both at once: "/users/42/roles;x/" is "/users/42/roles" to Spring before 6.
+    const strippedSlash = otherSlashReading(stripped);
+    if (strippedSlash !== undefined && decidedByAnother(policy, request.method, host, strippedSlash, exact)) {
+      return {
+        invalidPath: true,
+        problem:
+          "the path holds ';' parameters, and without them and its trailing slash (as some backends route) another rule applies",
+      };
+    }
   }
   return exact;
+}
+
+/** The segments with a trailing slash removed, or one added; none for "/" itself. */
+function otherSlashReading(segments: readonly string[]): SlashReading | undefined {
+  if (segments.length === 1 && segments[0] === "") return undefined;
+  return segments.at(-1) === ""
+    ? { segments: segments.slice(0, -1), added: false }
+    : { segments: [...segments, ""], added: true };
+}
+
+interface SlashReading {
+  segments: readonly string[];
+  /** True when the reading adds the slash the request did not have. */
+  added: boolean;
+}
+
+/**
+ * True when the other reading, exactly or ignoring case, is decided by another rule than
+ * `exact`'s. Backends strip a trailing slash before routing, so without it any other rule (or
+ * the default, when it is not "deny") counts. With one added only a rule whose pattern ends in
+ * "/" counts: a lenient backend routes "/docs" to a route it declares as "/docs/", but nothing
+ * turns "/reports/q3" into the "/reports/q3/" that a later "/reports/**" would take.
+ */
+function decidedByAnother(
+  policy: Policy,
+  method: string,
+  host: HostParts | undefined,
+  reading: SlashReading,
+  exact: { rule: PolicyRule } | undefined,
+): boolean {
+  for (const foldCase of [false, true]) {
+    const other = firstMatch(policy, method, host, reading.segments, foldCase);
+    if (reading.added) {
+      const last = other?.rule.path.segments.at(-1);
+      if (
+        other !== undefined &&
+        other.rule !== exact?.rule &&
+        last?.kind === "literal" &&
+        last.value === ""
+      ) {
+        return true;
+      }
+    } else if (
+      other === undefined ? policy.defaultRule !== "deny" && exact !== undefined : other.rule !== exact?.rule
+    ) {
+      return true;
+    }
+  }
+  return false;
 }
 
 function firstMatch(
@@ -66,8 +136,11 @@ function firstMatch(
   segments: readonly string[],
   foldCase: boolean,
 ): { rule: PolicyRule; index: number; params: Record<string, string> } | undefined {
+  // Most frameworks run the GET handler for HEAD, so HEAD is decided exactly as GET is: a rule
+  // listing only HEAD is refused when the policy is parsed (policy-schema.ts).
+  const routed = method === "HEAD" ? "GET" : method;
   for (const [index, rule] of policy.rules.entries()) {
-    if (rule.methods !== "*" && !rule.methods.includes(method)) continue;
+    if (rule.methods !== "*" && !rule.methods.includes(routed)) continue;
     if (rule.host !== undefined && !hostMatches(rule.host, host)) continue;
     const params = matchPathPattern(rule.path, segments, foldCase);
     if (params) return { rule, index, params };

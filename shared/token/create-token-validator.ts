@@ -6,6 +6,7 @@ import type { Settings } from "../config/settings.js";
 import { createKeySnapshotTable } from "../keys/key-snapshot-table.js";
 import { KeyStore } from "../keys/key-store.js";
 import type { KeyStoreEvent } from "../keys/key-store-events.js";
+import { snapshotMacFromAssertionKeys } from "../keys/snapshot-mac.js";
 import type { TableClientFactory } from "../storage/table-client.js";
 import { TokenValidator } from "./token-validator.js";
 
@@ -30,6 +31,7 @@ export function createTokenValidator(
         tablePrefix: settings.tablePrefix,
         storageTimeoutMs: settings.storageTimeoutMs,
         algorithms: settings.token.algorithms,
+        mac: snapshotMacFromAssertionKeys(settings.assertion.keys),
       })
     : undefined;
   const keyStore = new KeyStore({

@@ -1,6 +1,7 @@
 // Microsoft Entra ID's rules over an access token's claims: version and issuer, tenant,
 // audience, lifetime, client application and caller kind. Each failure names its reason.
 
+import { CONSUMER_TENANT } from "../config/consumer-tenant.js";
 import { guid } from "../config/parsers.js";
 import type {
   PrincipalKindRequirement,
@@ -76,6 +77,12 @@ export function readRoutingClaims(
   if (!guid.test(tid))
     throw new TollgateError("claim_invalid", "The token's 'tid' claim is not a tenant GUID.");
   const tenant = tid.toLowerCase();
+  if (tenant === CONSUMER_TENANT && settings.tenants.any && settings.tenants.consumers !== true) {
+    throw new TollgateError(
+      "tenant_not_allowed",
+      "Personal Microsoft accounts are not accepted by this API.",
+    );
+  }
   if (!tenantAllowed(settings.tenants, tenant)) {
     throw new TollgateError("tenant_not_allowed", `Tenant ${tenant} is not allowed to call this API.`);
   }

@@ -21,6 +21,7 @@ import { extractBearerToken } from "./extract.js";
 import { checkProtectedHeader } from "./header-rules.js";
 import { buildPrincipal, type Principal } from "./principal.js";
 import { decodePayload, shapeGate } from "./shape-gate.js";
+import { TOKEN_CACHE_MAX_BYTES, tokenCacheEntryBytes } from "./token-cache-size.js";
 import { verifySignature } from "./verify-signature.js";
 
 /**
@@ -46,7 +47,12 @@ export class TokenValidator {
     this.#keys = keys;
     this.#clock = clock;
     // Oldest first, not least recently used: a hit then costs one lookup on the hot path.
-    this.#cache = new BoundedCache({ maxEntries: settings.cacheSize, refreshOnHit: false });
+    this.#cache = new BoundedCache<CachedToken>({
+      maxEntries: settings.cacheSize,
+      refreshOnHit: false,
+      maxBytes: TOKEN_CACHE_MAX_BYTES,
+      sizeOf: tokenCacheEntryBytes,
+    });
   }
 
   /** Validates the request's Authorization header; throws TollgateError with the reason. */

@@ -84,6 +84,50 @@ describe("tollgate policy (runCli) against Azurite", () => {
     });
   });
 
+  it("validate under TOLLGATE_TENANTS=*: warns about role and scope rules with no tenant condition", async () => {
+    await writeFile(
+      join(dir, "any-tenant.yaml"),
+      `version: 1
+rules:
+  - id: roles-only
+    methods: [GET]
+    path: /orders/**
+    require: { roles: { anyOf: [admin] } }
+  - id: pinned
+    methods: [POST]
+    path: /orders/**
+    require:
+      allOf:
+        - tenants: [72f988bf-86f1-41af-91ab-2d7cd011db47]
+        - scopes: { anyOf: [Orders.Write] }
+  - id: one-branch-open
+    methods: [DELETE]
+    path: /orders/**
+    require:
+      anyOf:
+        - tenants: [72f988bf-86f1-41af-91ab-2d7cd011db47]
+        - scopes: { anyOf: [Orders.Delete] }
+  - id: any-caller
+    methods: [PUT]
+    path: /orders/**
+`,
+    );
+    const warning = (rule: string) =>
+      `any-tenant.yaml: warning: ${rule} requires roles or scopes but no tenant: with TOLLGATE_TENANTS=* any ` +
+      "tenant's administrator can grant them in their own tenant; add 'tenants: [...]' under 'allOf'\n";
+    expect(await run(["policy", "validate", "any-tenant.yaml"], { ...env, TOLLGATE_TENANTS: "*" })).toEqual({
+      code: 0,
+      stdout: "any-tenant.yaml: valid (4 rules)\n",
+      stderr: warning("rules[0] (roles-only)") + warning("rules[2] (one-branch-open)"),
+    });
+    // A listed tenant cannot be joined at will: no such warning.
+    const listed = await run(["policy", "validate", "any-tenant.yaml"], {
+      ...env,
+      TOLLGATE_TENANTS: "72f988bf-86f1-41af-91ab-2d7cd011db47",
+    });
+    expect(listed.stderr).toBe("");
+  });
+
   it("validate: a bad file fails with every error and the field it is in", async () => {
     const result = await run(["policy", "validate", "bad.yaml"]);
     expect(result.code).toBe(1);

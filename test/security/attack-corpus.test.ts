@@ -18,6 +18,9 @@ import { type HeaderList, type RawRequest, reasonOf, sendRaw } from "./raw-http.
 /** The API's own application (client) id, also an accepted audience (an ID token could carry it). */
 const API_CLIENT_ID = randomUUID();
 const READER_OID = randomUUID();
+const OTHER_TENANT = randomUUID();
+/** Personal Microsoft accounts: not "any organisation", so refused under '*' unless listed. */
+const CONSUMER_TENANT = "9188040d-6c67-4c5b-b112-36a304b66dad";
 const ADMIN_OID = randomUUID();
 
 const POLICY = {
@@ -33,7 +36,19 @@ const POLICY = {
     // Open to any valid token: a one-segment wildcard is where a backend's reading of a segment
     // ("manage;x", "%6danage") differs from the role map's, if tollgate let it.
     { id: "health", methods: ["GET"], path: "/*/health" },
+    // A strict rule before a looser one: where a backend reads a request more loosely than the
+    // matcher (a trailing slash, HEAD for GET), the looser rule must not decide it.
+    {
+      id: "roles-admin",
+      methods: ["PUT"],
+      path: "/users/{id}/roles",
+      require: { roles: { anyOf: ["admin"] } },
+    },
+    { id: "users", methods: ["*"], path: "/users/**", require: { roles: { anyOf: ["reader", "admin"] } } },
+    { id: "q3", methods: ["GET"], path: "/reports/q3", require: { roles: { anyOf: ["admin"] } } },
+    { id: "reports", methods: ["*"], path: "/reports/**" },
   ],
+  cors: { origins: ["https://app.contoso.com"], methods: ["GET", "POST"] },
 };
 
 let stack: Stack;
@@ -337,6 +352,26 @@ const TOKEN_ATTACKS: Row[] = [
     "issuer_not_allowed",
   ],
   [
+    "another organisation's token under TOLLGATE_TENANTS=* (control)",
+    async (k) =>
+      withToken(
+        await mint(k, { tid: OTHER_TENANT, iss: k.stack.issuer.issuerV2(OTHER_TENANT) }),
+        "multiTenant",
+      ),
+    200,
+    null,
+  ],
+  [
+    "a personal Microsoft account (the consumer tenant) under TOLLGATE_TENANTS=*",
+    async (k) =>
+      withToken(
+        await mint(k, { tid: CONSUMER_TENANT, iss: k.stack.issuer.issuerV2(CONSUMER_TENANT) }),
+        "multiTenant",
+      ),
+    401,
+    "tenant_not_allowed",
+  ],
+  [
     "a tenant not on the list",
     async (k) => withToken(await mint(k, { tid: randomUUID() })),
     401,
@@ -487,6 +522,75 @@ const REQUEST_ATTACKS: Row[] = [
     }),
   ],
   [
+    "underscore spellings of protected headers (CGI, WSGI, Rack and PHP fold _ into -)",
+    (k) =>
+      get("/orders/1", k.reader, [
+        ["X_Tollgate_Roles", "admin"],
+        ["X-Tollgate_Object-Id", ADMIN_OID],
+        ["X_Forwarded_For", "203.0.113.9"],
+        ["X_HTTP_Method_Override", "DELETE"],
+        ["X_MS_CLIENT_PRINCIPAL_ID", ADMIN_OID],
+        ["X_Custom_Trusted", "1"],
+      ]),
+    200,
+    null,
+    seenOne((h) => {
+      expect(Object.keys(h).filter((name) => name.includes("_"))).toEqual([]);
+      expect(h["x-tollgate-roles"]).toBe("reader");
+      expect(h["x-tollgate-object-id"]).toBe(READER_OID);
+    }),
+  ],
+  [
+    "?_method=DELETE (Rails, Laravel, Symfony run it as DELETE)",
+    (k) => ({ ...get("/orders/1?_method=DELETE", k.reader), method: "POST" }),
+    400,
+    "method_override_refused",
+  ],
+  [
+    "?_METHOD=DELETE on a GET",
+    (k) => get("/orders/1?_METHOD=DELETE", k.reader),
+    400,
+    "method_override_refused",
+  ],
+  [
+    "?%5Fmethod=DELETE (encoded name)",
+    (k) => get("/orders/1?%5Fmethod=DELETE", k.reader),
+    400,
+    "method_override_refused",
+  ],
+  [
+    "?.method=DELETE (PHP folds '.' to '_')",
+    (k) => get("/orders/1?.method=DELETE", k.reader),
+    400,
+    "method_override_refused",
+  ],
+  [
+    "?x-http-method-override=DELETE",
+    (k) => get("/orders/1?x-http-method-override=DELETE", k.reader),
+    400,
+    "method_override_refused",
+  ],
+  [
+    "?method=DELETE (not an override anyone honours, control)",
+    (k) => get("/orders/1?method=DELETE", k.reader),
+    200,
+    null,
+  ],
+  [
+    "HEAD where GET is refused (the backend runs its GET handler)",
+    (k) => ({ ...get("/reports/q3", k.reader), method: "HEAD" }),
+    403,
+    null,
+  ],
+  ["GET /reports/q3 by a reader (control)", (k) => get("/reports/q3", k.reader), 403, "insufficient_scope"],
+  [
+    "HEAD where GET is allowed",
+    (k) => ({ ...get("/reports/q4", k.reader), method: "HEAD" }),
+    200,
+    null,
+    seenOne((_h, seen) => expect(seen.method).toBe("HEAD")),
+  ],
+  [
     "Transfer-Encoding with Content-Length (CL.TE, smuggling a GET /manage)",
     (k) => ({
       method: "POST",
@@ -629,6 +733,36 @@ const PATH_ATTACKS: Row[] = [
     null,
     reachedPath("/orders/1"),
   ],
+  [
+    "PUT /users/42/roles/ (a trailing slash Express, ASP.NET Core and old Spring ignore)",
+    (k) => ({ ...get("/users/42/roles/", k.reader), method: "PUT" }),
+    400,
+    "path_invalid",
+  ],
+  [
+    "PUT /users/42/Roles/ (trailing slash and case)",
+    (k) => ({ ...get("/users/42/Roles/", k.reader), method: "PUT" }),
+    400,
+    "path_invalid",
+  ],
+  [
+    "PUT /users/42/roles;x/ (trailing slash and a ';' parameter)",
+    (k) => ({ ...get("/users/42/roles;x/", k.reader), method: "PUT" }),
+    400,
+    "path_invalid",
+  ],
+  [
+    "PUT /users/42/roles (control)",
+    (k) => ({ ...get("/users/42/roles", k.reader), method: "PUT" }),
+    403,
+    "insufficient_scope",
+  ],
+  [
+    "GET /users/42/roles/ (same rule either way, control)",
+    (k) => get("/users/42/roles/", k.reader),
+    200,
+    null,
+  ],
   ["/manage/users (control)", (k) => get("/manage/users", k.reader), 403, "insufficient_scope"],
   ["/orders/health (open wildcard rule, control)", (k) => get("/orders/health", k.reader), 200, null],
 ];
@@ -710,6 +844,88 @@ describe("path confusion", () => {
     expect(readers.map((r) => worstCaseRoute(r.path)).filter((path) => path.startsWith("/manage"))).toEqual(
       [],
     );
+  });
+});
+
+describe("tollgate's own routes behind a front end", () => {
+  it("readiness shows its detail (tenants, policy version, errors) only through the front end", async () => {
+    const gatewayKey = "k".repeat(32);
+    const fronted = await stack.startHost({ TOLLGATE_GATEWAY_KEY: gatewayKey });
+    const direct = await sendRaw(fronted.url, { target: "/.tollgate/ready" });
+    expect(direct.status).toBe(200);
+    expect(JSON.parse(direct.body)).toEqual({ ready: true });
+    expect(direct.body).not.toContain(stack.issuer.defaultTenant);
+    const through = await sendRaw(fronted.url, {
+      target: "/.tollgate/ready",
+      headers: [["X-Tollgate-Gateway-Key", gatewayKey]],
+    });
+    expect(JSON.parse(through.body)).toMatchObject({ ready: true, policy: { loaded: true } });
+    expect(through.body).toContain(stack.issuer.defaultTenant);
+    // Liveness stays public, for platform probes.
+    expect((await sendRaw(fronted.url, { target: "/.tollgate/health" })).status).toBe(200);
+  });
+});
+
+describe("CORS", () => {
+  const preflight = (origin: string, method = "GET", headers = "authorization"): RawRequest => ({
+    method: "OPTIONS",
+    target: "/orders/1",
+    headers: [
+      ["Origin", origin],
+      ["Access-Control-Request-Method", method],
+      ["Access-Control-Request-Headers", headers],
+    ],
+  });
+
+  it("answers an allowed origin's preflight before authentication, and nothing reaches the backend", async () => {
+    const before = stack.backend.requests.length;
+    const answer = await sendRaw(hosts["local host"].url, preflight("https://app.contoso.com"));
+    expect(answer.status).toBe(204);
+    expect(answer.headers).toMatchObject({
+      "access-control-allow-origin": "https://app.contoso.com",
+      "access-control-allow-methods": "GET, POST",
+      "access-control-allow-headers": "authorization, content-type",
+      "access-control-max-age": "600",
+    });
+    expect(stack.backend.requests.length).toBe(before);
+  });
+
+  it.each([
+    ["another origin", preflight("https://evil.example")],
+    ["a method the policy does not allow", preflight("https://app.contoso.com", "DELETE")],
+    ["a header the policy does not allow", preflight("https://app.contoso.com", "GET", "x-tollgate-roles")],
+  ])(
+    "refuses a preflight from %s: no CORS headers, and the request is authenticated as any other",
+    async (_, request) => {
+      const answer = await sendRaw(hosts["local host"].url, request);
+      expect({ status: answer.status, reason: reasonOf(answer) }).toEqual({
+        status: 401,
+        reason: "token_missing",
+      });
+      expect(answer.headers["access-control-allow-origin"]).toBeUndefined();
+    },
+  );
+
+  it("lets an allowed origin read refusals and answers, and no other origin", async () => {
+    const refused = await sendRaw(hosts["local host"].url, {
+      target: "/orders/1",
+      headers: [["Origin", "https://app.contoso.com"]],
+    });
+    expect(refused.status).toBe(401);
+    expect(refused.headers["access-control-allow-origin"]).toBe("https://app.contoso.com");
+    expect(refused.headers["access-control-expose-headers"]).toContain("www-authenticate");
+    const allowed = await sendRaw(hosts["local host"].url, {
+      ...get("/orders/1", kit.reader),
+      headers: [...bearer(kit.reader), ["Origin", "https://app.contoso.com"]],
+    });
+    expect(allowed.status).toBe(200);
+    expect(allowed.headers["access-control-allow-origin"]).toBe("https://app.contoso.com");
+    const other = await sendRaw(hosts["local host"].url, {
+      target: "/orders/1",
+      headers: [...bearer(kit.reader), ["Origin", "https://evil.example"]],
+    });
+    expect(other.status).toBe(200);
+    expect(other.headers["access-control-allow-origin"]).toBeUndefined();
   });
 });
 

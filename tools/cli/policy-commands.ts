@@ -8,6 +8,7 @@ import type { PolicyFormat } from "../../shared/policy/parse-policy.js";
 import type { PolicyDocument } from "../../shared/policy/policy-schema.js";
 import { PolicyConflictError, PolicyValidationError, pushPolicy } from "../../shared/policy/push-policy.js";
 import { readCurrentPolicy, type StoredPolicy } from "../../shared/policy/read-current-policy.js";
+import { anyTenantWarnings } from "../../shared/policy/tenant-warnings.js";
 import { CliError, type CliIo, EXIT } from "./cli-io.js";
 import { policyTableFromEnv } from "./cli-storage.js";
 import { unifiedDiff } from "./line-diff.js";
@@ -37,7 +38,10 @@ async function checkedFile(options: FileOptions, io: CliIo): Promise<PolicyDocum
     for (const error of result.errors) complain(io, `  ${error}`);
     return undefined;
   }
-  for (const warning of result.warnings) complain(io, `${options.file}: warning: ${warning}`);
+  // The store's load event cannot know the tenants setting; the CLI reads it from its environment.
+  const anyTenant = io.env.TOLLGATE_TENANTS?.split(",").some((id) => id.trim() === "*") === true;
+  const warnings = [...result.warnings, ...(anyTenant ? anyTenantWarnings(result.policy) : [])];
+  for (const warning of warnings) complain(io, `${options.file}: warning: ${warning}`);
   return result.document;
 }
 

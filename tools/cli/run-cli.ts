@@ -6,6 +6,7 @@ import type { PolicyFormat } from "../../shared/policy/parse-policy.js";
 import { accessCommand } from "./access-command.js";
 import { auditCommand } from "./audit-command.js";
 import { CliError, type CliIo, EXIT } from "./cli-io.js";
+import { keysRefreshCommand } from "./keys-command.js";
 import { diffCommand, pushCommand, showCommand, validateCommand } from "./policy-commands.js";
 import { revocationsCommand, revokeCommand } from "./revocation-commands.js";
 import { tenantsCommand } from "./tenant-commands.js";
@@ -13,6 +14,7 @@ import { tenantsCommand } from "./tenant-commands.js";
 export const USAGE = `Usage: tollgate policy <command> [options]
        tollgate audit [--json] [--all]
        tollgate access [--tenant T] [--caller OID] [--client-app ID] [--rule R] [--since 30d] [--json|--csv]
+       tollgate keys refresh
        tollgate revoke <target> --reason <text> [--issued-before <time>] [--expires <when>]
        tollgate revocations list [--json] | remove <target>
        tollgate tenants add|suspend|resume <tenant-id> [--note <text>] | list [--json]
@@ -48,6 +50,10 @@ Commands:
                     --tenant, --caller (object id; hashed when TOLLGATE_ACCESS_HASH_KEY is set),
                     --client-app, --rule filter;  --since 30d|12h|2026-11-01 (default 30d);
                     --json or --csv for machines
+
+  keys refresh      Fetch Entra's signing keys now and write the snapshot with no grace for
+                    removed keys: every instance drops a withdrawn key within one snapshot
+                    check. Reads the gateway's own settings (TOLLGATE_TENANTS, ...).
 
 Options:
   --format json|yaml   Read <file> as this format (default: by extension)
@@ -120,6 +126,12 @@ async function dispatch(argv: readonly string[], io: CliIo): Promise<number> {
     if (values.format !== undefined || values["if-version"] !== undefined)
       throw usage("'audit' takes --json and --all only");
     return auditCommand({ json: values.json === true, all: values.all === true }, io);
+  }
+  if (group === "keys") {
+    if (command !== "refresh" || file !== undefined) throw usage("'keys' has one command: 'keys refresh'");
+    if (Object.values(values).some((value) => value !== undefined))
+      throw usage("'keys refresh' takes no options");
+    return keysRefreshCommand(io);
   }
   if (values.all) throw usage("--all is for 'audit'");
   if (group !== "policy") throw usage(`unknown command '${group}'`);

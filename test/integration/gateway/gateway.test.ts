@@ -37,9 +37,11 @@ function policy(extraRules: object[] = []) {
       tight: { requests: 2, window: "1h", key: ["objectId"] },
       "fails-closed": { requests: 1000, window: "1h", key: ["objectId"] },
       "fails-open": { requests: 1000, window: "1h", key: ["objectId"], onStorageError: "open" },
+      "default-key": { requests: 2, window: "1h" },
     },
     rules: [
       { id: "search", methods: ["GET"], path: "/search/**", rateLimit: "tight" },
+      { id: "shared-client", methods: ["GET"], path: "/shared-client/**", rateLimit: "default-key" },
       { id: "closed", methods: ["GET"], path: "/closed/**", rateLimit: "fails-closed" },
       { id: "open", methods: ["GET"], path: "/open/**", rateLimit: "fails-open" },
       {
@@ -336,6 +338,17 @@ describe("rate limits", () => {
     // Another caller has their own budget.
     const other = await issuer.mint({ roles: ["reader"], oid: crypto.randomUUID() });
     expect((await call("/search/a", other)).status).toBe(200);
+  });
+
+  it("by default keeps a budget per user: one user of a shared client app cannot spend another's", async () => {
+    // Both users sign in through the same client app (a pre-authorised public client, say).
+    const clientApp = crypto.randomUUID();
+    const greedy = await issuer.mint({ roles: ["reader"], oid: crypto.randomUUID(), clientAppId: clientApp });
+    const other = await issuer.mint({ roles: ["reader"], oid: crypto.randomUUID(), clientAppId: clientApp });
+    expect((await call("/shared-client/a", greedy)).status).toBe(200);
+    expect((await call("/shared-client/a", greedy)).status).toBe(200);
+    expect((await call("/shared-client/a", greedy)).status).toBe(429);
+    expect((await call("/shared-client/a", other)).status).toBe(200);
   });
 });
 

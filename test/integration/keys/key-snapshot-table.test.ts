@@ -5,7 +5,9 @@ import { createServer, type Socket } from "node:net";
 import { TableClient } from "@azure/data-tables";
 import { exportJWK, generateKeyPair } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { generateAssertionKey } from "../../../shared/forward/assertion-keys.js";
 import { createKeySnapshotTable, type KeySnapshot } from "../../../shared/keys/key-snapshot-table.js";
+import { type SnapshotMac, snapshotMacFromAssertionKeys } from "../../../shared/keys/snapshot-mac.js";
 import type { ValidatedJwk } from "../../../shared/keys/types.js";
 import { validateJwk } from "../../../shared/keys/validate-jwk.js";
 import { createTableClientFactory, parseStorageTarget } from "../../../shared/storage/table-client.js";
@@ -20,9 +22,15 @@ let azurite: AzuriteHandle;
 let key: ValidatedJwk;
 let prefixes = 0;
 
-function snapshotTable(prefix: string, storageTimeoutMs = 2_000) {
+function snapshotTable(prefix: string, storageTimeoutMs = 2_000, mac?: SnapshotMac) {
   const tables = createTableClientFactory(parseStorageTarget(azurite.connectionString), { maxRetries: 0 });
-  return createKeySnapshotTable({ tables, tablePrefix: prefix, storageTimeoutMs, algorithms: ["RS256"] });
+  return createKeySnapshotTable({
+    tables,
+    tablePrefix: prefix,
+    storageTimeoutMs,
+    algorithms: ["RS256"],
+    mac,
+  });
 }
 
 /** A fresh prefix per test, so each starts without a table. */
@@ -57,6 +65,46 @@ afterAll(async () => {
 });
 
 describe("key snapshot table", () => {
+  it("with a MAC key: reads back its own snapshots, ignores any other (planted, edited, unsigned)", async () => {
+    const prefix = freshPrefix();
+    const ours = generateAssertionKey();
+    const mac = snapshotMacFromAssertionKeys(ours);
+    const table = snapshotTable(prefix, 2_000, mac);
+    await table.write("v2.0_organizations", snapshot());
+    await expect(table.read("v2.0_organizations")).resolves.toEqual(snapshot());
+
+    // Rotation: a deployment listing a new key first still reads what the old one signed.
+    const rotated = snapshotMacFromAssertionKeys(`[${generateAssertionKey()},${ours}]`);
+    await expect(snapshotTable(prefix, 2_000, rotated).read("v2.0_organizations")).resolves.toEqual(
+      snapshot(),
+    );
+
+    const problems: string[] = [];
+    const readBack = () => table.read("v2.0_organizations", (problem) => problems.push(problem));
+    // Someone who can write the table but lacks the secret: keys replaced, MAC left as it was.
+    const { publicKey } = await generateKeyPair("RS256", { extractable: true });
+    await rawTable(prefix).updateEntity(
+      {
+        partitionKey: "v2.0_organizations",
+        rowKey: "current",
+        keys: JSON.stringify([{ ...(await exportJWK(publicKey)), kid: "planted", use: "sig" }]),
+      },
+      "Merge",
+    );
+    await expect(readBack()).resolves.toBeUndefined();
+    // A snapshot written without a MAC (by a deployment without the key, or by hand).
+    await snapshotTable(prefix).write("v2.0_organizations", snapshot());
+    await expect(readBack()).resolves.toBeUndefined();
+    // Another deployment's key.
+    await snapshotTable(prefix, 2_000, snapshotMacFromAssertionKeys(generateAssertionKey())).write(
+      "v2.0_organizations",
+      snapshot(),
+    );
+    await expect(readBack()).resolves.toBeUndefined();
+    expect(problems).toHaveLength(3);
+    expect(problems[0]).toContain("has no valid MAC");
+  });
+
   it("reads nothing while the table does not exist", async () => {
     await expect(snapshotTable(freshPrefix()).read("v2.0_organizations")).resolves.toBeUndefined();
   });

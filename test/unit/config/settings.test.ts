@@ -43,6 +43,31 @@ describe("settings", () => {
     expect(e.message).toContain("'*'");
   });
 
+  it("takes personal accounts under '*' only with the consumer tenant listed beside it", () => {
+    const consumer = "9188040d-6c67-4c5b-b112-36a304b66dad";
+    expect(loadSettings({ ...good, TOLLGATE_TENANTS: `*,${consumer}` }).token.tenants).toEqual({
+      any: true,
+      consumers: true,
+    });
+    expect(refusal({ ...good, TOLLGATE_TENANTS: `*,${TENANT}` }).message).toContain(
+      "'*' (any tenant) cannot be mixed with tenant ids, except the consumer tenant",
+    );
+  });
+
+  it("never echoes a backend URL's credentials or ?code= key in its error", () => {
+    for (const url of [
+      "https://ops:s3cret@orders.internal",
+      "https://orders.azurewebsites.net/api?code=k3yk3y",
+    ]) {
+      const e = refusal({ ...good, TOLLGATE_BACKEND_URL: url });
+      expect(e.message).toContain("TOLLGATE_BACKEND_URL");
+      expect(e.message).not.toMatch(/s3cret|k3yk3y/);
+    }
+    expect(
+      refusal({ ...good, TOLLGATE_BACKEND_URL: "https://orders.internal/api?code=k3yk3y" }).message,
+    ).toContain("'https://orders.internal/api?code=***'");
+  });
+
   it("refuses a missing tenant, naming the setting and an example", () => {
     const e = refusal({ ...good, TOLLGATE_TENANTS: undefined });
     expect(e.message).toMatch(/TOLLGATE_TENANTS is required\. Example: TOLLGATE_TENANTS=[0-9a-f-]{36}/);

@@ -167,6 +167,20 @@ describe("buildUpstreamHeaders", () => {
     ).toBe("Bearer a.b.c");
   });
 
+  it("drops every header whose name holds '_' (CGI, WSGI, Rack and PHP read it as '-')", () => {
+    const out = build({
+      x_tollgate_roles: "admin",
+      "x-tollgate_object-id": "someone-else",
+      x_forwarded_for: "198.51.100.1",
+      x_ms_client_principal_id: "someone-else",
+      x_app_user: "anyone",
+      "x-app-user": "kept",
+    });
+    expect([...out.keys()].filter((name) => name.includes("_"))).toEqual([]);
+    expect(out.get("x-tollgate-roles")).toBe("Orders.Read,Orders.Write");
+    expect(out.get("x-app-user")).toBe("kept");
+  });
+
   it("drops the names it is told to strip (the front end's shared secret header)", () => {
     const out = build({ "x-frontend-secret": "s3cret", "x-kept": "1" }, { strip: ["X-Frontend-Secret"] });
     expect(out.has("x-frontend-secret")).toBe(false);

@@ -16,7 +16,11 @@ describe("limit policies in the policy document", () => {
     expect(parse("1d").window).toBe(86_400);
     expect(parse(45).window).toBe(45);
     const strict = parse("1m");
-    expect(strict).toMatchObject({ mode: "strict", key: ["tenant", "clientApp"], onStorageError: "closed" });
+    expect(strict).toMatchObject({
+      mode: "strict",
+      key: ["tenant", "clientApp", "objectId"],
+      onStorageError: "closed",
+    });
     const approximate = limitPolicySchema.parse({ requests: 10, window: "1m", mode: "approximate" });
     expect(approximate.onStorageError).toBe("open");
   });

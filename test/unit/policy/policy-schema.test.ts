@@ -135,7 +135,7 @@ describe("parsePolicy: every error names the field it is in", () => {
       "an unknown top-level key",
       JSON.stringify({ version: 1, rules: [], limits: {} }),
       [
-        "(document): unknown key 'limits' (expected one of: version, backends, rateLimits, rules, defaultRule)",
+        "(document): unknown key 'limits' (expected one of: version, backends, rateLimits, rules, defaultRule, cors)",
       ],
     ],
     ["a missing version", JSON.stringify({ rules: [] }), ["version: must be 1"]],
@@ -182,6 +182,27 @@ describe("parsePolicy: every error names the field it is in", () => {
       ["rules[0].methods: '*' means every method; list nothing else with it"],
     ],
     ["no methods", withRule({ methods: [] }), ["rules[0].methods: must list at least one entry"]],
+    [
+      "a backend URL with a ?code= key (never echoed)",
+      withRule({}, { backends: { orders: { url: "https://orders.azurewebsites.net/api?code=k3yk3y" } } }),
+      [
+        "backends.orders.url: 'https://orders.azurewebsites.net/api?code=***' must not have a query or fragment",
+      ],
+    ],
+    [
+      "a CORS origin with a path",
+      withRule({}, { cors: { origins: ["https://app.contoso.com/app"] } }),
+      [
+        "cors.origins[0]: 'https://app.contoso.com/app' is not an origin: scheme, host and optional port, no path or wildcard (example: https://app.contoso.com)",
+      ],
+    ],
+    [
+      "HEAD without GET (HEAD is decided as GET)",
+      withRule({ methods: ["HEAD"] }),
+      [
+        "rules[0].methods: 'HEAD' is authorised exactly as 'GET' (backends run the GET handler for it); list 'GET'",
+      ],
+    ],
     [
       "'**' before the last segment",
       withRule({ path: "/orders/**/items" }),

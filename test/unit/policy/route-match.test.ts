@@ -31,7 +31,8 @@ function ruleId(method: string, path: string, host?: string): string | undefined
 describe("matchRule", () => {
   it.each([
     ["GET", "/health", "health"],
-    ["GET", "/health/", undefined],
+    // "/health" names another rule: Express and ASP.NET Core would route this as "/health".
+    ["GET", "/health/", "invalid"],
     ["GET", "/healthz", undefined],
     ["GET", "/", "root"],
     ["GET", "/orders/42/items/7", "order-items"],
@@ -40,12 +41,14 @@ describe("matchRule", () => {
     ["GET", "/orders", "orders-read"],
     ["GET", "/orders/", "orders-read"],
     ["GET", "/orders/42/items/7/history", "orders-read"],
-    ["HEAD", "/orders/42/items/7", "orders-read"],
+    // HEAD is decided as GET, so the GET rules before orders-read apply to it too.
+    ["HEAD", "/orders/42/items/7", "order-items"],
+    ["HEAD", "/health", "health"],
     ["POST", "/orders/42/items/7", "orders-write"],
     ["DELETE", "/orders/42", undefined],
     ["GET", "/ordersx", undefined],
     ["GET", "/docs/", "trailing"],
-    ["GET", "/docs", undefined],
+    ["GET", "/docs", "invalid"],
     ["PATCH", "/manage/users/1", "manage"],
   ])("%s %s → %s", (method, path, expected) => {
     expect(ruleId(method, path)).toBe(expected);
@@ -138,6 +141,58 @@ describe("matchRule", () => {
     const only = policyOf([{ id: "public", methods: ["GET"], path: "/public/**" }]);
     expect(matchRule(only, { method: "GET", path: "/PUBLIC/x" })).toMatchObject({ invalidPath: true });
     expect(matchRule(only, { method: "GET", path: "/private/x" })).toBeUndefined();
+  });
+
+  it("refuses a path whose rule would change with its trailing slash added or removed", () => {
+    const slashed = policyOf([
+      {
+        id: "roles-admin",
+        methods: ["PUT"],
+        path: "/users/{id}/roles",
+        require: { roles: { anyOf: ["admin"] } },
+      },
+      { id: "users", methods: ["*"], path: "/users/**", require: { roles: { anyOf: ["reader"] } } },
+      { id: "docs", methods: ["GET"], path: "/docs/" },
+    ]);
+    const id = (method: string, path: string) => {
+      const match = matchRule(slashed, { method, path });
+      return match && "invalidPath" in match ? "invalid" : match?.rule.id;
+    };
+    // Express reads "/users/42/roles/" as "/users/42/roles": it must not fall to 'users'.
+    expect(id("PUT", "/users/42/roles/")).toBe("invalid");
+    expect(id("PUT", "/users/42/Roles/")).toBe("invalid");
+    expect(id("PUT", "/users/42/roles;x/")).toBe("invalid");
+    expect(id("PUT", "/users/42/roles")).toBe("roles-admin");
+    // Readings that the same rule decides pass.
+    expect(id("GET", "/users/42/roles/")).toBe("users");
+    expect(id("PUT", "/users/42/")).toBe("users");
+    // A route named only with its slash keeps working; the other spelling is refused.
+    expect(id("GET", "/docs/")).toBe("docs");
+    expect(id("GET", "/docs")).toBe("invalid");
+    expect(id("GET", "/")).toBeUndefined();
+    // Under a default rule that is not "deny", a reading no rule matches is the default's.
+    const withDefault = parsePolicy(
+      JSON.stringify({
+        version: 1,
+        rules: [{ id: "docs", methods: ["GET"], path: "/docs/" }],
+        defaultRule: {},
+      }),
+    );
+    if (!withDefault.ok) throw new Error(withDefault.errors.join("\n"));
+    expect(matchRule(withDefault.policy, { method: "GET", path: "/docs/" })).toMatchObject({
+      invalidPath: true,
+    });
+  });
+
+  it("decides HEAD exactly as GET, so a rule refusing GET refuses HEAD", () => {
+    const reports = policyOf([
+      { id: "q3", methods: ["GET"], path: "/reports/q3", require: { roles: { anyOf: ["admin"] } } },
+      { id: "open", methods: ["*"], path: "/reports/**" },
+    ]);
+    expect(matchRule(reports, { method: "HEAD", path: "/reports/q3" })).toMatchObject({ rule: { id: "q3" } });
+    expect(matchRule(reports, { method: "HEAD", path: "/reports/q4" })).toMatchObject({
+      rule: { id: "open" },
+    });
   });
 
   it("refuses ';' parameters whose removal (as Tomcat and Spring route) would change the rule", () => {

@@ -34,6 +34,13 @@ describe("routing claims: version and tenant", () => {
     expect(read({ ver: "2.0", tid: OTHER, iss: "x" })).toBe("tenant_not_allowed");
     expect(read({ ver: "2.0", tid: OTHER, iss: "x" }, ["2.0"], { any: true } as never)).toBe("accepted");
   });
+  it("refuses personal accounts (the consumer tenant) under '*' unless listed", () => {
+    const consumer = "9188040d-6c67-4c5b-b112-36a304b66dad";
+    const claims = { ver: "2.0", tid: consumer, iss: "x" };
+    expect(read(claims, ["2.0"], { any: true } as never)).toBe("tenant_not_allowed");
+    expect(read(claims, ["2.0"], { any: true, consumers: true } as never)).toBe("accepted");
+    expect(read(claims, ["2.0"], { any: false, ids: [consumer] } as never)).toBe("accepted");
+  });
   it("refuses a tid that is not a GUID", () => {
     expect(read({ ver: "2.0", tid: "contoso.com", iss: "x" }, ["2.0"], { any: true } as never)).toBe(
       "claim_invalid",
