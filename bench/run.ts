@@ -6,7 +6,7 @@
 //   npm run bench                     full: about 13 minutes (3 throughput runs, 5-minute soak)
 //   npm run bench -- --quick          smoke check, under a minute
 //   npm run bench -- --out DIR        write RESULTS.md and latency.svg to DIR instead
-//   npm run bench -- --only token     some parts only: throughput,latency,token,cold,memory,tail,profile
+//   npm run bench -- --only token     some parts only: throughput,latency,token,shadow,cold,memory,tail,profile
 //   npm run bench -- --profile        add the CPU profile to a quick run
 
 import { mkdirSync, writeFileSync } from "node:fs";
@@ -28,6 +28,7 @@ import { soak } from "./phases/soak.js";
 import { startTargets } from "./phases/start-targets.js";
 import { measureTail } from "./phases/tail.js";
 import { measureThroughput } from "./phases/throughput.js";
+import { shadowPath } from "./shadow-path.js";
 import { tokenPath } from "./token-path.js";
 
 const began = Date.now();
@@ -43,7 +44,7 @@ async function measure(results: Results): Promise<void> {
   const started: ChildServer[] = [];
   let fixture: Fixture | undefined;
   try {
-    if (config.parts.some((part) => part !== "token")) {
+    if (config.parts.some((part) => part !== "token" && part !== "shadow")) {
       buildServers();
       await buildBundle();
       fixture = await startFixture(config.tokenPool);
@@ -69,6 +70,12 @@ async function measure(results: Results): Promise<void> {
     if (wants("token")) {
       results.tokenPath = await tokenPath({ seconds: config.tokenPathSeconds, poolSize: config.tokenPool });
       log(`token path: ${results.tokenPath.map((r) => `${r.name} ${Math.round(r.perSecond)}/s`).join("; ")}`);
+    }
+    if (wants("shadow")) {
+      results.shadowPath = shadowPath({ seconds: config.tokenPathSeconds });
+      log(
+        `shadow path: ${results.shadowPath.map((r) => `${r.name} ${Math.round(r.perSecond)}/s`).join("; ")}`,
+      );
     }
   } finally {
     await Promise.allSettled(started.map((server) => server.stop()));

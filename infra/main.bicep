@@ -162,6 +162,9 @@ param policyRefreshSeconds string = ''
 @description('TOLLGATE_MAX_BODY_BYTES: largest request body forwarded. Blank: 104857600')
 param maxBodyBytes string = ''
 
+@description('TOLLGATE_MCP_MAX_BODY_BYTES: largest MCP JSON-RPC body read on routes with MCP rules. Blank: 1048576')
+param mcpMaxBodyBytes string = ''
+
 @description('TOLLGATE_BACKEND_CONNECT_TIMEOUT_MS: time to connect to the backend. Blank: 5000')
 param backendConnectTimeoutMs string = ''
 
@@ -225,6 +228,8 @@ param graphUrl string = ''
 
 @description('TOLLGATE_GRAPH_TIMEOUT_MS: longest one Graph lookup may take. Blank: 2000')
 param graphTimeoutMs string = ''
+@description('TOLLGATE_DEBUG_TRACE: true logs each request\'s decision trace (rules tried, requirement tree); for debugging. Blank: false')
+param debugTrace string = ''
 
 // ---------------------------------------------------------------------------------------------
 // What stands in front: Front Door, API Management, both (Front Door -> APIM -> tollgate) or
@@ -303,6 +308,7 @@ var tableSuffixes = [
   'Findings'
   'Limits'
   'Access'
+  'Shadow'
   'Revocations'
   'Tenants'
 ]
@@ -692,6 +698,10 @@ resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
           value: maxBodyBytes
         }
         {
+          name: 'TOLLGATE_MCP_MAX_BODY_BYTES'
+          value: mcpMaxBodyBytes
+        }
+        {
           name: 'TOLLGATE_BACKEND_CONNECT_TIMEOUT_MS'
           value: backendConnectTimeoutMs
         }
@@ -774,6 +784,10 @@ resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
         {
           name: 'TOLLGATE_GRAPH_TIMEOUT_MS'
           value: graphTimeoutMs
+        }
+        {
+          name: 'TOLLGATE_DEBUG_TRACE'
+          value: debugTrace
         }
         {
           name: 'TOLLGATE_FRONT_DOOR_ID'

@@ -9,13 +9,19 @@ import { forwardRequest } from "./forward/forward-request.js";
 import { buildUpstreamHeaders } from "./forward/header-hygiene.js";
 import type { AssertionSigner } from "./forward/identity-assertion.js";
 import { problemResponse } from "./http/problem-response.js";
+import { protectedResourceMetadata } from "./http/protected-resource-metadata.js";
 import type { RequestContext, RequestHandler } from "./http/request-handler.js";
 import type { LimitVerdict, RateLimiter } from "./limits/rate-limiter.js";
+import { type McpRead, readMcpCall } from "./mcp/read-mcp-call.js";
 import { authorize, type Decision } from "./policy/authorize.js";
-import { methodOverrideParameter } from "./policy/method-override.js";
+import { enforceDecision } from "./policy/decision-refusal.js";
+import { type DecisionTrace, newDecisionTrace } from "./policy/decision-trace.js";
+import { methodOverrideRefusal } from "./policy/method-override.js";
 import type { Policy } from "./policy/policy-schema.js";
 import { splitRequestPath } from "./policy/request-path.js";
+import { resourceChallenge, routeRule, routeTimeouts, takesMcpRules } from "./policy/resource-gate.js";
 import { outcomeOf, TollgateError } from "./reasons.js";
+import type { ShadowObserver } from "./shadow/shadow-evaluator.js";
 import { type DecisionRecord, noTelemetry, type RequestTelemetry } from "./telemetry/decision-record.js";
 import type { Principal } from "./token/principal.js";
 import type { TokenValidator } from "./token/token-validator.js";
@@ -34,6 +40,13 @@ export interface GatewayDeps {
   clock: Clock;
   onDecision?: (record: DecisionRecord) => void;
   telemetry?: RequestTelemetry;
+  /**
+   * Told how each request was decided (TOLLGATE_DEBUG_TRACE): its record and the token checks,
+   * rules tried and requirement tree. Only when set does the gateway collect a trace at all.
+   */
+  debugTrace?: (record: DecisionRecord, trace: DecisionTrace) => void;
+  /** Told each request's live decision, to evaluate a shadow candidate beside it (shared/shadow). */
+  shadow?: ShadowObserver;
   /** Answers for tollgate's own paths (health, readiness); undefined means "not mine". */
   ownRoutes?: (request: Request, url: URL) => Promise<Response | undefined>;
   /**
@@ -71,6 +84,20 @@ function withHeaders(response: Response, extra: Readonly<Record<string, string>>
   }
 }
 
+/** The candidate only watches: whatever it does, the live decision stands. */
+function observeShadow(
+  shadow: ShadowObserver,
+  request: Parameters<ShadowObserver>[0],
+  principal: Principal,
+  decision: Decision,
+): void {
+  try {
+    shadow(request, principal, decision);
+  } catch {
+    // A broken candidate must never change an answer.
+  }
+}
+
 function ruleIdOf(decision: Decision): string | undefined {
   const rule = decision.rule;
   return rule !== undefined && "id" in rule ? rule.id : undefined;
@@ -97,14 +124,19 @@ export function createGateway(deps: GatewayDeps): RequestHandler {
     // Health and the assertion JWKS are public, answered for platform probes, and not decisions.
     const own = await deps.ownRoutes?.(request, url);
     if (own) return own;
+    // RFC 9728 metadata is public: a client reads it to learn how to get the token it lacks.
+    const metadata = protectedResourceMetadata(deps.policy(), request, url);
+    if (metadata) return metadata;
 
     const started = deps.clock.now();
     const span = telemetry.begin(request);
     const traceId = span.traceId;
+    const trace = deps.debugTrace ? newDecisionTrace() : undefined;
     const report = (record: DecisionRecord) => {
       try {
         span.end(record);
         deps.onDecision?.(record);
+        if (trace) deps.debugTrace?.(record, trace);
       } catch {
         // Reporting must never change an answer.
       }
@@ -112,6 +144,12 @@ export function createGateway(deps: GatewayDeps): RequestHandler {
     let principal: Principal | undefined;
     let decision: Decision | undefined;
     let limit: LimitVerdict | undefined;
+    let mcpRead: McpRead | undefined;
+    const route = { method: request.method, path: url.pathname, host: url.host };
+    const routeFields = (): Pick<DecisionRecord, "resource" | "mcp"> => ({
+      ...(decision?.rule?.resource !== undefined ? { resource: decision.rule.resource } : {}),
+      ...(mcpRead !== undefined ? { mcp: mcpRead.call } : {}),
+    });
     // Durations, not time of day: monotonic and finer than a millisecond (a signature check is
     // well under one), so performance.now() rather than the injectable clock.
     let verifyMs: number | undefined;
@@ -125,17 +163,16 @@ export function createGateway(deps: GatewayDeps): RequestHandler {
 
       const path = splitRequestPath(url.pathname);
       if (!path.ok) throw new TollgateError("path_invalid", `The request path ${path.problem}.`);
-      const override = methodOverrideParameter(url.searchParams);
-      if (override !== undefined) {
-        throw new TollgateError(
-          "method_override_refused",
-          `The query holds '${override}', which some backends run as another method than the one authorised; send the real method instead.`,
-        );
-      }
+      const override = methodOverrideRefusal(url.searchParams);
+      if (override) throw override;
 
       const verifyStarted = performance.now();
       try {
-        principal = await deps.validator.validateAuthorization(request.headers.get("authorization"), url);
+        principal = await deps.validator.validateAuthorization(
+          request.headers.get("authorization"),
+          url,
+          trace?.tokenChecks,
+        );
       } finally {
         verifyMs = performance.now() - verifyStarted;
       }
@@ -151,21 +188,31 @@ export function createGateway(deps: GatewayDeps): RequestHandler {
       }
       deps.accessChecks?.(principal);
       if (deps.signInSessions) await deps.signInSessions(principal);
-      const route = { method: request.method, path: url.pathname, host: url.host };
-      decision = authorize(policy, route, principal);
+      // MCP rules match on the JSON-RPC message, so on their routes the (bounded) body is read first.
+      if (takesMcpRules(policy, route))
+        mcpRead = await readMcpCall(request, settings.backend.mcpMaxBodyBytes);
+      const routeRequest = { ...route, ...(mcpRead ? { mcp: mcpRead.call } : {}) };
+      decision = authorize(policy, routeRequest, principal, trace);
       if (decision.groupsOverage && deps.overageGroups) {
         // Graph only when the groups the token left out decide the request.
         principal = await deps.overageGroups(principal);
-        decision = authorize(policy, route, principal);
+        decision = authorize(policy, routeRequest, principal, trace);
       }
-      if (decision.outcome === "invalid_path") throw new TollgateError("path_invalid", decision.message);
-      if (decision.outcome === "deny") {
-        if (decision.authContext !== undefined && deps.stepUp) {
+      if (deps.shadow) observeShadow(deps.shadow, routeRequest, principal, decision);
+      let resource: ReturnType<typeof enforceDecision>;
+      try {
+        resource = enforceDecision(policy, decision, principal);
+      } catch (error) {
+        // A missing authentication context: CAE-capable clients get Entra's claims challenge.
+        if (
+          error instanceof TollgateError &&
+          error.reason === "auth_context_required" &&
+          decision.authContext !== undefined &&
+          deps.stepUp
+        ) {
           throw deps.stepUp(principal, decision.authContext, decision.message);
         }
-        throw new TollgateError(decision.reason ?? "insufficient_scope", decision.message, {
-          ...(decision.requiredScope ? { requiredScope: decision.requiredScope } : {}),
-        });
+        throw error;
       }
 
       const limitPolicy =
@@ -213,13 +260,22 @@ export function createGateway(deps: GatewayDeps): RequestHandler {
         strip: [GATEWAY_KEY_HEADER],
       });
       backendStarted = performance.now();
+      // The bytes read to match MCP rules go on exactly as they came.
+      const outgoing =
+        mcpRead?.body === undefined
+          ? request
+          : new Request(request.url, {
+              method: request.method,
+              headers: request.headers,
+              body: mcpRead.body,
+            });
       const response = await forwardRequest(
-        request,
+        outgoing,
         { backendUrl },
         {
           headers,
           maxBodyBytes: settings.backend.maxBodyBytes,
-          timeouts,
+          timeouts: { ...timeouts, ...routeTimeouts(resource, decision.rule) },
           signal: context.signal,
           pools: deps.pools,
         },
@@ -232,6 +288,7 @@ export function createGateway(deps: GatewayDeps): RequestHandler {
         status: response.status,
         principal,
         backendStatus: response.status,
+        ...routeFields(),
         ...limitFields(limit),
         ...timings(),
         durationMs: deps.clock.now() - started,
@@ -261,11 +318,25 @@ export function createGateway(deps: GatewayDeps): RequestHandler {
         ...(decision && ruleIdOf(decision) ? { ruleId: ruleIdOf(decision) } : {}),
         status: refusal.status,
         ...(principal ? { principal } : {}),
+        ...routeFields(),
         ...limitFields(limit),
         ...timings(),
         durationMs: deps.clock.now() - started,
       });
-      return problemResponse(refusal, traceId);
+      return problemResponse(refusal, traceId, {}, challengeExtras(deps.policy(), decision, route, refusal));
     }
   };
+}
+
+/** On a protected resource's routes, a 401 or 403 says where its metadata is and what to ask for. */
+function challengeExtras(
+  policy: Policy | undefined,
+  decision: Decision | undefined,
+  route: { method: string; path: string; host: string },
+  refusal: TollgateError,
+) {
+  if (policy === undefined || (refusal.status !== 401 && refusal.status !== 403)) return undefined;
+  // Without resources there is nothing to add, and no reason to match the route again.
+  if (decision?.rule?.resource === undefined && Object.keys(policy.resources).length === 0) return undefined;
+  return resourceChallenge(policy, decision?.rule ?? routeRule(policy, route), refusal);
 }

@@ -92,6 +92,22 @@ export const REASONS = {
   tenants_unavailable: { ...OUTAGE, title: "The tenants table is not loaded yet" },
   groups_unavailable: { ...OUTAGE, title: "The caller's groups could not be looked up" },
   signin_sessions_unavailable: { ...OUTAGE, title: "The caller's sign-in sessions could not be checked" },
+  // Entra Agent ID callers, by a rule's `agents` option.
+  agent_not_allowed: { status: 403, fault: "caller", title: "Agent identities may not call this route" },
+  agent_required: { status: 403, fault: "caller", title: "Only agent identities may call this route" },
+  // MCP JSON-RPC bodies on routes with MCP rules (shared/mcp).
+  mcp_body_malformed: { status: 400, fault: "caller", title: "Not an MCP JSON-RPC message" },
+  mcp_body_too_large: { status: 413, fault: "caller", title: "MCP message too large to inspect" },
+  mcp_batch_unsupported: {
+    status: 400,
+    fault: "caller",
+    title: "JSON-RPC batches are not accepted on MCP routes",
+  },
+  mcp_header_mismatch: {
+    status: 400,
+    fault: "caller",
+    title: "Mcp-Method or Mcp-Name disagrees with the body",
+  },
 } as const satisfies Record<string, ReasonSpec>;
 
 export type Reason = keyof typeof REASONS;

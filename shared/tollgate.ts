@@ -25,9 +25,13 @@ import type { KeyStoreEvent } from "./keys/key-store-events.js";
 import { RateLimiter } from "./limits/rate-limiter.js";
 import { WindowCounterTable } from "./limits/window-counter-table.js";
 import { createOwnRoutes, type Readiness, readiness } from "./own-routes.js";
+import { traceLogLine } from "./policy/format-trace.js";
 import { PolicyStore } from "./policy/policy-store.js";
 import type { PolicyStoreEvent } from "./policy/policy-store-events.js";
 import { policyTableClient } from "./policy/policy-table.js";
+import { DifferenceCounter } from "./shadow/difference-counter.js";
+import { createShadowEvaluator } from "./shadow/shadow-evaluator.js";
+import { shadowTableClient } from "./shadow/shadow-table.js";
 import { createTableClientFactory, type TableClientFactory } from "./storage/table-client.js";
 import { tableName } from "./storage/table-names.js";
 import type { DecisionRecord } from "./telemetry/decision-record.js";
@@ -170,6 +174,46 @@ export async function createTollgate(settings: Settings, options: TollgateOption
     },
   });
 
+  // A shadow candidate (`tollgate policy push --shadow`), read like the role map from its own
+  // table; `shadowCleared` because a store keeps its last copy when the pointer goes away.
+  let shadowCleared = true;
+  const shadowStore = new PolicyStore({
+    client: shadowTableClient(tables, settings.tablePrefix),
+    clock,
+    refreshSeconds: settings.policyRefreshSeconds,
+    storageTimeoutMs: settings.storageTimeoutMs,
+    onEvent: (event) => {
+      if (event.type === "policy_loaded") {
+        shadowCleared = false;
+        log(
+          `shadow policy version ${event.versionId} loaded (${event.ruleCount} rules), evaluated beside the live one`,
+        );
+      } else if (event.type === "policy_missing") {
+        if (!shadowCleared) log("shadow policy cleared");
+        shadowCleared = true;
+      } else if (event.type === "policy_rejected") {
+        log(`shadow policy version ${event.versionId ?? "?"} refused: ${event.problems.join("; ")}`);
+      }
+    },
+  });
+  const shadowCounts = new DifferenceCounter({
+    client: shadowTableClient(tables, settings.tablePrefix),
+    clock,
+    storageTimeoutMs: settings.storageTimeoutMs,
+    onEvent: (event) => {
+      if (event.type === "shadow_counts_flush_failed")
+        log(`shadow differences could not be stored: ${event.error}`);
+    },
+  });
+  const shadow = createShadowEvaluator({
+    candidate: () => {
+      const loaded = shadowCleared ? undefined : shadowStore.current();
+      return loaded && { policy: loaded.policy, versionId: loaded.versionId };
+    },
+    counter: shadowCounts,
+    events: telemetry,
+  });
+
   const limiter = new RateLimiter({
     counters: new WindowCounterTable({
       client: tables(tableName(settings.tablePrefix, "limits")),
@@ -235,6 +279,25 @@ export async function createTollgate(settings: Settings, options: TollgateOption
           ? { sharedHeader: { name: GATEWAY_KEY_HEADER, value: settings.bypass.gatewayKey } }
           : {}),
       }),
+      shadow,
+      // Opt-in: the trace holds rule ids and requirement names, never the token or claim values.
+      ...(settings.debugTrace
+        ? {
+            debugTrace: (record, trace) =>
+              log(
+                traceLogLine(
+                  record.traceId,
+                  {
+                    status: record.status,
+                    outcome: record.outcome,
+                    ...(record.reason ? { reason: record.reason } : {}),
+                    ...(record.ruleId ? { ruleId: record.ruleId } : {}),
+                  },
+                  trace,
+                ),
+              ),
+          }
+        : {}),
       accessChecks: continuousAccess.check,
       stepUp: continuousAccess.stepUp,
       ...(continuousAccess.checkSignInSessions
@@ -252,15 +315,23 @@ export async function createTollgate(settings: Settings, options: TollgateOption
       await Promise.all([
         keyStore.warm(keySourcesFor(settings.token)),
         policyStore.start(),
+        shadowStore.start(),
         continuousAccess.start(),
       ]);
     },
     async stop() {
       policyStore.stop();
+      shadowStore.stop();
       continuousAccess.stop();
       limiter.stop();
       await limiter.flush();
-      await Promise.allSettled([pools.close(), keyStore.idle(), lifetimes.flush(), access?.stop()]);
+      await Promise.allSettled([
+        pools.close(),
+        keyStore.idle(),
+        lifetimes.flush(),
+        access?.stop(),
+        shadowCounts.flush(),
+      ]);
     },
     readiness: () => readiness(sources),
   };

@@ -145,6 +145,26 @@ function tokenSection(results: Results): string {
   ].join("\n");
 }
 
+function shadowSection(results: Results): string {
+  const rows = results.shadowPath;
+  if (!rows) return notRun("the shadow path");
+  const base = rows[0]?.perSecond;
+  return [
+    `In this process, ${results.config.tokenPathSeconds} s each after a warm-up, in interleaved rounds so a busy machine slows each alike: the role-map step of a request (\`authorize\` over 21 rules, the one that applies last), alone and with a shadow candidate evaluated beside it (\`bench/shadow-path.ts\`). A differing candidate also counts the difference in memory and sends one telemetry event (here to telemetry switched off); counts reach Table Storage at most once a minute, off the request path.`,
+    "",
+    table(
+      ["Role-map step", "decisions/s", "vs alone", "ns per request added"],
+      ["l", "r", "r", "r"],
+      rows.map((row) => [
+        row.name,
+        int(row.perSecond),
+        base ? `${(row.perSecond / base).toFixed(2)}×` : "n/a",
+        base ? int(Math.max(0, 1e9 / row.perSecond - 1e9 / base)) : "n/a",
+      ]),
+    ),
+  ].join("\n");
+}
+
 function coldSection(results: Results): string {
   const rows = results.coldStart;
   if (!rows) return notRun("cold start");
@@ -397,6 +417,10 @@ export function renderReport(results: Results): string {
     "## Token path",
     "",
     tokenSection(results),
+    "",
+    "## Shadow policy cost",
+    "",
+    shadowSection(results),
     "",
     "## Cold start",
     "",

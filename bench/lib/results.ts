@@ -1,5 +1,6 @@
 // What one benchmark run measured: the report and the plot are made from this alone.
 
+import type { ShadowPathResult } from "../shadow-path.js";
 import type { TokenPathResult } from "../token-path.js";
 import type { ColdStart } from "./cold-start.js";
 import type { ProfileSummary } from "./cpu-profile.js";
@@ -21,7 +22,16 @@ export const TARGETS = {
 } as const;
 export type TargetId = keyof typeof TARGETS;
 
-export const PARTS = ["throughput", "latency", "token", "cold", "memory", "tail", "profile"] as const;
+export const PARTS = [
+  "throughput",
+  "latency",
+  "token",
+  "shadow",
+  "cold",
+  "memory",
+  "tail",
+  "profile",
+] as const;
 export type Part = (typeof PARTS)[number];
 
 export interface RunConfig {
@@ -104,6 +114,7 @@ export interface Results {
   throughput?: ThroughputResult[];
   latency?: LatencyResult[];
   tokenPath?: TokenPathResult[];
+  shadowPath?: ShadowPathResult[];
   coldStart?: ColdStartResult[];
   memory?: MemoryResult;
   profile?: { summary: ProfileSummary; file: string; requestsPerSecond: number };

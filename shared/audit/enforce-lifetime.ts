@@ -18,8 +18,9 @@ export function enforceLifetimeLimits(
   onRefused?: (principal: Principal) => void,
 ): Validator {
   return {
-    async validateAuthorization(authorization, url) {
-      const principal = await validator.validateAuthorization(authorization, url);
+    async validateAuthorization(authorization, url, steps) {
+      const principal = await validator.validateAuthorization(authorization, url, steps);
+      steps?.push("lifetime limit (TOLLGATE_AUDIT_ENFORCE)");
       const lifetime = principal.expiresAt - principal.issuedAt;
       const limit = maxLifetimeFor(principal.caeCapable, limits);
       if (exceedsLimit(lifetime, limit)) {

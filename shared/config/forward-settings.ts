@@ -12,6 +12,8 @@ export interface BackendSettings {
   connectTimeoutMs: number;
   firstByteTimeoutMs: number;
   totalTimeoutMs: number;
+  /** Largest MCP JSON-RPC body read to match MCP rules (it is then sent on unchanged). */
+  mcpMaxBodyBytes: number;
 }
 
 export interface AssertionSettings {
@@ -56,6 +58,7 @@ export const backendSpec = {
   connectTimeoutMs: setting("TOLLGATE_BACKEND_CONNECT_TIMEOUT_MS", wholeNumber(100, 60_000, 5000)),
   firstByteTimeoutMs: setting("TOLLGATE_BACKEND_FIRST_BYTE_TIMEOUT_MS", wholeNumber(100, 600_000, 30_000)),
   totalTimeoutMs: setting("TOLLGATE_BACKEND_TIMEOUT_MS", wholeNumber(100, 3_600_000, 120_000)),
+  mcpMaxBodyBytes: setting("TOLLGATE_MCP_MAX_BODY_BYTES", wholeNumber(1, 16 * 1024 ** 2, 1024 * 1024)),
 } as const;
 
 export const assertionSpec = {

@@ -182,6 +182,12 @@ export const SETTING_DOCS = {
     description:
       "Largest request body forwarded (streamed, never buffered); larger is 413 `request_body_too_large`.",
   },
+  TOLLGATE_MCP_MAX_BODY_BYTES: {
+    default: "1048576",
+    example: "262144",
+    description:
+      "Largest JSON-RPC body read on routes with MCP rules (to match the method and tool name; then sent on unchanged); larger is 413 `mcp_body_too_large`.",
+  },
   TOLLGATE_BACKEND_CONNECT_TIMEOUT_MS: {
     default: "5000",
     example: "5000",
@@ -339,6 +345,12 @@ export const SETTING_DOCS = {
     example: "20",
     description:
       "Refusals (401/403) written one by one per caller and minute on each instance; beyond it they are only counted (`refusalsNotListed`), so a flood cannot become a logging bill. `0`: counts only.",
+  },
+  TOLLGATE_DEBUG_TRACE: {
+    default: "false",
+    example: "true",
+    description:
+      "`true` logs one `decision trace` line per request, by trace id: the token checks run, each rule tried and why it did not match, the requirement tree with each leaf met or not (what `tollgate explain` prints). Never the token, claim values or anything in the response. For debugging; off in production.",
   },
 } as const satisfies Record<string, SettingDoc>;
 

@@ -74,12 +74,15 @@ export interface Settings {
   groups: GroupsSettings;
   signInSessions: SignInSessionsSettings;
   graph: GraphSettings;
+  /** Log each request's decision trace (TOLLGATE_DEBUG_TRACE); off by default. */
+  debugTrace: boolean;
 }
 
-/** The two settings of the gateway itself, not of one of its parts. */
+/** The settings of the gateway itself, not of one of its parts. */
 const gatewaySpec = {
   policyRefreshSeconds: setting("TOLLGATE_POLICY_REFRESH_SECONDS", wholeNumber(1, 3600, 30)),
   rateLimitHeaders: setting("TOLLGATE_RATELIMIT_HEADERS", flag(true)),
+  debugTrace: setting("TOLLGATE_DEBUG_TRACE", flag(false)),
 } as const;
 
 /** The one schema: every setting SETTING_DOCS documents (the satisfies says none is missing). */

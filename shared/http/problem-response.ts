@@ -2,7 +2,7 @@
 // needs to find the request in Application Insights.
 
 import { REASONS, type Reason, type TollgateError } from "../reasons.js";
-import { bearerChallenge } from "./www-authenticate.js";
+import { bearerChallenge, type ChallengeExtras } from "./www-authenticate.js";
 
 export interface ProblemBody {
   type: string;
@@ -17,6 +17,7 @@ export function problemResponse(
   error: TollgateError,
   traceId: string,
   headers: Record<string, string> = {},
+  challengeExtras?: ChallengeExtras,
 ): Response {
   const body: ProblemBody = {
     type: `urn:tollgate:reason:${error.reason}`,
@@ -29,7 +30,7 @@ export function problemResponse(
   const out = new Headers({ ...error.headers, ...headers });
   out.set("content-type", "application/problem+json");
   out.set("cache-control", "no-store");
-  const challenge = bearerChallenge(error);
+  const challenge = bearerChallenge(error, "tollgate", challengeExtras);
   if (challenge) out.set("www-authenticate", challenge);
   if (error.retryAfterSeconds !== undefined) {
     out.set("retry-after", String(Math.max(1, Math.ceil(error.retryAfterSeconds))));

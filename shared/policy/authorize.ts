@@ -3,6 +3,7 @@
 
 import type { Reason } from "../reasons.js";
 import type { Principal } from "../token/principal.js";
+import type { DecisionTrace } from "./decision-trace.js";
 import { evaluateRequirement } from "./evaluate.js";
 import type { DefaultRule, Policy, PolicyRule } from "./policy-schema.js";
 import { matchRule, type RouteRequest } from "./route-match.js";
@@ -35,8 +36,14 @@ export interface Decision {
   message: string;
 }
 
-export function authorize(policy: Policy, request: RouteRequest, principal: Principal): Decision {
-  const match = matchRule(policy, request);
+/** `trace`, when given, records the rules tried and the requirement tree (see decision-trace.ts). */
+export function authorize(
+  policy: Policy,
+  request: RouteRequest,
+  principal: Principal,
+  trace?: DecisionTrace,
+): Decision {
+  const match = matchRule(policy, request, trace?.rules);
   if (match !== undefined && "invalidPath" in match) {
     return { outcome: "invalid_path", forwardAuthorization: false, message: `Refused: ${match.problem}.` };
   }
@@ -64,7 +71,9 @@ export function authorize(policy: Policy, request: RouteRequest, principal: Prin
   if (rule.rateLimit !== undefined) passes.rateLimit = rule.rateLimit;
 
   const result =
-    rule.require === undefined ? { satisfied: true as const } : evaluateRequirement(rule.require, principal);
+    rule.require === undefined
+      ? { satisfied: true as const }
+      : evaluateRequirement(rule.require, principal, trace?.requirement);
   if (result.satisfied) return passes;
 
   const stepUp = result.stepUp?.[0];

@@ -21,21 +21,50 @@ export type RequirementResult =
 /** `composite` marks a combined sentence, which needs parentheses inside another one. */
 type Unmet = Extract<RequirementResult, { satisfied: false }> & { composite?: boolean };
 
-export function evaluateRequirement(requirement: Requirement, principal: Principal): RequirementResult {
-  const result = check(requirement, principal);
+/**
+ * One node of the requirement tree as evaluated, for `tollgate explain` and the debug trace:
+ * the node's key (`roles`, `anyOf`, ...), whether the caller met it, what it needs if not.
+ */
+export interface RequirementTrace {
+  node: string;
+  met: boolean;
+  needs?: string;
+  children?: RequirementTrace[];
+}
+
+/** `trace`, when given, receives the evaluated tree (one root); evaluation itself is unchanged. */
+export function evaluateRequirement(
+  requirement: Requirement,
+  principal: Principal,
+  trace?: RequirementTrace[],
+): RequirementResult {
+  const result = check(requirement, principal, trace);
   if (result === undefined) return { satisfied: true };
   const { missing, needs, groupsOverage, stepUp } = result;
   return { satisfied: false, missing, needs, groupsOverage, ...(stepUp ? { stepUp } : {}) };
 }
 
-/** Undefined when satisfied. */
-function check(req: Requirement, p: Principal): Unmet | undefined {
+/** Undefined when satisfied. Records the node (and, through `checkNode`, its children) in `trace`. */
+function check(req: Requirement, p: Principal, trace?: RequirementTrace[]): Unmet | undefined {
+  if (trace === undefined) return checkNode(req, p, undefined);
+  const children: RequirementTrace[] = [];
+  const result = checkNode(req, p, children);
+  trace.push({
+    node: Object.keys(req)[0] ?? "?",
+    met: result === undefined,
+    ...(result === undefined ? {} : { needs: result.needs }),
+    ...(children.length > 0 ? { children } : {}),
+  });
+  return result;
+}
+
+function checkNode(req: Requirement, p: Principal, trace: RequirementTrace[] | undefined): Unmet | undefined {
   if ("allOf" in req) {
-    const unmet = req.allOf.map((child) => check(child, p)).filter((r) => r !== undefined);
+    const unmet = req.allOf.map((child) => check(child, p, trace)).filter((r) => r !== undefined);
     return unmet.length === 0 ? undefined : combine(unmet, " and ");
   }
   if ("anyOf" in req) {
-    const results = req.anyOf.map((child) => check(child, p));
+    const results = req.anyOf.map((child) => check(child, p, trace));
     if (results.some((r) => r === undefined)) return undefined;
     return combine(results as Unmet[], " or ");
   }

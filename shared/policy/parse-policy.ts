@@ -5,6 +5,8 @@ import { isMap, parseDocument } from "yaml";
 import { referenceErrors } from "./policy-references.js";
 import { type Policy, type PolicyDocument, policySchema } from "./policy-schema.js";
 import { policyWarnings } from "./policy-warnings.js";
+import { resourceWarnings } from "./resource-warnings.js";
+import { resourceReferenceErrors } from "./resources.js";
 import { formatIssues } from "./schema-errors.js";
 
 export type PolicyFormat = "json" | "yaml";
@@ -36,13 +38,17 @@ export function validatePolicyDocument(value: unknown): ParsePolicyResult {
     // Only a requirement tree nested thousands deep gets here (the stack runs out).
     return { ok: false, errors: [`(document): cannot be validated (${(error as Error).message})`] };
   }
-  const errors = [...(result.success ? [] : formatIssues(result.error.issues)), ...referenceErrors(value)];
+  const errors = [
+    ...(result.success ? [] : formatIssues(result.error.issues)),
+    ...referenceErrors(value),
+    ...resourceReferenceErrors(value),
+  ];
   if (!result.success || errors.length > 0) return { ok: false, errors };
   return {
     ok: true,
     policy: result.data,
     document: value as PolicyDocument,
-    warnings: policyWarnings(result.data),
+    warnings: [...policyWarnings(result.data), ...resourceWarnings(result.data)],
   };
 }
 

@@ -5,8 +5,11 @@ import { z } from "zod";
 import { guid } from "../config/parsers.js";
 import { redactUrl } from "../config/redact-url.js";
 import { limitPolicySchema } from "../limits/limit-policy.js";
+import { mcpMatchSchema } from "../mcp/mcp-rule.js";
+import { agentsSchema } from "./agent-rule.js";
 import { corsSchema } from "./cors-schema.js";
 import { compilePathPattern, type PathPattern } from "./path-pattern.js";
+import { resourcesSchema, timeoutsSchema } from "./resources.js";
 import { unknownKeyMessage } from "./unknown-key.js";
 
 /** A requirement names the roles, scopes or groups a caller needs: any one of, all of, or both. */
@@ -232,6 +235,14 @@ const ruleFields = {
     .optional(),
   reportOnly: flag.default(false),
   forwardAuthorization: flag.default(false),
+  /** The protected resource (under `resources`) the rule's routes belong to. */
+  resource: name().optional(),
+  /** Match MCP JSON-RPC calls by method and tool, resource or prompt name (see shared/mcp). */
+  mcp: mcpMatchSchema.optional(),
+  /** Backend timeouts for this rule's routes, over its resource's and the settings'. */
+  timeouts: timeoutsSchema.optional(),
+  /** Entra Agent ID callers: `allow` (omitted), `deny` (none) or `only` (nobody else). */
+  agents: agentsSchema.optional(),
 };
 
 export const ruleSchema = strict({
@@ -258,6 +269,8 @@ export const policySchema = strict({
   backends: z.record(name(), strict({ url: backendUrl })).default({}),
   /** Named rate-limit policies that rules refer to by `rateLimit`. */
   rateLimits: z.record(name(), limitPolicySchema).default({}),
+  /** Protected resources (RFC 9728) that rules belong to by `resource`. */
+  resources: resourcesSchema.default({}),
   rules: z.array(ruleSchema),
   defaultRule: defaultRuleSchema.default("deny"),
   /** Browser origins allowed to call cross-origin (cors-schema.ts); none without it. */

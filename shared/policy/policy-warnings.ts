@@ -59,6 +59,8 @@ export function policyWarnings(policy: Policy): string[] {
 /** True when `earlier` matches every request `later` matches, so `later` is dead. */
 function shadows(earlier: PolicyRule, later: PolicyRule): boolean {
   if (earlier.host !== undefined && earlier.host !== later.host) return false;
+  // An MCP rule matches only some messages on its route, so it leaves the rest to later rules.
+  if (earlier.mcp !== undefined) return false;
   if (
     earlier.methods !== "*" &&
     (later.methods === "*" || !later.methods.every((m) => earlier.methods.includes(m)))

@@ -9,6 +9,7 @@
 // exactly: then the rule that decides cannot depend on how the backend treats case. Callers
 // using the path's exact case (every real client) never see that.
 
+import { type McpCall, mcpMatches } from "../mcp/mcp-rule.js";
 import { matchPathPattern } from "./path-pattern.js";
 import type { Policy, PolicyRule } from "./policy-schema.js";
 import { splitRequestPath } from "./request-path.js";
@@ -20,6 +21,8 @@ export interface RouteRequest {
   path: string;
   /** The Host header (or the URL host), port included when the request had one. */
   host?: string | undefined;
+  /** The MCP message in the body, on routes with MCP rules; `"any"` matches every MCP rule. */
+  mcp?: McpCall | "any" | undefined;
 }
 
 export type RouteMatch =
@@ -27,13 +30,26 @@ export type RouteMatch =
   /** No rule may match this path; the gateway answers 400 without asking the backend. */
   | { invalidPath: true; problem: string };
 
-export function matchRule(policy: Policy, request: RouteRequest): RouteMatch | undefined {
+/** A rule tried for a request, in order, for `tollgate explain`: why it did or did not match. */
+export interface RuleTrace {
+  ruleId: string;
+  matched: boolean;
+  /** Set when it did not match: which of methods, host, MCP call and path ruled it out. */
+  skipped?: "method" | "host" | "mcp" | "path";
+}
+
+/** `trace`, when given, receives each rule tried on the exact-case pass, up to the one that matched. */
+export function matchRule(
+  policy: Policy,
+  request: RouteRequest,
+  trace?: RuleTrace[],
+): RouteMatch | undefined {
   const split = splitRequestPath(request.path);
   if (!split.ok) return { invalidPath: true, problem: `the path ${split.problem}` };
   const host = request.host === undefined ? undefined : normaliseHost(request.host);
 
-  const exact = firstMatch(policy, request.method, host, split.segments, false);
-  const folded = firstMatch(policy, request.method, host, split.segments, true);
+  const exact = firstMatch(policy, request, host, split.segments, false, trace);
+  const folded = firstMatch(policy, request, host, split.segments, true);
   if (folded?.rule !== exact?.rule) {
     return {
       invalidPath: true,
@@ -46,7 +62,7 @@ export function matchRule(policy: Policy, request: RouteRequest): RouteMatch | u
   // rule; see decidedByAnother. A reading no rule matches does not count when the default is
   // "deny": a route the policy names only as "/docs/" keeps working.
   const otherSlash = otherSlashReading(split.segments);
-  if (otherSlash !== undefined && decidedByAnother(policy, request.method, host, otherSlash, exact)) {
+  if (otherSlash !== undefined && decidedByAnother(policy, request, host, otherSlash, exact)) {
     return {
       invalidPath: true,
       problem:
@@ -59,7 +75,7 @@ export function matchRule(policy: Policy, request: RouteRequest): RouteMatch | u
   if (request.path.includes(";")) {
     const stripped = split.segments.map((segment) => segment.replace(/;.*$/, ""));
     for (const foldCase of [false, true]) {
-      if (firstMatch(policy, request.method, host, stripped, foldCase)?.rule !== exact?.rule) {
+      if (firstMatch(policy, request, host, stripped, foldCase)?.rule !== exact?.rule) {
         return {
           invalidPath: true,
           problem:
@@ -69,7 +85,7 @@ export function matchRule(policy: Policy, request: RouteRequest): RouteMatch | u
     }
     // Both at once: "/users/42/roles;x/" is "/users/42/roles" to Spring before 6.
     const strippedSlash = otherSlashReading(stripped);
-    if (strippedSlash !== undefined && decidedByAnother(policy, request.method, host, strippedSlash, exact)) {
+    if (strippedSlash !== undefined && decidedByAnother(policy, request, host, strippedSlash, exact)) {
       return {
         invalidPath: true,
         problem:
@@ -103,13 +119,13 @@ interface SlashReading {
  */
 function decidedByAnother(
   policy: Policy,
-  method: string,
+  request: RouteRequest,
   host: HostParts | undefined,
   reading: SlashReading,
   exact: { rule: PolicyRule } | undefined,
 ): boolean {
   for (const foldCase of [false, true]) {
-    const other = firstMatch(policy, method, host, reading.segments, foldCase);
+    const other = firstMatch(policy, request, host, reading.segments, foldCase);
     if (reading.added) {
       const last = other?.rule.path.segments.at(-1);
       if (
@@ -131,19 +147,36 @@ function decidedByAnother(
 
 function firstMatch(
   policy: Policy,
-  method: string,
+  { method, mcp }: RouteRequest,
   host: HostParts | undefined,
   segments: readonly string[],
   foldCase: boolean,
+  trace?: RuleTrace[],
 ): { rule: PolicyRule; index: number; params: Record<string, string> } | undefined {
   // Most frameworks run the GET handler for HEAD, so HEAD is decided exactly as GET is: a rule
   // listing only HEAD is refused when the policy is parsed (policy-schema.ts).
   const routed = method === "HEAD" ? "GET" : method;
+  const skip = (ruleId: string, skipped: RuleTrace["skipped"]) =>
+    trace?.push({ ruleId, matched: false, skipped });
   for (const [index, rule] of policy.rules.entries()) {
-    if (rule.methods !== "*" && !rule.methods.includes(routed)) continue;
-    if (rule.host !== undefined && !hostMatches(rule.host, host)) continue;
+    if (rule.methods !== "*" && !rule.methods.includes(routed)) {
+      skip(rule.id, "method");
+      continue;
+    }
+    if (rule.host !== undefined && !hostMatches(rule.host, host)) {
+      skip(rule.id, "host");
+      continue;
+    }
+    if (rule.mcp !== undefined && !mcpMatches(rule.mcp, mcp)) {
+      skip(rule.id, "mcp");
+      continue;
+    }
     const params = matchPathPattern(rule.path, segments, foldCase);
-    if (params) return { rule, index, params };
+    if (params) {
+      trace?.push({ ruleId: rule.id, matched: true });
+      return { rule, index, params };
+    }
+    skip(rule.id, "path");
   }
   return undefined;
 }

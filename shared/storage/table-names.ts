@@ -14,6 +14,8 @@ export const TABLE_SUFFIXES = {
   limits: "Limits",
   /** The access trail: exact per-minute decision counts per caller, and individual refusals. */
   access: "Access",
+  /** A shadow candidate policy (laid out as the policy table) and its difference counts. */
+  shadow: "Shadow",
   /** Revoked users, client apps, tenants and tokens; every instance mirrors it in memory. */
   revocations: "Revocations",
   /** Onboarded tenants and their state (active or suspended), for multi-tenant APIs. */

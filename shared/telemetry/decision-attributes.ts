@@ -4,6 +4,7 @@
 
 import type { DecisionRecord } from "./decision-record.js";
 import { DECISION_ATTRIBUTES as A, DECISION_MEASUREMENTS as M } from "./names.js";
+import { scrub } from "./scrub.js";
 
 export type AttributeMap = Record<string, string | number>;
 
@@ -23,10 +24,18 @@ export function decisionAttributes(record: DecisionRecord, options: DecisionAttr
     attributes[A.principalKind] = principal.kind;
     attributes[A.tokenVersion] = principal.tokenVersion;
     if (options.includeObjectId) attributes[A.objectId] = principal.objectId;
+    if (principal.agent === true) attributes[A.agent] = "true";
+    if (principal.agentParentAppId !== undefined) attributes[A.agentParentAppId] = principal.agentParentAppId;
   }
   if (record.rateLimitPolicy !== undefined) attributes[A.rateLimitPolicy] = record.rateLimitPolicy;
   if (record.rateLimitOutcome !== undefined) attributes[A.rateLimitOutcome] = record.rateLimitOutcome;
   if (record.backendStatus !== undefined) attributes[A.backendStatus] = String(record.backendStatus);
+  if (record.resource !== undefined) attributes[A.resource] = record.resource;
+  const mcp = record.mcp;
+  if (mcp?.method !== undefined) attributes[A.mcpMethod] = mcp.method;
+  // Caller-written (a resource URI may hold anything): no token or email reaches telemetry.
+  if (mcp?.name !== undefined) attributes[A.mcpName] = scrub(mcp.name).slice(0, 256);
+  if (mcp?.protocolVersion !== undefined) attributes[A.mcpProtocolVersion] = mcp.protocolVersion;
   return attributes;
 }
 

@@ -3,6 +3,7 @@
 
 import { traceIdFor } from "../http/trace-id.js";
 import type { LimitOutcome } from "../limits/rate-limiter.js";
+import type { McpCall } from "../mcp/mcp-rule.js";
 import type { Reason } from "../reasons.js";
 import type { Principal } from "../token/principal.js";
 
@@ -29,6 +30,10 @@ export interface DecisionRecord {
   /** Time until the backend's status line (or its failure), when the backend was called. */
   backendMs?: number;
   durationMs: number;
+  /** The protected resource (policy `resources`) the rule belongs to. */
+  resource?: string;
+  /** The MCP message's method, name and protocol version, on routes with MCP rules. */
+  mcp?: McpCall;
 }
 
 /**

@@ -16,6 +16,15 @@ export const DECISION_ATTRIBUTES = {
   rateLimitPolicy: "tollgate.rate_limit.policy",
   rateLimitOutcome: "tollgate.rate_limit.outcome",
   backendStatus: "tollgate.backend.status",
+  /** The protected resource (policy `resources`) of the rule. */
+  resource: "tollgate.resource",
+  /** The MCP JSON-RPC method, tool/prompt name or resource URI, and protocol revision. */
+  mcpMethod: "tollgate.mcp.method",
+  mcpName: "tollgate.mcp.name",
+  mcpProtocolVersion: "tollgate.mcp.protocol_version",
+  /** "true" for an Entra Agent ID token, and its parent (blueprint) app id. */
+  agent: "tollgate.agent",
+  agentParentAppId: "tollgate.agent.parent_app_id",
 } as const;
 
 /** Decision span numbers; each becomes a `customMeasurements` key on the `requests` row. */

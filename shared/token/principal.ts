@@ -35,6 +35,10 @@ export interface Principal {
    * group requirements count as met for this request). `groupsOverage` stays true either way.
    */
   overageGroups?: "graph" | "unverified";
+  /** An Entra Agent ID token: it carries actor or subject facets (`xms_act_fct`, `xms_sub_fct`). */
+  agent?: boolean;
+  /** The agent's parent (blueprint) app, `xms_par_app_azp`: for telemetry, never for a decision. */
+  agentParentAppId?: string;
 }
 
 function stringList(payload: Record<string, unknown>, name: string): string[] {
@@ -89,5 +93,18 @@ export function buildPrincipal(payload: Record<string, unknown>, inputs: Princip
     caeCapable: isCaeCapable(stringList(payload, "xms_cc")),
     ...(typeof payload.uti === "string" && payload.uti !== "" ? { tokenId: payload.uti } : {}),
     authContexts: stringList(payload, "acrs"),
+    ...agentFields(payload),
+  };
+}
+
+/** Agent ID facets are space-separated numbers; any present marks the token as an agent's. */
+function agentFields(payload: Record<string, unknown>): Pick<Principal, "agent" | "agentParentAppId"> {
+  const facet = (name: string) =>
+    typeof payload[name] === "string" && (payload[name] as string).trim() !== "";
+  if (!facet("xms_act_fct") && !facet("xms_sub_fct")) return {};
+  const parent = payload.xms_par_app_azp;
+  return {
+    agent: true,
+    ...(typeof parent === "string" && guid.test(parent) ? { agentParentAppId: parent.toLowerCase() } : {}),
   };
 }

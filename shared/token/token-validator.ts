@@ -55,44 +55,65 @@ export class TokenValidator {
     });
   }
 
-  /** Validates the request's Authorization header; throws TollgateError with the reason. */
-  async validateAuthorization(authorization: string | null | undefined, url?: URL): Promise<Principal> {
-    return this.validateToken(extractBearerToken(authorization, url));
+  /**
+   * Validates the request's Authorization header; throws TollgateError with the reason.
+   * `steps`, when given, receives each check's name as it starts (for `tollgate explain`): the
+   * last one is the check that failed when this throws.
+   */
+  async validateAuthorization(
+    authorization: string | null | undefined,
+    url?: URL,
+    steps?: string[],
+  ): Promise<Principal> {
+    steps?.push("authorization header");
+    return this.validateToken(extractBearerToken(authorization, url), steps);
   }
 
-  async validateToken(token: string): Promise<Principal> {
+  async validateToken(token: string, steps?: string[]): Promise<Principal> {
     const settings = this.#settings;
     const nowSeconds = Math.floor(this.#clock.now() / 1000);
+    const step = (name: string) => steps?.push(name);
     // Only strings that passed every check are ever stored, so an exact hit is a token that
     // passed; the size check first bounds the cost of hashing an attacker's string.
     if (this.#cache.enabled && token.length <= settings.maxTokenBytes) {
       const expiredBy = nowSeconds - settings.clockSkewSeconds;
       const hit = this.#cache.get(token, (entry) => expiredBy >= entry.principal.expiresAt);
       // Still published? A key Entra withdrew stops validating its cached tokens too.
-      if (hit !== undefined && (await this.#keys.getKey(hit.source, hit.kid))) return hit.principal;
+      if (hit !== undefined && (await this.#keys.getKey(hit.source, hit.kid))) {
+        step("verified before (token cache)");
+        return hit.principal;
+      }
     }
+    step("shape");
     const split = shapeGate(token, settings.maxTokenBytes);
+    step("protected header");
     const header = checkProtectedHeader(split.header, settings.algorithms, split.unsigned);
+    step("payload");
     const payload = decodePayload(split);
 
-    rejectGraphAudience(payload);
-    const routing = readRoutingClaims(payload, settings);
-    const audience = checkAudience(payload, settings.audiences);
-    const times = checkTimes(payload, nowSeconds, settings);
-    const clientAppId = checkClientApp(payload, routing.version, settings.clientApps);
-    const kind = principalKind(payload, settings.principalKind);
+    const { routing, audience, times, clientAppId, kind } = checkClaimRules(
+      payload,
+      settings,
+      nowSeconds,
+      steps,
+    );
 
+    step("key source");
     const source = keySourceForToken(settings, routing.version, routing.tid);
     if (source === undefined) {
       // readRoutingClaims already refused versions and tenants the settings exclude.
       throw new TollgateError("tenant_not_allowed", `Tenant ${routing.tid} is not allowed to call this API.`);
     }
     const keySet = await this.#keys.keySet(source);
+    step("issuer");
     checkIssuer(routing, keySet.issuer);
+    step("signing key");
     const key = await this.#keys.getKey(source, header.kid);
     checkKeyIssuer(key.issuer, routing, settings.authority);
+    step("signature");
     await verifySignature(split.compact, header.alg, key);
 
+    step("principal");
     const principal = buildPrincipal(payload, {
       tid: routing.tid,
       version: routing.version,
@@ -104,4 +125,54 @@ export class TokenValidator {
     this.#cache.set(token, { principal, source, kid: header.kid });
     return principal;
   }
+}
+
+/**
+ * Entra's rules over a token's claims, in the validator's order: what `tollgate explain
+ * --claims` and `tollgate policy test` run on claims that come without a signed token.
+ */
+export function checkClaimRules(
+  payload: Record<string, unknown>,
+  settings: TokenSettings,
+  nowSeconds: number,
+  steps?: string[],
+) {
+  const step = (name: string) => steps?.push(name);
+  step("not a Microsoft Graph token");
+  rejectGraphAudience(payload);
+  step("version and tenant");
+  const routing = readRoutingClaims(payload, settings);
+  step("audience");
+  const audience = checkAudience(payload, settings.audiences);
+  step("lifetime");
+  const times = checkTimes(payload, nowSeconds, settings);
+  step("client application");
+  const clientAppId = checkClientApp(payload, routing.version, settings.clientApps);
+  step("caller kind");
+  const kind = principalKind(payload, settings.principalKind);
+  return { routing, audience, times, clientAppId, kind };
+}
+
+/** The principal from claims alone (no signature): the claim rules, then the same principal. */
+export function principalFromClaims(
+  payload: Record<string, unknown>,
+  settings: TokenSettings,
+  nowSeconds: number,
+  steps?: string[],
+): Principal {
+  const { routing, audience, times, clientAppId, kind } = checkClaimRules(
+    payload,
+    settings,
+    nowSeconds,
+    steps,
+  );
+  steps?.push("principal");
+  return buildPrincipal(payload, {
+    tid: routing.tid,
+    version: routing.version,
+    clientAppId,
+    kind,
+    audience,
+    times,
+  });
 }

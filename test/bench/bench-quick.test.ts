@@ -54,6 +54,7 @@ describe("npm run bench -- --quick", () => {
       "## Added latency",
       "### 1,000 req/s",
       "## Token path",
+      "## Shadow policy cost",
       "## Cold start",
       "## Memory",
       "## The tail",

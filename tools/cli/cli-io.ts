@@ -6,6 +6,8 @@ export interface CliIo {
   stderr: { write(text: string): unknown };
   /** Relative file names are read from here; the process's directory when omitted. */
   cwd?: string;
+  /** Standard input, for values that must not be arguments (`explain --token -`). */
+  stdin?: AsyncIterable<string | Uint8Array> | Iterable<string | Uint8Array>;
 }
 
 /** Exit codes: 0 done; 1 the answer is no (invalid policy, differences, nothing stored); 2 usage; 3 storage. */

@@ -4,15 +4,18 @@
 import { hostname, userInfo } from "node:os";
 import { Document, isScalar, visit } from "yaml";
 import { canonicalJson } from "../../shared/policy/canonical-json.js";
-import type { PolicyFormat } from "../../shared/policy/parse-policy.js";
+import { type PolicyFormat, validatePolicyDocument } from "../../shared/policy/parse-policy.js";
 import type { PolicyDocument } from "../../shared/policy/policy-schema.js";
 import { PolicyConflictError, PolicyValidationError, pushPolicy } from "../../shared/policy/push-policy.js";
 import { readCurrentPolicy, type StoredPolicy } from "../../shared/policy/read-current-policy.js";
+import { resourceSettingWarnings } from "../../shared/policy/resource-warnings.js";
 import { anyTenantWarnings } from "../../shared/policy/tenant-warnings.js";
 import { CliError, type CliIo, EXIT } from "./cli-io.js";
 import { policyTableFromEnv } from "./cli-storage.js";
 import { unifiedDiff } from "./line-diff.js";
+import { bundledTestsFor, bundledTestsPass } from "./policy-test-command.js";
 import { readPolicyFile } from "./read-policy-file.js";
+import { shadowTableFromEnv } from "./shadow-commands.js";
 
 /** Long enough for a slow link to a real account; the CLI is not on any request path. */
 const STORAGE_TIMEOUT_MS = 15_000;
@@ -40,7 +43,11 @@ async function checkedFile(options: FileOptions, io: CliIo): Promise<PolicyDocum
   }
   // The store's load event cannot know the tenants setting; the CLI reads it from its environment.
   const anyTenant = io.env.TOLLGATE_TENANTS?.split(",").some((id) => id.trim() === "*") === true;
-  const warnings = [...result.warnings, ...(anyTenant ? anyTenantWarnings(result.policy) : [])];
+  const warnings = [
+    ...result.warnings,
+    ...(anyTenant ? anyTenantWarnings(result.policy) : []),
+    ...resourceSettingWarnings(result.policy, io.env),
+  ];
   for (const warning of warnings) complain(io, `${options.file}: warning: ${warning}`);
   return result.document;
 }
@@ -52,13 +59,27 @@ export async function validateCommand(options: FileOptions, io: CliIo): Promise<
   return EXIT.ok;
 }
 
-export async function pushCommand(options: FileOptions & { ifVersion?: string }, io: CliIo): Promise<number> {
+export async function pushCommand(
+  options: FileOptions & { ifVersion?: string; skipTests?: boolean; shadow?: boolean },
+  io: CliIo,
+): Promise<number> {
   const document = await checkedFile(options, io);
   if (document === undefined) {
     complain(io, "Nothing was pushed.");
     return EXIT.no;
   }
-  const client = policyTableFromEnv(io.env);
+  // A policy's bundled tests (`<name>.tests.yaml` beside it) must pass before it goes live.
+  const tests = await bundledTestsFor(options.file, io.cwd ?? process.cwd());
+  if (tests !== undefined && options.skipTests) complain(io, `warning: ${tests} not run (--skip-tests).`);
+  if (tests !== undefined && !options.skipTests) {
+    const parsed = validatePolicyDocument(document);
+    if (parsed.ok && !(await bundledTestsPass(tests, parsed.policy, io))) {
+      complain(io, "Nothing was pushed (--skip-tests pushes anyway).");
+      return EXIT.no;
+    }
+  }
+  // A shadow candidate goes to its own table, laid out as the policy table (see shared/shadow).
+  const client = options.shadow ? shadowTableFromEnv(io.env) : policyTableFromEnv(io.env);
   try {
     const result = await pushPolicy(client, document, {
       storageTimeoutMs: STORAGE_TIMEOUT_MS,
@@ -70,6 +91,17 @@ export async function pushCommand(options: FileOptions & { ifVersion?: string },
       return EXIT.ok;
     }
     const previous = result.previousVersionId ? `; previous version ${result.previousVersionId}` : "";
+    if (options.shadow) {
+      say(
+        io,
+        `Pushed shadow candidate version ${result.versionId} (sha256 ${result.sha256.slice(0, 12)})${previous}.`,
+      );
+      say(
+        io,
+        "Instances evaluate it beside the live policy from their next refresh; the live policy alone decides.",
+      );
+      return EXIT.ok;
+    }
     say(io, `Pushed policy version ${result.versionId} (sha256 ${result.sha256.slice(0, 12)})${previous}.`);
     say(io, "Instances pick it up at their next refresh.");
     if (result.pruneError) complain(io, `warning: old versions were not pruned: ${result.pruneError}`);

@@ -6,13 +6,18 @@ import type { PolicyFormat } from "../../shared/policy/parse-policy.js";
 import { accessCommand } from "./access-command.js";
 import { auditCommand } from "./audit-command.js";
 import { CliError, type CliIo, EXIT } from "./cli-io.js";
+import { explainCommand } from "./explain-command.js";
 import { keysRefreshCommand } from "./keys-command.js";
+import { driftCommand, importCommand } from "./openapi-commands.js";
 import { diffCommand, pushCommand, showCommand, validateCommand } from "./policy-commands.js";
 import { revocationsCommand, revokeCommand } from "./revocation-commands.js";
 import { tenantsCommand } from "./tenant-commands.js";
+import { testCommand } from "./policy-test-command.js";
+import { clearShadowCommand, promoteCommand, shadowReportCommand } from "./shadow-commands.js";
 
 export const USAGE = `Usage: tollgate policy <command> [options]
        tollgate audit [--json] [--all]
+       tollgate explain --path <path> (--token <jwt> | --claims <file>) [options]
        tollgate access [--tenant T] [--caller OID] [--client-app ID] [--rule R] [--since 30d] [--json|--csv]
        tollgate keys refresh
        tollgate revoke <target> --reason <text> [--issued-before <time>] [--expires <when>]
@@ -23,8 +28,36 @@ Commands:
   validate <file>   Check a policy file (YAML or JSON); print every error and warning.
   push <file>       Validate, then publish the file as the new policy version.
                     --if-version <id>  only if the stored version is still <id>
+                    Runs the policy's bundled tests (<name>.tests.yaml beside it) first and
+                    pushes nothing if one fails.  --skip-tests  push anyway
+                    --shadow  store it as the shadow candidate instead: every instance
+                    evaluates it beside the live policy, which alone decides
+  shadow-report     The requests the shadow candidate decided differently since it was
+                    pushed, counted per live/shadow outcome and rule.  --json
+  promote           Make the shadow candidate the live policy (ETag-guarded, as push;
+                    --if-version <id>), then remove it as the shadow.
+  shadow --clear    Remove the shadow candidate.
+  import <openapi>  Print a policy with one rule per operation of an OpenAPI 3.x or Swagger 2.0
+                    document, its OAuth2 scopes as requirements; operations without security
+                    get no rule and are listed for a decision.  --backend <name> (required)
+                    --backend-url <url> (default: the document's server)
+                    --resource <Application ID URI>  strip it from scope names
+  drift <openapi>   Operations no rule covers, rules no operation reaches, scope differences.
+                    Exit 1 on drift.  --policy <file> (default: the stored policy)  --json
+  test <tests.yaml> Run policy test cases (request and caller -> expected outcome) through
+                    the gateway's own evaluator.  --policy <file> (default: the tests file's
+                    'policy', else the stored policy)  --json
   show              Print the stored policy.  --json  as JSON, with its version and sha256
   diff <file>       Show what pushing the file would change (normalised JSON, unified diff).
+
+  explain           What the gateway would answer to one request, and why: each token (or
+                    claim) check, the principal, every rule tried, the requirement tree, the
+                    rate limit, the status, reason and challenge. Exit 0 allow, 1 deny.
+                    --method <m> (default GET)  --path <path[?query]>  --host <host>
+                    --token <jwt> (verified against the live keys; '-' reads it from
+                    standard input) | --claims <file.json>
+                    --policy <file> (default: the stored policy)  --json
+                    Reads the gateway's TOLLGATE_* settings. Never prints the token.
 
   audit             List the token-lifetime findings the timer function stored (open ones).
                     --all  resolved ones too;  --json  as JSON
@@ -101,6 +134,8 @@ async function dispatch(argv: readonly string[], io: CliIo): Promise<number> {
     return positionals.length === 0 && !values.help ? EXIT.usage : EXIT.ok;
   }
   const [group, command, file, ...extra] = positionals;
+  if (group === "explain") return explainFrom(values, positionals, io);
+  for (const name of EXPLAIN_ONLY) if (values[name] !== undefined) throw usage(`--${name} is for 'explain'`);
   const accessOptions = ["tenant", "caller", "client-app", "rule", "since", "csv"] as const;
   if (group === "access") {
     if (command !== undefined) throw usage("'access' takes no positional arguments");
@@ -137,12 +172,30 @@ async function dispatch(argv: readonly string[], io: CliIo): Promise<number> {
   if (group !== "policy") throw usage(`unknown command '${group}'`);
   const format = formatOption(values.format);
 
-  const needsFile = command === "validate" || command === "push" || command === "diff";
+  const needsFile =
+    command === "validate" ||
+    command === "push" ||
+    command === "diff" ||
+    command === "test" ||
+    command === "import" ||
+    command === "drift";
   if (needsFile && file === undefined) throw usage(`'policy ${command}' needs a policy file`);
   if (extra.length > 0 || (!needsFile && file !== undefined)) throw usage("too many arguments");
-  if (values.json && command !== "show") throw usage("--json is for 'policy show' and 'audit'");
-  if (values["if-version"] !== undefined && command !== "push")
-    throw usage("--if-version is for 'policy push'");
+  if (values.json && !["show", "test", "drift", "shadow-report"].includes(command ?? ""))
+    throw usage(
+      "--json is for 'policy show', 'policy test', 'policy drift', 'policy shadow-report', 'explain' and 'audit'",
+    );
+  if (values.policy !== undefined && command !== "test" && command !== "drift")
+    throw usage("--policy is for 'policy test', 'policy drift' and 'explain'");
+  if ((values.backend !== undefined || values["backend-url"] !== undefined) && command !== "import")
+    throw usage("--backend and --backend-url are for 'policy import'");
+  if (values.resource !== undefined && command !== "import" && command !== "drift")
+    throw usage("--resource is for 'policy import' and 'policy drift'");
+  if (values["skip-tests"] && command !== "push") throw usage("--skip-tests is for 'policy push'");
+  if (values.shadow && command !== "push") throw usage("--shadow is for 'policy push'");
+  if (values.clear && command !== "shadow") throw usage("--clear is for 'policy shadow'");
+  if (values["if-version"] !== undefined && command !== "push" && command !== "promote")
+    throw usage("--if-version is for 'policy push' and 'policy promote'");
 
   const fileOptions = { file: file as string, ...(format === undefined ? {} : { format }) };
   switch (command) {
@@ -150,8 +203,56 @@ async function dispatch(argv: readonly string[], io: CliIo): Promise<number> {
       return validateCommand(fileOptions, io);
     case "push": {
       const ifVersion = values["if-version"];
-      return pushCommand({ ...fileOptions, ...(ifVersion === undefined ? {} : { ifVersion }) }, io);
+      return pushCommand(
+        {
+          ...fileOptions,
+          ...(ifVersion === undefined ? {} : { ifVersion }),
+          ...(values["skip-tests"] ? { skipTests: true } : {}),
+          ...(values.shadow ? { shadow: true } : {}),
+        },
+        io,
+      );
     }
+    case "shadow-report":
+      return shadowReportCommand({ json: values.json === true }, io);
+    case "promote": {
+      const ifVersion = values["if-version"];
+      return promoteCommand(ifVersion === undefined ? {} : { ifVersion }, io);
+    }
+    case "shadow":
+      if (!values.clear) throw usage("'policy shadow' takes --clear (see shadow-report and promote)");
+      return clearShadowCommand(io);
+    case "import": {
+      if (values.backend === undefined) throw usage("'policy import' needs --backend <name>");
+      return importCommand(
+        {
+          file: file as string,
+          backend: values.backend,
+          ...(values["backend-url"] === undefined ? {} : { backendUrl: values["backend-url"] }),
+          ...(values.resource === undefined ? {} : { resource: values.resource }),
+        },
+        io,
+      );
+    }
+    case "drift":
+      return driftCommand(
+        {
+          ...fileOptions,
+          json: values.json === true,
+          ...(values.policy === undefined ? {} : { policyFile: values.policy }),
+          ...(values.resource === undefined ? {} : { resource: values.resource }),
+        },
+        io,
+      );
+    case "test":
+      return testCommand(
+        {
+          ...fileOptions,
+          json: values.json === true,
+          ...(values.policy === undefined ? {} : { policyFile: values.policy }),
+        },
+        io,
+      );
     case "show":
       return showCommand({ json: values.json === true }, io);
     case "diff":
@@ -171,6 +272,18 @@ function parse(argv: readonly string[]) {
       all: { type: "boolean" },
       format: { type: "string" },
       "if-version": { type: "string" },
+      method: { type: "string" },
+      path: { type: "string" },
+      host: { type: "string" },
+      token: { type: "string" },
+      claims: { type: "string" },
+      policy: { type: "string" },
+      "skip-tests": { type: "boolean" },
+      backend: { type: "string" },
+      shadow: { type: "boolean" },
+      clear: { type: "boolean" },
+      "backend-url": { type: "string" },
+      resource: { type: "string" },
       tenant: { type: "string" },
       caller: { type: "string" },
       "client-app": { type: "string" },
@@ -180,6 +293,37 @@ function parse(argv: readonly string[]) {
       help: { type: "boolean", short: "h" },
     },
   });
+}
+
+const EXPLAIN_ONLY = ["method", "path", "host", "token", "claims"] as const;
+
+function explainFrom(
+  values: ReturnType<typeof parse>["values"],
+  positionals: readonly string[],
+  io: CliIo,
+): Promise<number> {
+  if (positionals.length > 1) throw usage("'explain' takes options only");
+  if (values.path === undefined) throw usage("'explain' needs --path");
+  if (!values.path.startsWith("/"))
+    throw usage("--path must start with '/' (a path, with a query string if any)");
+  if ((values.token === undefined) === (values.claims === undefined))
+    throw usage("'explain' needs --token <jwt> or --claims <file>, one of them");
+  if (values.all || values["if-version"] !== undefined)
+    throw usage("'explain' takes no --all or --if-version");
+  const format = formatOption(values.format);
+  return explainCommand(
+    {
+      method: values.method ?? "GET",
+      path: values.path,
+      json: values.json === true,
+      ...(values.host === undefined ? {} : { host: values.host }),
+      ...(values.token === undefined ? {} : { token: values.token }),
+      ...(values.claims === undefined ? {} : { claimsFile: values.claims }),
+      ...(values.policy === undefined ? {} : { policyFile: values.policy }),
+      ...(format === undefined ? {} : { format }),
+    },
+    io,
+  );
 }
 
 function formatOption(value: string | undefined): PolicyFormat | undefined {

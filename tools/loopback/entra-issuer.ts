@@ -7,6 +7,8 @@
 //   GET /{tenant}/.well-known/openid-configuration       v1 discovery; issuer `https://sts.windows.net/{tid}/`
 //   GET /{tenant}/discovery/v2.0/keys                    v2 JWKS; every key carries Entra's `issuer` member
 //   GET /{tenant}/discovery/keys                         v1 JWKS; keys without `issuer`
+//   POST /{tenant}/oauth2/v2.0/token                     client credentials for registered APIs and clients
+// Like Entra, nothing is served at /.well-known/oauth-authorization-server (no RFC 8414 document).
 // Under `common` and `organizations` the issuers hold the literal template `{tenantid}`, as in Entra;
 // under `consumers` they name the Microsoft-account tenant. Anything else is a 404 JSON error.
 //
@@ -19,6 +21,7 @@
 //   requests, resetCounters() how many metadata requests arrived (counted in every mode)
 //   mint(options)             an Entra-shaped access token (see MintOptions)
 //   signRaw(header, payload)  exactly this header and payload, for forged and malformed tokens
+//   registerApi(), registerClient()  app registrations the token endpoint issues for (see token-endpoint.ts)
 //   privateKey(), publicJwk() the keys themselves
 //   stop()                    close the server and every connection
 
@@ -30,11 +33,13 @@ import { buildClaims, type MintOptions } from "./entra/claims.js";
 import { type AddKeyOptions, KeyRing } from "./entra/keys.js";
 import { discoveryV1, discoveryV2, issuerV1, issuerV2, type TokenVersion } from "./entra/metadata.js";
 import { parseTenantPath, type TenantPath } from "./entra/tenants.js";
+import { type ApiRegistration, answerTokenRequest, type ClientRegistration } from "./entra/token-endpoint.js";
 
 export type { MintOptions } from "./entra/claims.js";
 export { DEFAULT_USER } from "./entra/claims.js";
 export type { AddKeyOptions, SigningAlg } from "./entra/keys.js";
 export { MSA_TENANT_ID, TENANT_TEMPLATE } from "./entra/tenants.js";
+export type { ApiRegistration, ClientRegistration } from "./entra/token-endpoint.js";
 
 export interface EntraIssuerOptions {
   /** Default 0: any free port. */
@@ -62,6 +67,7 @@ export interface RequestCounts {
 
 type Route =
   | { kind: "discovery" | "jwks"; version: TokenVersion; tenant: TenantPath }
+  | { kind: "token"; tenant: TenantPath }
   | { kind: "unknown"; path: string };
 
 const JSON_TYPE = "application/json; charset=utf-8";
@@ -86,6 +92,8 @@ export class EntraIssuer {
   #mode: IssuerMode = "up";
   #counts: RequestCounts = { discovery: 0, jwks: 0, total: 0 };
   #stopped: Promise<void> | undefined;
+  readonly #apis: ApiRegistration[] = [];
+  readonly #clients: ClientRegistration[] = [];
 
   static async start(options: EntraIssuerOptions = {}): Promise<EntraIssuer> {
     const keys = await KeyRing.create();
@@ -197,6 +205,16 @@ export class EntraIssuer {
 
   // ---- tokens ----
 
+  /** An API the token endpoint issues tokens for (`aud` = its app id). */
+  registerApi(api: ApiRegistration): void {
+    this.#apis.push(api);
+  }
+
+  /** A confidential client that may use the client-credentials grant. */
+  registerClient(client: ClientRegistration): void {
+    this.#clients.push(client);
+  }
+
   /** An access token as Entra would issue it; see MintOptions for every knob. */
   async mint(options: MintOptions = {}): Promise<string> {
     const kid = options.kid ?? this.activeKid;
@@ -255,7 +273,11 @@ export class EntraIssuer {
   #handle(request: IncomingMessage, response: ServerResponse): void {
     const route = routeOf(request);
     this.#counts.total++;
-    if (route.kind !== "unknown") this.#counts[route.kind]++;
+    if (route.kind === "discovery" || route.kind === "jwks") this.#counts[route.kind]++;
+    if (route.kind === "token") {
+      this.#token(request, response, route.tenant);
+      return;
+    }
     switch (this.#mode) {
       case "up":
         this.#answer(route, response);
@@ -292,6 +314,28 @@ export class EntraIssuer {
     }
   }
 
+  #token(request: IncomingMessage, response: ServerResponse, tenant: TenantPath): void {
+    let text = "";
+    request.setEncoding("utf8");
+    request.on("data", (chunk: string) => {
+      text += chunk;
+    });
+    request.on("end", () => {
+      const tid = tenant.isTenant ? tenant.segment : this.defaultTenant;
+      answerTokenRequest(
+        new URLSearchParams(text),
+        request.headers.authorization,
+        tid,
+        { apis: this.#apis, clients: this.#clients },
+        (options) => this.mint(options),
+      ).then(
+        (answer) => send(response, answer.status, JSON.stringify(answer.body)),
+        (error: unknown) =>
+          send(response, 500, JSON.stringify({ error: "server_error", error_description: String(error) })),
+      );
+    });
+  }
+
   #answer(route: Route, response: ServerResponse): void {
     if (route.kind === "unknown") {
       send(
@@ -301,6 +345,7 @@ export class EntraIssuer {
       );
       return;
     }
+    if (route.kind === "token") return;
     const { version, tenant } = route;
     if (route.kind === "discovery") {
       const document =
@@ -318,6 +363,9 @@ function routeOf(request: IncomingMessage): Route {
   const path = new URL(request.url ?? "/", "http://issuer.invalid").pathname;
   const [, segment = "", ...rest] = path.split("/");
   const tenant = parseTenantPath(segment);
+  if (request.method === "POST" && tenant !== undefined && rest.join("/") === "oauth2/v2.0/token") {
+    return { kind: "token", tenant };
+  }
   if (request.method !== "GET" || tenant === undefined) return { kind: "unknown", path };
   switch (rest.join("/")) {
     case "v2.0/.well-known/openid-configuration":

@@ -2,7 +2,12 @@
 // and the gateway, with the demo role map pushed through the CLI, then curl lines that show what
 // tollgate does. Ctrl-C stops everything.
 
+import { randomUUID } from "node:crypto";
+import { readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { parse, stringify } from "yaml";
 import { loadSettings } from "../../shared/config/settings.js";
 import { generateAssertionKey } from "../../shared/forward/assertion-keys.js";
 import { createTollgate } from "../../shared/tollgate.js";
@@ -11,24 +16,51 @@ import { createNodeServer } from "../local-host/node-http-adapter.js";
 import { startAzurite } from "../loopback/azurite.js";
 import { startEchoBackend } from "../loopback/echo-backend.js";
 import { EntraIssuer } from "../loopback/entra-issuer.js";
+import { startMcpBackend } from "../loopback/mcp-backend.js";
 import { freePort } from "../loopback/ports.js";
 import { printable, sandboxScript } from "./curl-lines.js";
 
 const DEMO_AUDIENCE = "api://tollgate-demo";
+/** The MCP server's API registration: v2 tokens carry its client id as `aud`. */
+const MCP_API = randomUUID();
+
+/** demo-policy.yaml with the MCP resource and rules (demo-mcp-policy.yaml) filled in and merged. */
+function demoPolicy(values: Record<string, string>): string {
+  const read = (name: string) => readFileSync(fileURLToPath(new URL(name, import.meta.url)), "utf8");
+  const base = parse(read("./demo-policy.yaml")) as { rules: unknown[] } & Record<string, unknown>;
+  const mcpText = read("./demo-mcp-policy.yaml").replace(
+    /\{\{([a-z-]+)\}\}/g,
+    (_, key: string) => values[key] ?? "",
+  );
+  const mcp = parse(mcpText) as { rules: unknown[]; backends: object; resources: object };
+  const file = join(tmpdir(), `tollgate-sandbox-policy-${process.pid}.yaml`);
+  writeFileSync(
+    file,
+    stringify({
+      ...base,
+      backends: mcp.backends,
+      resources: mcp.resources,
+      rules: [...mcp.rules, ...base.rules],
+    }),
+  );
+  return file;
+}
 
 async function main(): Promise<void> {
   const say = (line: string) => process.stdout.write(`${line}\n`);
   say("tollgate sandbox: starting Azurite, the Entra-shaped issuer, the echo backend and the gateway…");
 
-  const [azurite, issuer, backend, port] = await Promise.all([
+  const [azurite, issuer, backend, mcpBackend, port] = await Promise.all([
     startAzurite(),
     EntraIssuer.start({ defaultAudience: DEMO_AUDIENCE }),
     startEchoBackend(),
+    startMcpBackend({ stateless: true }),
     freePort(),
   ]);
+  const gateway = `http://127.0.0.1:${port}`;
   const env = {
     TOLLGATE_TENANTS: issuer.defaultTenant,
-    TOLLGATE_AUDIENCES: DEMO_AUDIENCE,
+    TOLLGATE_AUDIENCES: `${DEMO_AUDIENCE},${MCP_API}`,
     TOLLGATE_AUTHORITY: issuer.authority,
     TOLLGATE_STORAGE: azurite.connectionString,
     TOLLGATE_BACKEND_URL: backend.url,
@@ -36,7 +68,12 @@ async function main(): Promise<void> {
     TOLLGATE_POLICY_REFRESH_SECONDS: "5",
   };
 
-  const policyFile = fileURLToPath(new URL("./demo-policy.yaml", import.meta.url));
+  const policyFile = demoPolicy({
+    gateway,
+    "mcp-backend": mcpBackend.url,
+    "mcp-api": MCP_API,
+    issuer: issuer.issuerV2(issuer.defaultTenant),
+  });
   const pushed = await runCli(["policy", "push", policyFile], {
     env,
     stdout: { write: () => true },
@@ -48,14 +85,14 @@ async function main(): Promise<void> {
   await tollgate.start();
   const server = createNodeServer(tollgate.handle);
   await new Promise<void>((resolve) => server.listen(port, "127.0.0.1", resolve));
-  const gateway = `http://127.0.0.1:${port}`;
 
   say("");
   say(`gateway   ${gateway}   (role map: ${policyFile})`);
   say(`issuer    ${issuer.authority}   tenant ${issuer.defaultTenant}`);
   say(`backend   ${backend.url}   (echoes what reaches it, identity headers included)`);
+  say(`mcp       ${mcpBackend.url}   (an MCP server, behind ${gateway}/mcp)`);
   say("");
-  for (const line of printable(await sandboxScript(gateway, issuer))) say(line);
+  for (const line of printable(await sandboxScript(gateway, issuer, MCP_API))) say(line);
   say("");
   say("Ctrl-C stops everything.");
 
@@ -67,7 +104,8 @@ async function main(): Promise<void> {
     server.close();
     server.closeAllConnections();
     await tollgate.stop();
-    await Promise.allSettled([backend.stop(), issuer.stop(), azurite.stop()]);
+    await Promise.allSettled([backend.stop(), mcpBackend.stop(), issuer.stop(), azurite.stop()]);
+    rmSync(policyFile, { force: true });
     process.exit(0);
   };
   process.once("SIGINT", () => void stop());

@@ -67,6 +67,8 @@ describe("the sandbox", () => {
       "export READER",
       "export ADMIN",
       "export EXPIRED",
+      "export MCP_USER",
+      "export MCP_ADMIN",
     ]);
     const calls: Array<{ status: number; command: string }> = [];
     lines.forEach((line, index) => {
@@ -76,7 +78,7 @@ describe("the sandbox", () => {
         calls.push({ status: Number(promise[1]), command: next });
       }
     });
-    expect(calls.map((call) => call.status)).toEqual([200, 403, 200, 401, 429, 401]);
+    expect(calls.map((call) => call.status)).toEqual([200, 403, 200, 401, 429, 401, 200, 200, 403, 200]);
 
     for (const call of calls) {
       const script = [...exports, call.command].join("\n");
@@ -88,6 +90,17 @@ describe("the sandbox", () => {
       }
       const statusLine = stdout.split("\r\n")[0] ?? "";
       expect(statusLine, call.command).toMatch(new RegExp(`^HTTP/1\\.1 ${call.status} `));
+      if (call.command.includes("/.well-known/oauth-protected-resource/")) {
+        expect(stdout).toMatch(/"resource":"http:\/\/127\.0\.0\.1:\d+\/mcp"/);
+        continue;
+      }
+      if (call.command.includes("/mcp ")) {
+        // The MCP server answers over SSE; a refusal names the scope and the metadata to ask again.
+        if (call.status === 200) expect(stdout).toMatch(/content-type: text\/event-stream[\s\S]*order 42/i);
+        if (call.status === 403)
+          expect(stdout).toMatch(/www-authenticate: Bearer .*insufficient_scope.*resource_metadata=/i);
+        continue;
+      }
       if (call.status === 200) {
         // The echo backend shows what reached it: the identity tollgate attached, and no token.
         expect(stdout).toContain('"x-tollgate-object-id"');

@@ -135,7 +135,7 @@ describe("parsePolicy: every error names the field it is in", () => {
       "an unknown top-level key",
       JSON.stringify({ version: 1, rules: [], limits: {} }),
       [
-        "(document): unknown key 'limits' (expected one of: version, backends, rateLimits, rules, defaultRule, cors)",
+        "(document): unknown key 'limits' (expected one of: version, backends, rateLimits, resources, rules, defaultRule, cors)",
       ],
     ],
     ["a missing version", JSON.stringify({ rules: [] }), ["version: must be 1"]],
