@@ -10,10 +10,10 @@ import { explainCommand } from "./explain-command.js";
 import { keysRefreshCommand } from "./keys-command.js";
 import { driftCommand, importCommand } from "./openapi-commands.js";
 import { diffCommand, pushCommand, showCommand, validateCommand } from "./policy-commands.js";
-import { revocationsCommand, revokeCommand } from "./revocation-commands.js";
-import { tenantsCommand } from "./tenant-commands.js";
 import { testCommand } from "./policy-test-command.js";
+import { revocationsCommand, revokeCommand } from "./revocation-commands.js";
 import { clearShadowCommand, promoteCommand, shadowReportCommand } from "./shadow-commands.js";
+import { tenantsCommand } from "./tenant-commands.js";
 
 export const USAGE = `Usage: tollgate policy <command> [options]
        tollgate audit [--json] [--all]
