@@ -29,7 +29,9 @@ export type Requirement =
   | { tenants: readonly string[] }
   /** Client application ids (GUIDs, lower-cased): the `azp`/`appid` of the calling app. */
   | { clientApps: readonly string[] }
-  | { kind: "user" | "app" };
+  | { kind: "user" | "app" }
+  /** An Entra authentication context id (`c1`–`c99`) the sign-in must have met (`acrs`). */
+  | { authContext: string };
 
 export interface NameSetDocument {
   anyOf?: string[];
@@ -46,6 +48,7 @@ export interface RequirementDocument {
   tenants?: string[];
   clientApps?: string[];
   kind?: "user" | "app";
+  authContext?: string;
 }
 
 /** A strict object whose unknown-key message names the key meant or the keys allowed. */
@@ -108,6 +111,7 @@ const REQUIREMENT_KEYS = [
   "tenants",
   "clientApps",
   "kind",
+  "authContext",
 ] as const;
 
 // Annotated because the schema refers to itself.
@@ -121,6 +125,10 @@ export const requirementSchema: z.ZodType<Requirement, RequirementDocument> = z.
     tenants: nonEmptyList(guidString).optional(),
     clientApps: nonEmptyList(guidString).optional(),
     kind: z.enum(["user", "app"], { error: "must be 'user' or 'app'" }).optional(),
+    authContext: z
+      .string({ error: "must be an authentication context id from c1 to c99" })
+      .regex(/^c(?:[1-9]|[1-9][0-9])$/, "must be an authentication context id from c1 to c99")
+      .optional(),
   }).transform((node, ctx): Requirement => {
     const present = REQUIREMENT_KEYS.filter((key) => node[key] !== undefined);
     if (present.length !== 1) {
@@ -140,6 +148,7 @@ export const requirementSchema: z.ZodType<Requirement, RequirementDocument> = z.
     if (node.groups) return { groups: node.groups };
     if (node.tenants) return { tenants: [...new Set(node.tenants)] };
     if (node.clientApps) return { clientApps: [...new Set(node.clientApps)] };
+    if (node.authContext) return { authContext: node.authContext };
     return { kind: node.kind as "user" | "app" };
   }),
 );
