@@ -221,6 +221,39 @@ param telemetrySamplingRatio string = ''
 @description('TOLLGATE_TELEMETRY_INCLUDE_OBJECT_ID: true adds the caller\'s object id to decision spans. Blank: false')
 param telemetryIncludeObjectId string = ''
 
+// Continuous access: revocations, onboarded tenants, groups overage and sign-in sessions.
+@description('TOLLGATE_REVOCATIONS_REFRESH_SECONDS: how often each instance re-reads the revocation list: the worst-case delay of a revocation. Blank: 15')
+param revocationsRefreshSeconds string = ''
+
+@description('TOLLGATE_TENANTS_TABLE: true reads the tenants table (suspended tenants refused; with TOLLGATE_TENANTS=* it is the allow-list). Blank: false')
+param tenantsTable string = ''
+
+@description('TOLLGATE_TENANTS_REFRESH_SECONDS: how often each instance re-reads the tenants table. Blank: 15')
+param tenantsRefreshSeconds string = ''
+
+@description('TOLLGATE_GROUPS_GRAPH: true looks up groups-overage callers\' groups in Microsoft Graph (grant the managed identity GroupMember.Read.All and User.ReadBasic.All). Blank: false')
+param groupsGraph string = ''
+
+@description('TOLLGATE_GROUPS_CACHE_SECONDS: how long a caller\'s groups from Graph are remembered. Blank: 300')
+param groupsCacheSeconds string = ''
+
+@description('TOLLGATE_GROUPS_ON_ERROR: deny (503 groups_unavailable) or allow when Graph cannot list an overage caller\'s groups. Blank: deny')
+param groupsOnError string = ''
+
+@description('TOLLGATE_SIGNIN_SESSIONS_CHECK: true refuses user tokens issued before Graph\'s signInSessionsValidFromDateTime (grant User.Read.All). Blank: false')
+param signinSessionsCheck string = ''
+
+@description('TOLLGATE_SIGNIN_SESSIONS_CACHE_SECONDS: how long a user\'s signInSessionsValidFromDateTime is remembered. Blank: 60')
+param signinSessionsCacheSeconds string = ''
+
+@description('TOLLGATE_SIGNIN_SESSIONS_ON_ERROR: allow or deny (503 signin_sessions_unavailable) when Graph cannot answer the sessions check. Blank: allow')
+param signinSessionsOnError string = ''
+
+@description('TOLLGATE_GRAPH_URL: Microsoft Graph endpoint for the gateway\'s lookups (national clouds). Blank: https://graph.microsoft.com')
+param graphUrl string = ''
+
+@description('TOLLGATE_GRAPH_TIMEOUT_MS: longest one Graph lookup may take. Blank: 2000')
+param graphTimeoutMs string = ''
 @description('TOLLGATE_DEBUG_TRACE: true logs each request\'s decision trace (rules tried, requirement tree); for debugging. Blank: false')
 param debugTrace string = ''
 
@@ -304,6 +337,8 @@ var tableSuffixes = [
   'Limits'
   'Access'
   'Shadow'
+  'Revocations'
+  'Tenants'
 ]
 
 // Built-in role definition ids (the same in every tenant).
@@ -910,6 +945,50 @@ resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
         {
           name: 'TOLLGATE_TELEMETRY_INCLUDE_OBJECT_ID'
           value: telemetryIncludeObjectId
+        }
+        {
+          name: 'TOLLGATE_REVOCATIONS_REFRESH_SECONDS'
+          value: revocationsRefreshSeconds
+        }
+        {
+          name: 'TOLLGATE_TENANTS_TABLE'
+          value: tenantsTable
+        }
+        {
+          name: 'TOLLGATE_TENANTS_REFRESH_SECONDS'
+          value: tenantsRefreshSeconds
+        }
+        {
+          name: 'TOLLGATE_GROUPS_GRAPH'
+          value: groupsGraph
+        }
+        {
+          name: 'TOLLGATE_GROUPS_CACHE_SECONDS'
+          value: groupsCacheSeconds
+        }
+        {
+          name: 'TOLLGATE_GROUPS_ON_ERROR'
+          value: groupsOnError
+        }
+        {
+          name: 'TOLLGATE_SIGNIN_SESSIONS_CHECK'
+          value: signinSessionsCheck
+        }
+        {
+          name: 'TOLLGATE_SIGNIN_SESSIONS_CACHE_SECONDS'
+          value: signinSessionsCacheSeconds
+        }
+        {
+          name: 'TOLLGATE_SIGNIN_SESSIONS_ON_ERROR'
+          value: signinSessionsOnError
+        }
+        {
+          name: 'TOLLGATE_GRAPH_URL'
+          value: graphUrl
+        }
+        {
+          name: 'TOLLGATE_GRAPH_TIMEOUT_MS'
+          value: graphTimeoutMs
         }
         {
           name: 'TOLLGATE_DEBUG_TRACE'

@@ -49,6 +49,17 @@ export interface GatewayDeps {
   shadow?: ShadowObserver;
   /** Answers for tollgate's own paths (health, readiness); undefined means "not mine". */
   ownRoutes?: (request: Request, url: URL) => Promise<Response | undefined>;
+  /**
+   * Checks on every verified caller, cached token or not, before any rule or rate limit: throws
+   * the refusal (revoked token, suspended tenant). In memory only; never does I/O.
+   */
+  accessChecks?: (principal: Principal) => void;
+  /** Optional: the user's sign-in sessions in Graph; cached, so I/O only when the cache misses. */
+  signInSessions?: (principal: Principal) => Promise<void>;
+  /** For a rule refused only for lack of an overage caller's groups: the caller with groups from Graph. */
+  overageGroups?: (principal: Principal) => Promise<Principal>;
+  /** The refusal when a rule needs an authentication context the sign-in did not meet. */
+  stepUp?: (principal: Principal, contextId: string, message: string) => TollgateError;
 }
 
 function limitFields(limit: LimitVerdict | undefined): Partial<DecisionRecord> {
@@ -175,13 +186,34 @@ export function createGateway(deps: GatewayDeps): RequestHandler {
           },
         );
       }
+      deps.accessChecks?.(principal);
+      if (deps.signInSessions) await deps.signInSessions(principal);
       // MCP rules match on the JSON-RPC message, so on their routes the (bounded) body is read first.
       if (takesMcpRules(policy, route))
         mcpRead = await readMcpCall(request, settings.backend.mcpMaxBodyBytes);
       const routeRequest = { ...route, ...(mcpRead ? { mcp: mcpRead.call } : {}) };
       decision = authorize(policy, routeRequest, principal, trace);
+      if (decision.groupsOverage && deps.overageGroups) {
+        // Graph only when the groups the token left out decide the request.
+        principal = await deps.overageGroups(principal);
+        decision = authorize(policy, routeRequest, principal, trace);
+      }
       if (deps.shadow) observeShadow(deps.shadow, routeRequest, principal, decision);
-      const resource = enforceDecision(policy, decision, principal);
+      let resource: ReturnType<typeof enforceDecision>;
+      try {
+        resource = enforceDecision(policy, decision, principal);
+      } catch (error) {
+        // A missing authentication context: CAE-capable clients get Entra's claims challenge.
+        if (
+          error instanceof TollgateError &&
+          error.reason === "auth_context_required" &&
+          decision.authContext !== undefined &&
+          deps.stepUp
+        ) {
+          throw deps.stepUp(principal, decision.authContext, decision.message);
+        }
+        throw error;
+      }
 
       const limitPolicy =
         decision.rateLimit === undefined ? undefined : policy.rateLimits[decision.rateLimit];

@@ -1,6 +1,7 @@
 // tollgate's own paths, answered before authorization: liveness, readiness and the public keys
 // backends use to verify identity assertions.
 
+import type { ContinuousAccessStatus } from "./continuous-access/continuous-access.js";
 import { checkGatewayBypass, type GatewayBypassConfig } from "./forward/bypass-defence.js";
 import type { AssertionSigner } from "./forward/identity-assertion.js";
 import type { KeySourceStatus } from "./keys/key-store.js";
@@ -13,19 +14,29 @@ export const JWKS_PATH = "/.well-known/jwks.json";
 export interface ReadinessSources {
   keys: () => KeySourceStatus[];
   policy: () => { loaded: boolean; versionId?: string; ageSeconds?: number; lastError?: string };
+  /** Revocation list and tenants table; absent in tests of other parts. */
+  continuousAccess?: () => ContinuousAccessStatus;
 }
 
 export interface Readiness {
   ready: boolean;
   keys: KeySourceStatus[];
   policy: ReturnType<ReadinessSources["policy"]>;
+  continuousAccess?: ContinuousAccessStatus;
 }
 
 export function readiness(sources: ReadinessSources): Readiness {
   const keys = sources.keys();
   const policy = sources.policy();
   const keysReady = keys.length > 0 && keys.every((source) => source.keyCount > 0);
-  return { ready: keysReady && policy.loaded, keys, policy };
+  const access = sources.continuousAccess?.();
+  const accessReady = access === undefined || (access.revocations.loaded && access.tenants?.loaded !== false);
+  return {
+    ready: keysReady && policy.loaded && accessReady,
+    keys,
+    policy,
+    ...(access ? { continuousAccess: access } : {}),
+  };
 }
 
 const json = (status: number, body: unknown, extra: Record<string, string> = {}) =>

@@ -2,6 +2,8 @@
 // carries them.
 // Telemetry, the problem body, WWW-Authenticate, tests and the README all speak these codes.
 
+import type { ClaimsChallenge } from "./http/claims-challenge.js";
+
 /** RFC 6750 §3.1 error codes, for the WWW-Authenticate challenge. */
 export type BearerError = "invalid_request" | "invalid_token" | "insufficient_scope";
 
@@ -82,6 +84,14 @@ export const REASONS = {
     fault: "caller",
     title: "Request did not come through the front end",
   },
+  // Continuous access: withdrawn before `exp`, step-up, onboarding, groups from Graph.
+  token_revoked: { ...INVALID_TOKEN, title: "Token has been revoked" },
+  revocations_unavailable: { ...OUTAGE, title: "The revocation list is not loaded yet" },
+  auth_context_required: { ...FORBIDDEN, title: "A stronger sign-in (authentication context) is required" },
+  tenant_suspended: { status: 403, fault: "caller", title: "Tenant is suspended" },
+  tenants_unavailable: { ...OUTAGE, title: "The tenants table is not loaded yet" },
+  groups_unavailable: { ...OUTAGE, title: "The caller's groups could not be looked up" },
+  signin_sessions_unavailable: { ...OUTAGE, title: "The caller's sign-in sessions could not be checked" },
   // Entra Agent ID callers, by a rule's `agents` option.
   agent_not_allowed: { status: 403, fault: "caller", title: "Agent identities may not call this route" },
   agent_required: { status: 403, fault: "caller", title: "Only agent identities may call this route" },
@@ -120,6 +130,8 @@ export class TollgateError extends Error {
   readonly requiredScope: string | undefined;
   /** Extra response headers the refusal carries (RateLimit fields on a 429). */
   readonly headers: Readonly<Record<string, string>> | undefined;
+  /** Entra's claims challenge, for CAE-capable clients; a refusal that carries one is a 401. */
+  readonly claimsChallenge: ClaimsChallenge | undefined;
 
   constructor(
     reason: Reason,
@@ -128,14 +140,16 @@ export class TollgateError extends Error {
       retryAfterSeconds?: number;
       requiredScope?: string;
       headers?: Readonly<Record<string, string>>;
+      claimsChallenge?: ClaimsChallenge;
       cause?: unknown;
     } = {},
   ) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.reason = reason;
-    this.status = REASONS[reason].status;
+    this.status = options.claimsChallenge === undefined ? REASONS[reason].status : 401;
     this.retryAfterSeconds = options.retryAfterSeconds;
     this.requiredScope = options.requiredScope;
     this.headers = options.headers;
+    this.claimsChallenge = options.claimsChallenge;
   }
 }

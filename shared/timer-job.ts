@@ -16,6 +16,9 @@ import { createKeySnapshotTable } from "./keys/key-snapshot-table.js";
 import { keySourcesFor } from "./keys/key-sources.js";
 import { type KeyRefreshResult, refreshKeySnapshot } from "./keys/refresh-snapshot.js";
 import { snapshotMacFromAssertionKeys } from "./keys/snapshot-mac.js";
+import { groupRuleIds } from "./policy/group-rules.js";
+import { policyTableClient } from "./policy/policy-table.js";
+import { readCurrentPolicy } from "./policy/read-current-policy.js";
 import { createTableClientFactory, type TableClientFactory } from "./storage/table-client.js";
 import { recordFinding } from "./telemetry/audit-events.js";
 import { recordKeyRefresh } from "./telemetry/key-refresh-events.js";
@@ -130,6 +133,12 @@ export function createTimerJob(settings: Settings, options: TimerJobOptions = {}
         onFinding: (event) => {
           recordFinding(telemetry, event);
           options.onFinding?.(event);
+        },
+        groupRules: async () => {
+          const stored = await readCurrentPolicy(policyTableClient(tables, settings.tablePrefix), {
+            storageTimeoutMs: settings.storageTimeoutMs * 5,
+          });
+          return stored?.parsed.ok ? groupRuleIds(stored.parsed.policy) : [];
         },
       });
       log.info(

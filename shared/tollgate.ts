@@ -5,16 +5,19 @@ import { AccessRecorder, type AccessRecorderEvent } from "./access/access-record
 import { createAccessTable } from "./access/access-table.js";
 import { callerIdFor } from "./access/caller-id.js";
 import { enforceLifetimeLimits } from "./audit/enforce-lifetime.js";
+import type { GraphCredential } from "./audit/graph-reader.js";
 import { LifetimeAggregator, type LifetimeAggregatorEvent } from "./audit/lifetime-aggregator.js";
 import { lifetimeLimits } from "./audit/lifetime-limits.js";
 import { createLifetimeTable } from "./audit/lifetime-table.js";
 import { type Clock, systemClock } from "./clock.js";
 import type { Settings } from "./config/settings.js";
 import { SettingsError } from "./config/settings.js";
+import { createContinuousAccess } from "./continuous-access/continuous-access.js";
 import { AssertionKeyError } from "./forward/assertion-keys.js";
 import { BackendPools } from "./forward/backend-pools.js";
 import { AssertionSigner } from "./forward/identity-assertion.js";
 import { createGateway, GATEWAY_KEY_HEADER } from "./gateway.js";
+import { createGroupsForOverage } from "./groups/groups-for-overage.js";
 import { withCors } from "./http/cors.js";
 import type { RequestHandler } from "./http/request-handler.js";
 import { keySourcesFor } from "./keys/key-sources.js";
@@ -53,6 +56,8 @@ export interface TollgateOptions {
   onLifetimeEvent?: (event: LifetimeAggregatorEvent) => void;
   /** What the access trail wrote (at most once a minute), failed to write or dropped. */
   onAccessEvent?: (event: AccessRecorderEvent) => void;
+  /** Graph access for groups overage and sign-in sessions; default DefaultAzureCredential. */
+  graph?: { credential?: GraphCredential; fetch?: typeof fetch };
 }
 
 export interface Tollgate {
@@ -221,8 +226,23 @@ export async function createTollgate(settings: Settings, options: TollgateOption
     clock,
   });
 
+  // Revocations and onboarded tenants: mirrored from storage, checked in memory on every request.
+  const continuousAccess = createContinuousAccess(settings, {
+    tables,
+    clock,
+    log,
+    ...(options.graph ? { graph: options.graph } : {}),
+  });
+
+  const overageGroups = createGroupsForOverage(settings.groups, settings.graph, {
+    clock,
+    log,
+    ...options.graph,
+  });
+
   const pools = new BackendPools();
   const sources = {
+    continuousAccess: () => continuousAccess.status(),
     keys: () => keyStore.status(),
     policy: () => {
       const loaded = policyStore.current();
@@ -278,6 +298,12 @@ export async function createTollgate(settings: Settings, options: TollgateOption
               ),
           }
         : {}),
+      accessChecks: continuousAccess.check,
+      stepUp: continuousAccess.stepUp,
+      ...(continuousAccess.checkSignInSessions
+        ? { signInSessions: continuousAccess.checkSignInSessions }
+        : {}),
+      ...(overageGroups ? { overageGroups } : {}),
     }),
     () => policyStore.current()?.policy.cors,
   );
@@ -290,11 +316,13 @@ export async function createTollgate(settings: Settings, options: TollgateOption
         keyStore.warm(keySourcesFor(settings.token)),
         policyStore.start(),
         shadowStore.start(),
+        continuousAccess.start(),
       ]);
     },
     async stop() {
       policyStore.stop();
       shadowStore.stop();
+      continuousAccess.stop();
       limiter.stop();
       await limiter.flush();
       await Promise.allSettled([

@@ -20,7 +20,9 @@ export type FindingCode =
   /** A token-lifetime policy is assigned to the protected API's application. */
   | "policy_assigned_to_api"
   /** Microsoft Graph refused the audit (403): a permission is missing. */
-  | "graph_permission_missing";
+  | "graph_permission_missing"
+  /** Rules decide on groups, and a client app's tokens had a groups overage. */
+  | "groups_overage_with_group_rules";
 
 export interface Finding {
   /** Stable across runs; safe as a Table RowKey. */

@@ -25,6 +25,7 @@ const findingSchema = z.object({
     "policy_is_organization_default",
     "policy_assigned_to_api",
     "graph_permission_missing",
+    "groups_overage_with_group_rules",
   ]),
   severity: z.enum(["high", "warning", "info"]),
   subject: z.string(),

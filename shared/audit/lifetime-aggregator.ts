@@ -33,7 +33,8 @@ export interface LifetimeAggregatorOptions {
 export type ObservedToken = Pick<
   Principal,
   "tenantId" | "clientAppId" | "issuedAt" | "expiresAt" | "caeCapable"
->;
+> &
+  Partial<Pick<Principal, "groupsOverage">>;
 
 export class LifetimeAggregator {
   readonly #table: Pick<LifetimeTable, "write">;
@@ -83,6 +84,7 @@ export class LifetimeAggregator {
       aggregate.maxSeconds = Math.max(aggregate.maxSeconds, lifetime);
       aggregate.sumSeconds += lifetime;
       aggregate.lastSeen = now;
+      if (token.groupsOverage) aggregate.overageCount = (aggregate.overageCount ?? 0) + 1;
     } else {
       this.#aggregates.set(key, {
         windowStart: start,
@@ -93,6 +95,7 @@ export class LifetimeAggregator {
         sumSeconds: lifetime,
         firstSeen: now,
         lastSeen: now,
+        ...(token.groupsOverage ? { overageCount: 1 } : {}),
       });
     }
     this.#dirty.add(key);

@@ -23,6 +23,8 @@ export interface LifetimeAggregate {
   /** ms since epoch. */
   firstSeen: number;
   lastSeen: number;
+  /** How many of the tokens had a groups overage (too many groups to list); absent in older rows. */
+  overageCount?: number;
 }
 
 export interface LifetimeTable {
@@ -63,6 +65,7 @@ const rowSchema = z.object({
   sumSeconds: z.number(),
   firstSeen: z.number(),
   lastSeen: z.number(),
+  overageCount: z.number().nonnegative().optional(),
 });
 
 const double = (value: number) => ({ value, type: "Double" as const });
@@ -87,6 +90,7 @@ export function createLifetimeTable(options: LifetimeTableOptions): LifetimeTabl
       sumSeconds: double(row.sumSeconds),
       firstSeen: double(row.firstSeen),
       lastSeen: double(row.lastSeen),
+      ...(row.overageCount ? { overageCount: double(row.overageCount) } : {}),
     };
     await table.replace(entity);
   }

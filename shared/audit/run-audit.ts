@@ -12,6 +12,7 @@ import type { LifetimeLimits } from "./lifetime-limits.js";
 import type { LifetimeTable } from "./lifetime-table.js";
 import { mergeFindings } from "./merge-findings.js";
 import { auditObservedLifetimes } from "./observed-audit.js";
+import { auditGroupsOverage } from "./overage-audit.js";
 
 /** How far back observed lifetimes count: a day of traffic covers daily and nightly clients. */
 export const LOOKBACK_MS = 24 * 3_600_000;
@@ -33,6 +34,8 @@ export interface AuditDeps {
   clock: Clock;
   log: AuditLog;
   onFinding?: (event: FindingEvent) => void;
+  /** Ids of the rules that decide on groups, from the stored role map; absent: not checked. */
+  groupRules?: () => Promise<readonly string[]>;
 }
 
 export interface AuditReport {
@@ -54,7 +57,22 @@ export async function runAudit(deps: AuditDeps): Promise<AuditReport> {
   let observed: AuditReport["observed"] = "complete";
   try {
     const rows = await deps.lifetimes.readSince(now - LOOKBACK_MS);
-    parts.push({ source: "observed", found: auditObservedLifetimes(rows, deps.limits), complete: true });
+    // Without the role map the overage finding cannot be judged: nothing of this half is resolved then.
+    let groupRules: readonly string[] = [];
+    let rulesRead = true;
+    try {
+      groupRules = (await deps.groupRules?.()) ?? [];
+    } catch (error) {
+      rulesRead = false;
+      deps.log.warn(
+        `token-lifetime audit: the role map could not be read for the groups check: ${messageOf(error)}`,
+      );
+    }
+    parts.push({
+      source: "observed",
+      found: [...auditObservedLifetimes(rows, deps.limits), ...auditGroupsOverage(rows, groupRules)],
+      complete: rulesRead,
+    });
   } catch (error) {
     observed = "failed";
     deps.log.warn(`token-lifetime audit: observed lifetimes could not be read: ${messageOf(error)}`);

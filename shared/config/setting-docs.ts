@@ -268,6 +268,72 @@ export const SETTING_DOCS = {
     description:
       "`true` adds the caller's object id (`oid`) to decision spans. Tenant, client app, principal kind and token version are always recorded; a token, its signature, an email or a `upn` never are.",
   },
+  TOLLGATE_REVOCATIONS_REFRESH_SECONDS: {
+    default: "15",
+    example: "15",
+    description:
+      "How often each instance re-reads the revocation list (`tollgate revoke`). This is the worst-case delay before a revocation takes effect everywhere; between reads, and while storage is down, the last list read is used.",
+  },
+  TOLLGATE_TENANTS_TABLE: {
+    default: "false",
+    example: "true",
+    description:
+      "`true` reads the tenants table (`tollgate tenants`): a suspended tenant is refused with `tenant_suspended`, and with `TOLLGATE_TENANTS=*` only tenants the table holds are accepted.",
+  },
+  TOLLGATE_TENANTS_REFRESH_SECONDS: {
+    default: "15",
+    example: "15",
+    description:
+      "How often each instance re-reads the tenants table: the worst-case delay before a suspension or resumption takes effect everywhere.",
+  },
+  TOLLGATE_GROUPS_GRAPH: {
+    default: "false",
+    example: "true",
+    description:
+      "`true`: when a rule needs groups and the token had too many to list them (groups overage), look the caller's security groups up in Microsoft Graph (`getMemberObjects`) with the app's managed identity. `false`: such a rule refuses overage callers.",
+  },
+  TOLLGATE_GRAPH_URL: {
+    default: "https://graph.microsoft.com",
+    example: "https://graph.microsoft.us",
+    description:
+      "Microsoft Graph endpoint for the gateway's lookups (groups overage, sign-in sessions), for national clouds. `http://` is allowed only on loopback.",
+  },
+  TOLLGATE_GROUPS_CACHE_SECONDS: {
+    default: "300",
+    example: "600",
+    description:
+      "How long an instance remembers a caller's groups from Graph (per tenant and object id, at most 10000 callers): a membership change reaches tollgate within this.",
+  },
+  TOLLGATE_GRAPH_TIMEOUT_MS: {
+    default: "2000",
+    example: "2000",
+    description:
+      "Longest one Graph lookup (groups, sign-in sessions) may take before its `…_ON_ERROR` setting decides.",
+  },
+  TOLLGATE_GROUPS_ON_ERROR: {
+    default: "deny",
+    example: "deny",
+    description:
+      "When Graph cannot answer a group lookup: `deny` answers 503 `groups_unavailable`; `allow` lets group requirements count as met for overage callers (their other requirements still apply). A failed lookup is retried at most every 5 seconds per caller.",
+  },
+  TOLLGATE_SIGNIN_SESSIONS_CHECK: {
+    default: "false",
+    example: "true",
+    description:
+      "`true`: refuse a user's token issued before Graph's `signInSessionsValidFromDateTime` for that user (set when their sessions are revoked), with `token_revoked`. Needs the Graph application permission `User.Read.All` for the managed identity.",
+  },
+  TOLLGATE_SIGNIN_SESSIONS_CACHE_SECONDS: {
+    default: "60",
+    example: "60",
+    description:
+      "How long an instance remembers a user's `signInSessionsValidFromDateTime` (at most 10000 users): the worst-case delay before a session revocation in Entra is seen.",
+  },
+  TOLLGATE_SIGNIN_SESSIONS_ON_ERROR: {
+    default: "allow",
+    example: "deny",
+    description:
+      "When Graph cannot answer the sign-in sessions check: `allow` lets the request on (the revocation list and `exp` still apply); `deny` answers 503 `signin_sessions_unavailable`. A failed lookup is retried at most every 5 seconds per user.",
+  },
   TOLLGATE_ACCESS_SUMMARIES: {
     default: "true",
     example: "true",

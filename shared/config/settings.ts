@@ -9,6 +9,16 @@ import type { StorageTarget } from "../storage/table-client.js";
 import { type AccessSettings, accessSpec, checkAccessAgainstTelemetry } from "./access-settings.js";
 import { type AuditSettings, auditSpec, defaultApiAppId, timerSpec } from "./audit-settings.js";
 import {
+  type ContinuousAccessSettings,
+  continuousAccessSpec,
+  type GraphSettings,
+  type GroupsSettings,
+  graphSpec,
+  groupsSpec,
+  type SignInSessionsSettings,
+  signInSessionsSpec,
+} from "./continuous-access-settings.js";
+import {
   type AssertionSettings,
   assertionSpec,
   type BackendSettings,
@@ -26,6 +36,12 @@ import { type TokenSettings, tokenSpec } from "./token-settings.js";
 
 export type { AccessSettings } from "./access-settings.js";
 export type { AuditSettings } from "./audit-settings.js";
+export type {
+  ContinuousAccessSettings,
+  GraphSettings,
+  GroupsSettings,
+  SignInSessionsSettings,
+} from "./continuous-access-settings.js";
 export type { AssertionSettings, BackendSettings, BypassSettings } from "./forward-settings.js";
 export type { KeySettings } from "./key-settings.js";
 export { SettingsError } from "./parse-settings.js";
@@ -57,6 +73,10 @@ export interface Settings {
   access: AccessSettings;
   /** NCRONTAB schedule of the timer function (key refresh and audit). */
   timerSchedule: string;
+  continuousAccess: ContinuousAccessSettings;
+  groups: GroupsSettings;
+  signInSessions: SignInSessionsSettings;
+  graph: GraphSettings;
   /** Log each request's decision trace (TOLLGATE_DEBUG_TRACE); off by default. */
   debugTrace: boolean;
 }
@@ -89,6 +109,10 @@ const schema = z.object({
   ...fieldsOf(auditSpec),
   ...fieldsOf(timerSpec),
   ...fieldsOf(accessSpec),
+  ...fieldsOf(continuousAccessSpec),
+  ...fieldsOf(groupsSpec),
+  ...fieldsOf(signInSessionsSpec),
+  ...fieldsOf(graphSpec),
 } satisfies Record<SettingName, z.ZodType>);
 
 export function loadSettings(env: Env = process.env): Settings {
@@ -109,5 +133,9 @@ export function loadSettings(env: Env = process.env): Settings {
     audit: { ...audit, apiAppId: audit.apiAppId ?? defaultApiAppId(s.TOLLGATE_AUDIENCES) },
     access,
     ...valuesOf(timerSpec, s),
+    continuousAccess: valuesOf(continuousAccessSpec, s),
+    groups: valuesOf(groupsSpec, s),
+    signInSessions: valuesOf(signInSessionsSpec, s),
+    graph: valuesOf(graphSpec, s),
   };
 }

@@ -1,6 +1,7 @@
 // RFC 6750 challenges for 401 and 403 answers.
 
 import { REASONS, type TollgateError } from "../reasons.js";
+import { claimsChallengeParameters } from "./claims-challenge.js";
 
 /** RFC 6750 limits error_description to printable ASCII without `"` and `\`. */
 function quotable(text: string): string {
@@ -28,6 +29,11 @@ export function bearerChallenge(
   const spec = REASONS[error.reason];
   if (error.status !== 401 && error.status !== 403 && !("bearerError" in spec)) return undefined;
   const parts = [`realm="${realm}"`];
+  // A claims challenge replaces the RFC 6750 error: Entra's clients look for exactly this shape.
+  if (error.claimsChallenge !== undefined) {
+    parts.push(...claimsChallengeParameters(error.claimsChallenge, quotable(error.message)));
+    return `Bearer ${parts.join(", ")}`;
+  }
   if ("bearerError" in spec) {
     parts.push(`error="${spec.bearerError}"`, `error_description="${quotable(error.message)}"`);
     const scope = extras?.scope ?? error.requiredScope;

@@ -19,7 +19,9 @@ export interface Decision {
   rule?: PolicyRule | DefaultRule;
   /** Path parameters of the matched rule. */
   params?: Record<string, string>;
-  reason?: Extract<Reason, "no_matching_rule" | "insufficient_scope">;
+  reason?: Extract<Reason, "no_matching_rule" | "insufficient_scope" | "auth_context_required">;
+  /** For `auth_context_required`: the authentication context a stronger sign-in must meet. */
+  authContext?: string;
   /** Space-separated role and scope names for `WWW-Authenticate: Bearer ... scope="..."`. */
   requiredScope?: string;
   /** The named backend; undefined means the default backend setting. */
@@ -74,7 +76,11 @@ export function authorize(
       : evaluateRequirement(rule.require, principal, trace?.requirement);
   if (result.satisfied) return passes;
 
-  const refusal: Partial<Decision> = { reason: "insufficient_scope" };
+  const stepUp = result.stepUp?.[0];
+  const refusal: Partial<Decision> =
+    stepUp === undefined
+      ? { reason: "insufficient_scope" }
+      : { reason: "auth_context_required", authContext: stepUp };
   if (result.missing.length > 0) refusal.requiredScope = result.missing.join(" ");
   if (result.groupsOverage) refusal.groupsOverage = true;
   if (rule.reportOnly) {

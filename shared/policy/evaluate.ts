@@ -15,6 +15,8 @@ export type RequirementResult =
       needs: string;
       /** The caller's groups were not in the token (too many of them), and a group is needed. */
       groupsOverage: boolean;
+      /** Present when a stronger sign-in alone would meet the requirement: the context ids it needs. */
+      stepUp?: string[];
     };
 
 /** `composite` marks a combined sentence, which needs parentheses inside another one. */
@@ -39,8 +41,8 @@ export function evaluateRequirement(
 ): RequirementResult {
   const result = check(requirement, principal, trace);
   if (result === undefined) return { satisfied: true };
-  const { missing, needs, groupsOverage } = result;
-  return { satisfied: false, missing, needs, groupsOverage };
+  const { missing, needs, groupsOverage, stepUp } = result;
+  return { satisfied: false, missing, needs, groupsOverage, ...(stepUp ? { stepUp } : {}) };
 }
 
 /** Undefined when satisfied. Records the node (and, through `checkNode`, its children) in `trace`. */
@@ -70,7 +72,8 @@ function checkNode(req: Requirement, p: Principal, trace: RequirementTrace[] | u
   if ("roles" in req) return names(req.roles, p.roles, "role", (have, want) => have === want, true);
   if ("scopes" in req) return names(req.scopes, p.scopes, "scope", (have, want) => have === want, true);
   if ("groups" in req) {
-    if (p.groupsOverage) {
+    if (p.groupsOverage && p.overageGroups === "unverified") return undefined;
+    if (p.groupsOverage && p.overageGroups !== "graph") {
       return {
         satisfied: false,
         missing: [],
@@ -103,6 +106,13 @@ function checkNode(req: Requirement, p: Principal, trace: RequirementTrace[] | u
     return req.clientApps.includes(p.clientAppId.toLowerCase())
       ? undefined
       : unmet("a call from an allowed client application");
+  }
+  if ("authContext" in req) {
+    if (p.authContexts?.includes(req.authContext)) return undefined;
+    return {
+      ...unmet(`a sign-in that met the authentication context '${req.authContext}' (Conditional Access)`),
+      stepUp: [req.authContext],
+    };
   }
   if (p.kind === req.kind) return undefined;
   return unmet(
@@ -165,6 +175,20 @@ function combine(children: Unmet[], joiner: " and " | " or "): Unmet {
     needs: joiner === " or " ? `either ${needs.join(" or ")}` : needs.join(" and "),
     // Every child here is unmet, so any overage among them is part of why.
     groupsOverage: children.some((c) => c.groupsOverage),
+    ...stepUpOf(children, joiner),
     composite: true,
   };
+}
+
+/**
+ * Stepping up helps an `allOf` only when it would meet every unmet child, and an `anyOf` when it
+ * would meet any one of them (the first such child's contexts are asked for).
+ */
+function stepUpOf(children: Unmet[], joiner: " and " | " or "): { stepUp?: string[] } {
+  if (joiner === " or ") {
+    const first = children.find((c) => c.stepUp !== undefined);
+    return first?.stepUp ? { stepUp: first.stepUp } : {};
+  }
+  if (!children.every((c) => c.stepUp !== undefined)) return {};
+  return { stepUp: [...new Set(children.flatMap((c) => c.stepUp ?? []))] };
 }

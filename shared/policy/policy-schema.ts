@@ -35,7 +35,9 @@ export type Requirement =
   /** Claims of the token by name: exact values, or membership in an array claim. */
   | { claims: ClaimRequirements }
   /** Object ids (GUIDs, lower-cased) of the callers allowed: an allow-list of users or apps. */
-  | { objectIds: readonly string[] };
+  | { objectIds: readonly string[] }
+  /** An Entra authentication context id (`c1`–`c99`) the sign-in must have met (`acrs`). */
+  | { authContext: string };
 
 export interface NameSetDocument {
   anyOf?: string[];
@@ -54,6 +56,7 @@ export interface RequirementDocument {
   kind?: "user" | "app";
   claims?: Record<string, NameSetDocument>;
   objectIds?: string[];
+  authContext?: string;
 }
 
 /** A strict object whose unknown-key message names the key meant or the keys allowed. */
@@ -118,6 +121,7 @@ const REQUIREMENT_KEYS = [
   "kind",
   "claims",
   "objectIds",
+  "authContext",
 ] as const;
 
 // Annotated because the schema refers to itself.
@@ -133,6 +137,10 @@ export const requirementSchema: z.ZodType<Requirement, RequirementDocument> = z.
     kind: z.enum(["user", "app"], { error: "must be 'user' or 'app'" }).optional(),
     claims: claimRequirementsSchema.optional(),
     objectIds: objectIdsSchema.optional(),
+    authContext: z
+      .string({ error: "must be an authentication context id from c1 to c99" })
+      .regex(/^c(?:[1-9]|[1-9][0-9])$/, "must be an authentication context id from c1 to c99")
+      .optional(),
   }).transform((node, ctx): Requirement => {
     const present = REQUIREMENT_KEYS.filter((key) => node[key] !== undefined);
     if (present.length !== 1) {
@@ -154,6 +162,7 @@ export const requirementSchema: z.ZodType<Requirement, RequirementDocument> = z.
     if (node.clientApps) return { clientApps: [...new Set(node.clientApps)] };
     if (node.claims) return { claims: node.claims };
     if (node.objectIds) return { objectIds: [...new Set(node.objectIds)] };
+    if (node.authContext) return { authContext: node.authContext };
     return { kind: node.kind as "user" | "app" };
   }),
 );

@@ -16,6 +16,10 @@ export const TABLE_SUFFIXES = {
   access: "Access",
   /** A shadow candidate policy (laid out as the policy table) and its difference counts. */
   shadow: "Shadow",
+  /** Revoked users, client apps, tenants and tokens; every instance mirrors it in memory. */
+  revocations: "Revocations",
+  /** Onboarded tenants and their state (active or suspended), for multi-tenant APIs. */
+  tenants: "Tenants",
 } as const;
 
 export type TableKind = keyof typeof TABLE_SUFFIXES;

@@ -3,6 +3,7 @@
 
 import { guid } from "../config/parsers.js";
 import type { TokenVersion } from "../config/settings.js";
+import { isCaeCapable } from "../http/claims-challenge.js";
 import { TollgateError } from "../reasons.js";
 import type { TimeClaims } from "./entra-rules.js";
 
@@ -26,6 +27,16 @@ export interface Principal {
   caeCapable: boolean;
   /** Every claim of the verified token, for `claims:` requirements (policy/claim-requirements.ts). */
   claims?: Readonly<Record<string, unknown>>;
+  /** Entra's token id (`uti`), for revoking one token; absent when the token has none. */
+  tokenId?: string;
+  /** Authentication contexts the sign-in satisfied (`acrs`), e.g. ["c1"]. */
+  authContexts?: readonly string[];
+  /**
+   * For an overage caller, how the missing groups were filled in: `graph` (looked up, `groups`
+   * holds them), or `unverified` (Graph could not answer and TOLLGATE_GROUPS_ON_ERROR=allow, so
+   * group requirements count as met for this request). `groupsOverage` stays true either way.
+   */
+  overageGroups?: "graph" | "unverified";
   /** An Entra Agent ID token: it carries actor or subject facets (`xms_act_fct`, `xms_sub_fct`). */
   agent?: boolean;
   /** The agent's parent (blueprint) app, `xms_par_app_azp`: for telemetry, never for a decision. */
@@ -62,11 +73,11 @@ export function buildPrincipal(payload: Record<string, unknown>, inputs: Princip
     throw new TollgateError("claim_invalid", "The token's 'scp' claim is not a string.");
   }
   const claimNames = payload._claim_names;
+  // `_claim_names.groups` in access tokens; `hasgroups` in tokens from the implicit flow.
   const groupsOverage =
-    typeof claimNames === "object" &&
-    claimNames !== null &&
-    "groups" in claimNames &&
-    payload.groups === undefined;
+    payload.groups === undefined &&
+    ((typeof claimNames === "object" && claimNames !== null && "groups" in claimNames) ||
+      payload.hasgroups === true);
   return {
     tenantId: inputs.tid,
     objectId: oid.toLowerCase(),
@@ -81,7 +92,9 @@ export function buildPrincipal(payload: Record<string, unknown>, inputs: Princip
     audience: inputs.audience,
     issuedAt: inputs.times.issuedAt,
     expiresAt: inputs.times.expiresAt,
-    caeCapable: stringList(payload, "xms_cc").includes("cp1"),
+    caeCapable: isCaeCapable(stringList(payload, "xms_cc")),
+    ...(typeof payload.uti === "string" && payload.uti !== "" ? { tokenId: payload.uti } : {}),
+    authContexts: stringList(payload, "acrs"),
     claims: payload,
     ...agentFields(payload),
   };

@@ -12,13 +12,18 @@ import { keysRefreshCommand } from "./keys-command.js";
 import { driftCommand, importCommand } from "./openapi-commands.js";
 import { diffCommand, pushCommand, showCommand, validateCommand } from "./policy-commands.js";
 import { testCommand } from "./policy-test-command.js";
+import { revocationsCommand, revokeCommand } from "./revocation-commands.js";
 import { clearShadowCommand, promoteCommand, shadowReportCommand } from "./shadow-commands.js";
+import { tenantsCommand } from "./tenant-commands.js";
 
 export const USAGE = `Usage: tollgate policy <command> [options]
        tollgate audit [--json] [--all]
        tollgate explain --path <path> (--token <jwt> | --claims <file>) [options]
        tollgate access [--tenant T] [--caller OID] [--client-app ID] [--rule R] [--since 30d] [--json|--csv]
        tollgate keys refresh
+       tollgate revoke <target> --reason <text> [--issued-before <time>] [--expires <when>]
+       tollgate revocations list [--json] | remove <target>
+       tollgate tenants add|suspend|resume <tenant-id> [--note <text>] | list [--json]
 
 Commands:
   validate <file>   Check a policy file (YAML or JSON); print every error and warning.
@@ -61,6 +66,22 @@ Commands:
   audit             List the token-lifetime findings the timer function stored (open ones).
                     --all  resolved ones too;  --json  as JSON
 
+  revoke <target>   Refuse the target's tokens before they expire. <target> is one of
+                      user <tenant-id> <object-id>
+                      app <client-app-id> [--tenant <tenant-id>]
+                      tenant <tenant-id>
+                      token <uti>
+                    --reason <text>         why (required; shown by 'revocations list')
+                    --issued-before <time>  user/app only: only tokens issued before
+                                            'now' or an ISO 8601 time (revokeSignInSessions)
+                    --expires <when>        the entry lapses: 90m, 12h, 7d or an ISO 8601 time
+  revocations list  The stored revocations.  --json  as JSON
+  revocations remove <target>   Accept the target's tokens again.
+
+  tenants add <id>      Onboard a tenant (active).  --note <text>
+  tenants suspend <id>  Refuse the tenant's callers (tenant_suspended).  --note <text> (required)
+  tenants resume <id>   Make a suspended tenant active again.
+  tenants list          The stored tenants.  --json  as JSON
   access            The access review: who reached which rule through which client app, how
                     often, first and last seen, refusals by reason (from the access trail).
                     --tenant, --caller (object id; hashed when TOLLGATE_ACCESS_HASH_KEY is set),
@@ -78,7 +99,8 @@ Options:
 Storage: TOLLGATE_STORAGE (or AzureWebJobsStorage) is a connection string or a table endpoint
 URL; TOLLGATE_TABLE_PREFIX names the tables (default: tollgate).
 
-Exit codes: 0 done; 1 invalid policy, differences found, nothing stored, or open findings;
+Exit codes: 0 done; 1 invalid policy, differences found, nothing stored, open findings, or
+nothing to remove or resume;
 2 usage; 3 storage.
 `;
 
@@ -100,6 +122,10 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
 }
 
 async function dispatch(argv: readonly string[], io: CliIo): Promise<number> {
+  // Their own options, parsed by their own commands.
+  if (argv[0] === "revoke") return revokeCommand(argv.slice(1), io);
+  if (argv[0] === "revocations") return revocationsCommand(argv.slice(1), io);
+  if (argv[0] === "tenants") return tenantsCommand(argv.slice(1), io);
   let parsed: ReturnType<typeof parse>;
   try {
     parsed = parse(argv);
