@@ -3,6 +3,7 @@
 
 import "./telemetry-bootstrap.js";
 import { app, type HttpMethod, type HttpRequest, type HttpResponseInit } from "@azure/functions";
+import { GATEWAY_METHODS } from "../shared/http/gateway-methods.js";
 import { HEALTH_PATH, JWKS_PATH, READY_PATH } from "../shared/own-routes.js";
 import { contextOf, toResponseInit, toWebRequest } from "./http-conversion.js";
 import { tollgate } from "./tollgate-app.js";
@@ -10,7 +11,8 @@ import { tollgate } from "./tollgate-app.js";
 // Request and response bodies stream through instead of being buffered by the host.
 app.setup({ enableHttpStream: true });
 
-const ALL_METHODS: HttpMethod[] = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"];
+// The policy validator refuses rules for any other method (shared/http/gateway-methods.ts).
+const ALL_METHODS: HttpMethod[] = [...GATEWAY_METHODS];
 
 /** A Functions route is the path without its leading slash. */
 const routeOf = (path: string) => path.slice(1);

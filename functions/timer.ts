@@ -1,6 +1,6 @@
-// The timer trigger: on its schedule (TOLLGATE_TIMER_SCHEDULE, default every 15 minutes) and when
-// the app starts, refresh the signing-key snapshot in Table Storage and run the token-lifetime
-// audit. Registration only; the work is in shared/timer-job.ts.
+// The timer trigger: on its schedule (TOLLGATE_TIMER_SCHEDULE, default every 15 minutes), refresh
+// the signing-key snapshot in Table Storage and run the token-lifetime audit; at start as well
+// when running locally. Registration only; the work is in shared/timer-job.ts.
 
 import "./telemetry-bootstrap.js";
 import { app } from "@azure/functions";
@@ -15,9 +15,10 @@ let job: TimerJob | undefined;
 
 app.timer(TIMER_FUNCTION, {
   schedule: settings.timerSchedule,
-  // At start as well, so a new deployment has a snapshot and findings without waiting a period.
-  // Each run is idempotent and writes only what changed, so extra runs on scale-out cost little.
-  runOnStartup: true,
+  // Locally (Core Tools sets AZURE_FUNCTIONS_ENVIRONMENT=Development) at start as well, so a fresh
+  // Azurite has a snapshot at once. In Azure not: Microsoft advises against runOnStartup (every
+  // scale-out and restart runs it), and the gateway fetches keys itself when no snapshot exists.
+  runOnStartup: process.env.AZURE_FUNCTIONS_ENVIRONMENT === "Development",
   handler: timerHandler(() => {
     // Key refresh results and audit findings become Application Insights custom events.
     job ??= createTimerJob(settings, { telemetry: telemetryFor(settings.telemetry) });

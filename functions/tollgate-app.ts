@@ -3,12 +3,17 @@
 // every request.
 
 import "./telemetry-bootstrap.js";
+import { checkFunctionsHostLimits } from "../shared/config/host-limits.js";
 import { loadSettings } from "../shared/config/settings.js";
 import { telemetryFor } from "../shared/telemetry/start-telemetry.js";
 import { createTollgate, type Tollgate } from "../shared/tollgate.js";
 
 /** Parsed once per worker; the timer function reads its schedule from here too. */
 export const settings = loadSettings(process.env);
+
+// Limits past the host's own caps: a body limit it never lets through stops the start, a backend
+// timeout it cuts short is said once per worker.
+for (const warning of checkFunctionsHostLimits(settings)) console.warn(`[tollgate] ${warning}`);
 
 let instance: Promise<Tollgate> | undefined;
 

@@ -52,6 +52,29 @@ param operatorPrincipalType string = 'User'
 @description('Deploy the tollgate workbook (infra/workbook.json) on Application Insights.')
 param deployWorkbook bool = true
 
+@description('Node.js major version of the app. 22 by default; 24 where Flex Consumption offers it in your region (az functionapp list-flexconsumption-runtimes -l <region> --runtime node).')
+@allowed([
+  '22'
+  '24'
+])
+param nodeVersion string = '22'
+
+@description('Instances kept running for the HTTP functions (Flex always ready): no cold start for the first caller, billed while idle. 0: scale from zero.')
+@minValue(0)
+@maxValue(1000)
+param alwaysReadyInstances int = 0
+
+@description('Concurrent HTTP requests each instance takes before Flex adds another. tollgate mostly waits on backends and storage, so an instance carries more than a CPU-bound app; 16 is the platform\'s default at 2048 MB.')
+@minValue(1)
+@maxValue(1000)
+param httpPerInstanceConcurrency int = 16
+
+@description('Private networking (as the official Flex Consumption quickstart offers it): a virtual network with the app integrated into it, so tollgate reaches backends inside it, and private endpoints for storage (blob, table) and Key Vault, whose public access is then off except for allowedIpAddresses.')
+param vnetEnabled bool = false
+
+@description('With vnetEnabled: public addresses (or CIDR ranges) still let through to storage and Key Vault, such as the operator\'s, for the tollgate CLI and the key upload. Empty: none.')
+param allowedIpAddresses array = []
+
 // ---------------------------------------------------------------------------------------------
 // tollgate's settings. One parameter per TOLLGATE_* setting; a blank value leaves the setting
 // empty, which tollgate reads as "not set" and so uses its own default (README, Settings).
@@ -180,6 +203,9 @@ param ratelimitHeaders string = ''
 @description('TOLLGATE_ASSERTION_KEYS: name of the Key Vault secret holding the assertion signing key (an EC P-256 JWK, a JWKS or PKCS#8 PEM). The app setting becomes a Key Vault reference to it. Store the secret first (README, Deploy to Azure), then set this. Blank: (none: no assertion)')
 param assertionKeySecretName string = ''
 
+@description('TOLLGATE_EASY_AUTH_HEADERS: true also sends App Service Authentication\'s X-MS-CLIENT-PRINCIPAL headers to backends. Blank: false')
+param easyAuthHeaders string = ''
+
 @description('TOLLGATE_ASSERTION_ISSUER: the iss of identity assertions. Blank: tollgate')
 param assertionIssuer string = ''
 
@@ -277,9 +303,9 @@ param apimApiPath string = 'api'
 @description('Require X-Tollgate-Gateway-Key on every request (TOLLGATE_GATEWAY_KEY). On when APIM is deployed; turn it on to use an existing APIM with infra/apim/policy.xml.')
 param requireGatewayKey bool = deployApim
 
-@description('TOLLGATE_GATEWAY_KEY: the shared secret APIM sends as X-Tollgate-Gateway-Key (at least 16 characters). The default is a new random value on every deployment (APIM and tollgate change together); pass your own to keep it stable. Blank: (none)')
+@description('TOLLGATE_GATEWAY_KEY: the shared secret APIM sends as X-Tollgate-Gateway-Key (at least 16 characters), stored in Key Vault as tollgate-gateway-key; the app and APIM read it from there. Pass it on the first deployment with APIM (openssl rand -base64 32) and to rotate it; left blank, the secret in the vault stays as it is. Blank: (keep the stored key)')
 @secure()
-param gatewayKey string = newGuid()
+param gatewayKey string = ''
 
 // ---------------------------------------------------------------------------------------------
 // Names and constants
@@ -297,6 +323,8 @@ var frontDoorName = 'afd-${token}'
 var frontDoorEndpointName = '${namePrefix}-${token}'
 var deploymentContainerName = 'app-package'
 var gatewayKeyNamedValue = 'tollgate-gateway-key'
+var gatewayKeySecretName = 'tollgate-gateway-key'
+var vnetName = 'vnet-${token}'
 var backendUrlNamedValue = 'tollgate-backend-url'
 
 // The tables tollgate uses: `${tablePrefix}${suffix}` for each suffix in
@@ -319,6 +347,7 @@ var roles = {
   storageTableDataContributor: '0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3'
   keyVaultSecretsUser: '4633458b-17de-408a-b874-0445c86b69e6'
   keyVaultSecretsOfficer: 'b86a8fe4-44ce-4948-aee5-eccb2c155cd7'
+  monitoringMetricsPublisher: '3913510d-42f4-4e42-8a64-420c390055eb'
 }
 
 // With APIM in front, requests reach tollgate from APIM, not from Front Door's addresses: the
@@ -360,6 +389,9 @@ resource appInsights 'Microsoft.Insights/components@2020-02-02' = {
   properties: {
     Application_Type: 'web'
     WorkspaceResourceId: logAnalytics.id
+    // Ingestion only with an Entra token (the app's identity, Monitoring Metrics Publisher): the
+    // instrumentation key in the connection string is then no credential.
+    DisableLocalAuth: true
   }
 }
 
@@ -396,10 +428,17 @@ resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' = {
     defaultToOAuthAuthentication: true
     minimumTlsVersion: 'TLS1_2'
     supportsHttpsTrafficOnly: true
-    publicNetworkAccess: 'Enabled'
+    allowCrossTenantReplication: false
+    // Without a virtual network, Flex Consumption reaches storage from addresses nobody can list:
+    // the account must stay public (every call is still Entra-authenticated, no keys).
+    publicNetworkAccess: vnetEnabled && empty(allowedIpAddresses) ? 'Disabled' : 'Enabled'
     networkAcls: {
-      defaultAction: 'Allow'
+      defaultAction: vnetEnabled ? 'Deny' : 'Allow'
       bypass: 'AzureServices'
+      ipRules: [for address in (vnetEnabled ? allowedIpAddresses : []): {
+        value: address
+        action: 'Allow'
+      }]
     }
   }
 }
@@ -444,7 +483,16 @@ resource vault 'Microsoft.KeyVault/vaults@2023-07-01' = {
     enableRbacAuthorization: true
     enableSoftDelete: true
     softDeleteRetentionInDays: 7
-    publicNetworkAccess: 'Enabled'
+    // A deleted vault (and its keys) can be recovered, never purged early, by anyone.
+    enablePurgeProtection: true
+    publicNetworkAccess: vnetEnabled && empty(allowedIpAddresses) ? 'Disabled' : 'Enabled'
+    networkAcls: {
+      defaultAction: vnetEnabled ? 'Deny' : 'Allow'
+      bypass: 'AzureServices'
+      ipRules: [for address in (vnetEnabled ? allowedIpAddresses : []): {
+        value: address
+      }]
+    }
   }
 }
 
@@ -483,6 +531,135 @@ var frontDoorAccessRestrictions = [
 // A Key Vault reference, resolved by the platform with the app's identity. Only set once the
 // secret exists: an unresolved reference would reach tollgate as text and stop it.
 var assertionKeysReference = '@Microsoft.KeyVault(SecretUri=${vault.properties.vaultUri}secrets/${assertionKeySecretName}/)'
+
+// The gateway key lives in the vault and is written only when a value is passed, so a deployment
+// without one leaves it (and APIM's copy) alone. Unversioned references follow the latest version.
+resource gatewayKeySecret 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = if (requireGatewayKey && !empty(gatewayKey)) {
+  parent: vault
+  name: gatewayKeySecretName
+  properties: {
+    value: gatewayKey
+    contentType: 'X-Tollgate-Gateway-Key shared by APIM and tollgate'
+  }
+}
+
+var gatewayKeyReference = '@Microsoft.KeyVault(VaultName=${vault.name};SecretName=${gatewayKeySecretName})'
+
+// ---------------------------------------------------------------------------------------------
+// Private networking (vnetEnabled): the app's outbound traffic goes through the virtual network;
+// storage and Key Vault answer on private endpoints resolved through private DNS zones.
+// ---------------------------------------------------------------------------------------------
+
+var privateEndpoints = [
+  {
+    name: 'blob'
+    groupId: 'blob'
+    zone: 'privatelink.blob.${environment().suffixes.storage}'
+  }
+  {
+    name: 'table'
+    groupId: 'table'
+    zone: 'privatelink.table.${environment().suffixes.storage}'
+  }
+  {
+    name: 'vault'
+    groupId: 'vault'
+    zone: 'privatelink.vaultcore.azure.net'
+  }
+]
+
+resource vnet 'Microsoft.Network/virtualNetworks@2024-05-01' = if (vnetEnabled) {
+  name: vnetName
+  location: location
+  tags: tags
+  properties: {
+    addressSpace: {
+      addressPrefixes: [
+        '10.0.0.0/16'
+      ]
+    }
+    subnets: [
+      {
+        // Flex Consumption integrates through a subnet delegated to Microsoft.App/environments.
+        name: 'app'
+        properties: {
+          addressPrefix: '10.0.1.0/24'
+          delegations: [
+            {
+              name: 'flex'
+              properties: {
+                serviceName: 'Microsoft.App/environments'
+              }
+            }
+          ]
+        }
+      }
+      {
+        name: 'private-endpoints'
+        properties: {
+          addressPrefix: '10.0.2.0/24'
+          privateEndpointNetworkPolicies: 'Disabled'
+        }
+      }
+    ]
+  }
+}
+
+resource privateDnsZones 'Microsoft.Network/privateDnsZones@2024-06-01' = [for endpoint in privateEndpoints: if (vnetEnabled) {
+  name: endpoint.zone
+  location: 'global'
+  tags: tags
+}]
+
+resource privateDnsZoneLinks 'Microsoft.Network/privateDnsZones/virtualNetworkLinks@2024-06-01' = [for (endpoint, i) in privateEndpoints: if (vnetEnabled) {
+  parent: privateDnsZones[i]
+  name: vnetName
+  location: 'global'
+  tags: tags
+  properties: {
+    registrationEnabled: false
+    virtualNetwork: {
+      id: vnet.id
+    }
+  }
+}]
+
+resource privateEndpointResources 'Microsoft.Network/privateEndpoints@2024-05-01' = [for (endpoint, i) in privateEndpoints: if (vnetEnabled) {
+  name: 'pe-${endpoint.name}-${token}'
+  location: location
+  tags: tags
+  properties: {
+    subnet: {
+      id: '${vnet.id}/subnets/private-endpoints'
+    }
+    privateLinkServiceConnections: [
+      {
+        name: endpoint.name
+        properties: {
+          privateLinkServiceId: endpoint.groupId == 'vault' ? vault.id : storage.id
+          groupIds: [
+            endpoint.groupId
+          ]
+        }
+      }
+    ]
+  }
+}]
+
+resource privateDnsZoneGroups 'Microsoft.Network/privateEndpoints/privateDnsZoneGroups@2024-05-01' = [for (endpoint, i) in privateEndpoints: if (vnetEnabled) {
+  parent: privateEndpointResources[i]
+  name: 'default'
+  properties: {
+    privateDnsZoneConfigs: [
+      {
+        name: endpoint.name
+        properties: {
+          privateDnsZoneId: privateDnsZones[i].id
+        }
+      }
+    ]
+  }
+}]
 
 // ---------------------------------------------------------------------------------------------
 // The Function App
@@ -528,15 +705,28 @@ resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
       scaleAndConcurrency: {
         maximumInstanceCount: maximumInstanceCount
         instanceMemoryMB: instanceMemoryMB
+        alwaysReady: alwaysReadyInstances > 0 ? [
+          {
+            name: 'http'
+            instanceCount: alwaysReadyInstances
+          }
+        ] : []
+        triggers: {
+          http: {
+            perInstanceConcurrency: httpPerInstanceConcurrency
+          }
+        }
       }
       runtime: {
         name: 'node'
-        version: '22'
+        version: nodeVersion
       }
     }
+    virtualNetworkSubnetId: vnetEnabled ? '${vnet.id}/subnets/app' : null
     siteConfig: {
       minTlsVersion: '1.2'
       http20Enabled: true
+      ftpsState: 'Disabled'
       ipSecurityRestrictionsDefaultAction: restrictToFrontDoor ? 'Deny' : 'Allow'
       ipSecurityRestrictions: restrictToFrontDoor ? frontDoorAccessRestrictions : []
       // Deployments go through the SCM site; it keeps its own (open) rules.
@@ -547,9 +737,15 @@ resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
           name: 'AzureWebJobsStorage__accountName'
           value: storage.name
         }
+        // Local authentication is off: the host and tollgate's exporter sign in with the app's
+        // identity (Monitoring Metrics Publisher), which Authorization=AAD asks for.
         {
           name: 'APPLICATIONINSIGHTS_CONNECTION_STRING'
-          value: appInsights.properties.ConnectionString
+          value: '${appInsights.properties.ConnectionString};Authorization=AAD'
+        }
+        {
+          name: 'APPLICATIONINSIGHTS_AUTHENTICATION_STRING'
+          value: 'Authorization=AAD'
         }
         // Node flags for the worker; why each: tools/loopback/functions-path/worker-node-arguments.ts.
         {
@@ -620,6 +816,11 @@ resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
         {
           name: 'TOLLGATE_STORAGE'
           value: storage.properties.primaryEndpoints.table
+        }
+        // The app's own (system-assigned) identity, named outright: ManagedIdentityCredential.
+        {
+          name: 'TOLLGATE_MANAGED_IDENTITY'
+          value: 'system'
         }
         {
           name: 'TOLLGATE_TABLE_PREFIX'
@@ -722,6 +923,10 @@ resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
           value: empty(assertionKeySecretName) ? '' : assertionKeysReference
         }
         {
+          name: 'TOLLGATE_EASY_AUTH_HEADERS'
+          value: easyAuthHeaders
+        }
+        {
           name: 'TOLLGATE_ASSERTION_ISSUER'
           value: assertionIssuer
         }
@@ -795,7 +1000,7 @@ resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
         }
         {
           name: 'TOLLGATE_GATEWAY_KEY'
-          value: requireGatewayKey ? gatewayKey : ''
+          value: requireGatewayKey ? gatewayKeyReference : ''
         }
       ]
     }
@@ -804,6 +1009,23 @@ resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
   dependsOn: [
     deploymentContainer
   ]
+}
+
+// Publishing signs in with Entra ID (azd, Core Tools and az all do): no FTP or SCM passwords.
+resource ftpBasicAuth 'Microsoft.Web/sites/basicPublishingCredentialsPolicies@2024-04-01' = {
+  parent: functionApp
+  name: 'ftp'
+  properties: {
+    allow: false
+  }
+}
+
+resource scmBasicAuth 'Microsoft.Web/sites/basicPublishingCredentialsPolicies@2024-04-01' = {
+  parent: functionApp
+  name: 'scm'
+  properties: {
+    allow: false
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -843,6 +1065,17 @@ resource appKeyVaultSecretsUser 'Microsoft.Authorization/roleAssignments@2022-04
   }
 }
 
+// Telemetry ingestion with Entra ID, local authentication being off.
+resource appMetricsPublisher 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(appInsights.id, functionApp.id, roles.monitoringMetricsPublisher)
+  scope: appInsights
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.monitoringMetricsPublisher)
+    principalId: functionApp.identity.principalId
+    principalType: 'ServicePrincipal'
+  }
+}
+
 resource operatorTableDataContributor 'Microsoft.Authorization/roleAssignments@2022-04-01' = if (!empty(operatorPrincipalId)) {
   name: guid(storage.id, operatorPrincipalId, roles.storageTableDataContributor)
   scope: storage
@@ -868,7 +1101,7 @@ resource operatorKeyVaultSecretsOfficer 'Microsoft.Authorization/roleAssignments
 // inbound policy from apim/policy.xml (forwards the caller's Authorization, sets the gateway key).
 // ---------------------------------------------------------------------------------------------
 
-resource apim 'Microsoft.ApiManagement/service@2022-08-01' = if (deployApim) {
+resource apim 'Microsoft.ApiManagement/service@2024-05-01' = if (deployApim) {
   name: apimName
   location: location
   tags: tags
@@ -876,23 +1109,44 @@ resource apim 'Microsoft.ApiManagement/service@2022-08-01' = if (deployApim) {
     name: apimSku
     capacity: apimSku == 'Consumption' ? 0 : 1
   }
+  // Reads the gateway key from Key Vault (Key Vault Secrets User on the vault).
+  identity: {
+    type: 'SystemAssigned'
+  }
   properties: {
     publisherEmail: apimPublisherEmail
     publisherName: apimPublisherName
   }
 }
 
-resource apimGatewayKey 'Microsoft.ApiManagement/service/namedValues@2022-08-01' = if (deployApim) {
+resource apimKeyVaultSecretsUser 'Microsoft.Authorization/roleAssignments@2022-04-01' = if (deployApim) {
+  name: guid(vault.id, apimName, roles.keyVaultSecretsUser)
+  scope: vault
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.keyVaultSecretsUser)
+    principalId: apim!.identity.principalId
+    principalType: 'ServicePrincipal'
+  }
+}
+
+// A Key Vault named value: APIM follows the secret's latest version (it checks every four hours).
+resource apimGatewayKey 'Microsoft.ApiManagement/service/namedValues@2024-05-01' = if (deployApim) {
   parent: apim
   name: gatewayKeyNamedValue
   properties: {
     displayName: gatewayKeyNamedValue
     secret: true
-    value: gatewayKey
+    keyVault: {
+      secretIdentifier: '${vault.properties.vaultUri}secrets/${gatewayKeySecretName}'
+    }
   }
+  dependsOn: [
+    apimKeyVaultSecretsUser
+    gatewayKeySecret
+  ]
 }
 
-resource apimBackendUrl 'Microsoft.ApiManagement/service/namedValues@2022-08-01' = if (deployApim) {
+resource apimBackendUrl 'Microsoft.ApiManagement/service/namedValues@2024-05-01' = if (deployApim) {
   parent: apim
   name: backendUrlNamedValue
   properties: {
@@ -902,7 +1156,7 @@ resource apimBackendUrl 'Microsoft.ApiManagement/service/namedValues@2022-08-01'
   }
 }
 
-resource apimApi 'Microsoft.ApiManagement/service/apis@2022-08-01' = if (deployApim) {
+resource apimApi 'Microsoft.ApiManagement/service/apis@2024-05-01' = if (deployApim) {
   parent: apim
   name: 'tollgate'
   properties: {
@@ -917,7 +1171,7 @@ resource apimApi 'Microsoft.ApiManagement/service/apis@2022-08-01' = if (deployA
   }
 }
 
-resource apimOperations 'Microsoft.ApiManagement/service/apis/operations@2022-08-01' = [for method in apimMethods: if (deployApim) {
+resource apimOperations 'Microsoft.ApiManagement/service/apis/operations@2024-05-01' = [for method in apimMethods: if (deployApim) {
   parent: apimApi
   name: toLower('${method}-all')
   properties: {
@@ -927,12 +1181,18 @@ resource apimOperations 'Microsoft.ApiManagement/service/apis/operations@2022-08
   }
 }]
 
-resource apimPolicy 'Microsoft.ApiManagement/service/apis/policies@2022-08-01' = if (deployApim) {
+// With Front Door in front of APIM, APIM lets through only requests carrying this Front Door's id
+// (X-Azure-FDID, which Front Door sets and overwrites): APIM's own address is public.
+var frontDoorCheckMarker = '<!-- tollgate:front-door-check (main.bicep puts apim/front-door-check.xml here when Front Door is in front) -->'
+var frontDoorCheckXml = replace(loadTextContent('apim/front-door-check.xml'), '{front-door-id}', frontDoorIdValue)
+var apimPolicyXml = useFrontDoor ? replace(loadTextContent('apim/policy.xml'), frontDoorCheckMarker, frontDoorCheckXml) : loadTextContent('apim/policy.xml')
+
+resource apimPolicy 'Microsoft.ApiManagement/service/apis/policies@2024-05-01' = if (deployApim) {
   parent: apimApi
   name: 'policy'
   properties: {
     format: 'xml'
-    value: loadTextContent('apim/policy.xml')
+    value: apimPolicyXml
   }
   // The policy names these values in {{…}}: they must exist before it is saved.
   dependsOn: [
@@ -969,7 +1229,8 @@ resource frontDoorOriginGroup 'Microsoft.Cdn/profiles/originGroups@2024-02-01' =
     // tollgate answers its health route before any authorization or bypass check.
     healthProbeSettings: {
       probePath: deployApim ? '/${apimApiPath}/.tollgate/health' : '/.tollgate/health'
-      probeRequestType: 'GET'
+      // HEAD: the probe needs the status only, and tollgate's health route answers HEAD.
+      probeRequestType: 'HEAD'
       probeProtocol: 'Https'
       probeIntervalInSeconds: 100
     }

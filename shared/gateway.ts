@@ -29,7 +29,7 @@ import type { TokenValidator } from "./token/token-validator.js";
 export const GATEWAY_KEY_HEADER = "x-tollgate-gateway-key";
 
 export interface GatewayDeps {
-  settings: Pick<Settings, "backend" | "bypass" | "rateLimitHeaders">;
+  settings: Pick<Settings, "backend" | "bypass" | "rateLimitHeaders" | "easyAuthHeaders">;
   validator: Pick<TokenValidator, "validateAuthorization">;
   /** The role map in memory; undefined until the first load succeeds. */
   policy: () => Policy | undefined;
@@ -257,6 +257,7 @@ export function createGateway(deps: GatewayDeps): RequestHandler {
         principal,
         ...(assertion ? { assertion } : {}),
         forwardAuthorization: decision.forwardAuthorization,
+        ...(deps.settings.easyAuthHeaders ? { easyAuth: principal } : {}),
         strip: [GATEWAY_KEY_HEADER],
       });
       backendStarted = performance.now();

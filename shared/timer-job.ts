@@ -11,6 +11,7 @@ import { createLifetimeTable } from "./audit/lifetime-table.js";
 import { type AuditReport, runAudit } from "./audit/run-audit.js";
 import { type Clock, systemClock } from "./clock.js";
 import type { Settings } from "./config/settings.js";
+import { azureCredential } from "./identity/azure-credential.js";
 import { createKeySnapshotTable } from "./keys/key-snapshot-table.js";
 import { keySourcesFor } from "./keys/key-sources.js";
 import { type KeyRefreshResult, refreshKeySnapshot } from "./keys/refresh-snapshot.js";
@@ -18,7 +19,6 @@ import { snapshotMacFromAssertionKeys } from "./keys/snapshot-mac.js";
 import { groupRuleIds } from "./policy/group-rules.js";
 import { policyTableClient } from "./policy/policy-table.js";
 import { readCurrentPolicy } from "./policy/read-current-policy.js";
-import { lazyDefaultAzureCredential } from "./storage/default-credential.js";
 import { createTableClientFactory, type TableClientFactory } from "./storage/table-client.js";
 import { recordFinding } from "./telemetry/audit-events.js";
 import { recordKeyRefresh } from "./telemetry/key-refresh-events.js";
@@ -34,7 +34,7 @@ export interface TimerJobOptions {
   tables?: TableClientFactory;
   /** For Entra's discovery documents and JWKS. */
   fetch?: typeof fetch;
-  /** Graph access when TOLLGATE_AUDIT_GRAPH is true; default DefaultAzureCredential (managed identity). */
+  /** Graph access when TOLLGATE_AUDIT_GRAPH is true; default: the credential TOLLGATE_MANAGED_IDENTITY names. */
   graph?: { credential?: GraphCredential; fetch?: typeof fetch };
   /**
    * Where key refresh results and audit findings go as custom events, as createTollgate takes
@@ -92,7 +92,7 @@ export function createTimerJob(settings: Settings, options: TimerJobOptions = {}
   const graph = settings.audit.graph
     ? createGraphReader({
         baseUrl: settings.audit.graphUrl,
-        credential: options.graph?.credential ?? lazyDefaultAzureCredential(),
+        credential: options.graph?.credential ?? azureCredential(process.env),
         ...(options.graph?.fetch ? { fetch: options.graph.fetch } : {}),
       })
     : undefined;

@@ -2,6 +2,7 @@
 // blank counts as not set, and every problem becomes one line of one SettingsError.
 
 import type { z } from "zod";
+import { unresolvedKeyVaultReferences } from "./key-vault-reference.js";
 import { SETTING_DOCS, type SettingName } from "./setting-docs.js";
 
 export class SettingsError extends Error {
@@ -32,6 +33,9 @@ export function parseSettings<S extends z.ZodObject>(
         : value;
     input[name] ??= fallbacks[name]?.(env);
   }
+  // Before any rule sees it: an unresolved reference is never a value (key-vault-reference.ts).
+  const unresolved = unresolvedKeyVaultReferences(input);
+  if (unresolved.length > 0) throw new SettingsError(unresolved);
   const result = schema.safeParse(input);
   if (!result.success) {
     throw new SettingsError(

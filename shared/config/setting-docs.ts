@@ -71,7 +71,7 @@ export const SETTING_DOCS = {
     default: "AzureWebJobsStorage",
     example: "https://mystorage.table.core.windows.net",
     description:
-      "Table Storage: a connection string (Azurite or account key) or a table endpoint URL used with managed identity (`DefaultAzureCredential`).",
+      "Table Storage: a connection string (Azurite or account key) or a table endpoint URL, signed in with the credential `TOLLGATE_MANAGED_IDENTITY` names.",
   },
   TOLLGATE_TABLE_PREFIX: {
     default: "tollgate",
@@ -121,7 +121,7 @@ export const SETTING_DOCS = {
     default: "0 */15 * * * *",
     example: "0 */5 * * * *",
     description:
-      "NCRONTAB schedule of the timer function that refreshes the signing-key snapshot and runs the token-lifetime audit (it also runs at start).",
+      "NCRONTAB schedule of the timer function that refreshes the signing-key snapshot and runs the token-lifetime audit (also at start when run locally under Core Tools).",
   },
   TOLLGATE_AUDIT_MAX_LIFETIME_SECONDS: {
     default: "5400",
@@ -225,6 +225,18 @@ export const SETTING_DOCS = {
     example: "3c4f2b3e-8d5a-4f7e-9c1b-2a6d8e0f1b2c",
     description:
       "If set, requests must carry `X-Azure-FDID` equal to this Front Door id (403 `gateway_bypass_rejected`).",
+  },
+  TOLLGATE_EASY_AUTH_HEADERS: {
+    default: "false",
+    example: "true",
+    description:
+      "Also send App Service Authentication's identity headers (`X-MS-CLIENT-PRINCIPAL` as Easy Auth shapes it, `-ID`, `-NAME`, `-IDP`), so a backend written for Easy Auth moves behind tollgate unchanged; the signed assertion is sent as well.",
+  },
+  TOLLGATE_MANAGED_IDENTITY: {
+    default: "(DefaultAzureCredential)",
+    example: "system",
+    description:
+      "The Entra credential for Table Storage, Application Insights ingestion (`Authorization=AAD`) and Graph: `system` (the system-assigned managed identity) or a user-assigned identity's client id, through `ManagedIdentityCredential`; blank, `DefaultAzureCredential` (your `az login` locally). infra/main.bicep sets `system`.",
   },
   TOLLGATE_GATEWAY_KEY: {
     default: "(none)",

@@ -4,6 +4,7 @@
 // imports; each concern's rules live beside its setting type.
 
 import { z } from "zod";
+import { parseIdentityChoice } from "../identity/azure-credential.js";
 import type { StorageTarget } from "../storage/table-client.js";
 import { type AccessSettings, accessSpec, checkAccessAgainstTelemetry } from "./access-settings.js";
 import { type AuditSettings, auditSpec, defaultApiAppId, timerSpec } from "./audit-settings.js";
@@ -28,7 +29,7 @@ import {
 import { type KeySettings, keySpec } from "./key-settings.js";
 import { type Env, fieldsOf, parseSettings, setting, valuesOf } from "./parse-settings.js";
 import type { SettingName } from "./setting-docs.js";
-import { flag, wholeNumber } from "./setting-values.js";
+import { ex, flag, wholeNumber } from "./setting-values.js";
 import { storageFallbacks, storageSpec } from "./storage-settings.js";
 import { type TelemetrySettings, telemetrySpec } from "./telemetry-settings.js";
 import { type TokenSettings, tokenSpec } from "./token-settings.js";
@@ -60,6 +61,8 @@ export interface Settings {
   backend: BackendSettings;
   policyRefreshSeconds: number;
   rateLimitHeaders: boolean;
+  /** Easy Auth's X-MS-CLIENT-PRINCIPAL* headers beside tollgate's own (forward/easy-auth-headers.ts). */
+  easyAuthHeaders?: boolean;
   assertion: AssertionSettings;
   bypass: BypassSettings;
   storage: StorageTarget;
@@ -78,10 +81,18 @@ export interface Settings {
   debugTrace: boolean;
 }
 
+// The credential choice (shared/identity, which reads it from the environment): blank, `system`
+// or a user-assigned identity's client id.
+const managedIdentity = z.string().refine((v) => parseIdentityChoice(v) !== undefined, {
+  message: `must be system or a user-assigned identity's client id (a GUID), or blank for DefaultAzureCredential. ${ex("TOLLGATE_MANAGED_IDENTITY")}`,
+});
+
 /** The settings of the gateway itself, not of one of its parts. */
 const gatewaySpec = {
   policyRefreshSeconds: setting("TOLLGATE_POLICY_REFRESH_SECONDS", wholeNumber(1, 3600, 30)),
   rateLimitHeaders: setting("TOLLGATE_RATELIMIT_HEADERS", flag(true)),
+  easyAuthHeaders: setting("TOLLGATE_EASY_AUTH_HEADERS", flag(false)),
+  managedIdentity: setting("TOLLGATE_MANAGED_IDENTITY", () => managedIdentity.optional()),
   debugTrace: setting("TOLLGATE_DEBUG_TRACE", flag(false)),
 } as const;
 

@@ -6,11 +6,11 @@ import type { GraphCredential } from "../audit/graph-reader.js";
 import type { Clock } from "../clock.js";
 import type { Settings } from "../config/settings.js";
 import { ChallengeBudget } from "../http/challenge-budget.js";
+import { azureCredential } from "../identity/azure-credential.js";
 import { RevocationGate } from "../revocations/revocation-gate.js";
 import { RevocationIndex } from "../revocations/revocation-index.js";
 import { revocationTableClient } from "../revocations/revocation-table.js";
 import { createSignInSessionsCheck, type SignInSessionsCheck } from "../revocations/sign-in-sessions.js";
-import { lazyDefaultAzureCredential } from "../storage/default-credential.js";
 import type { TableClientFactory } from "../storage/table-client.js";
 import { type MirrorEvent, type MirrorStatus, TableMirror } from "../storage/table-mirror.js";
 import { TenantGate, tenantIndex } from "../tenants/tenant-gate.js";
@@ -90,7 +90,7 @@ export function createContinuousAccess(
         graph: {
           baseUrl: settings.graph.url,
           timeoutMs: settings.graph.timeoutMs,
-          credential: options.graph?.credential ?? lazyDefaultAzureCredential(),
+          credential: options.graph?.credential ?? azureCredential(process.env),
           ...(options.graph?.fetch ? { fetch: options.graph.fetch } : {}),
         },
         clock: options.clock,

@@ -2,6 +2,7 @@
 // identity the backend trusts, and tollgate adds the identity it decided plus where the call came from.
 
 import type { Principal } from "../token/principal.js";
+import { easyAuthHeaders } from "./easy-auth-headers.js";
 import { headerSafe, headerSafeList } from "./header-value.js";
 
 /** Every identity header tollgate sets starts with this; callers can never send one through. */
@@ -87,6 +88,8 @@ export interface UpstreamHeaderOptions {
   host: string;
   /** The authorised caller. Without it no identity header is set (spoofed ones are still removed). */
   principal?: IdentityClaims | undefined;
+  /** Add Easy Auth's X-MS-CLIENT-PRINCIPAL* headers too (TOLLGATE_EASY_AUTH_HEADERS). */
+  easyAuth?: Principal | undefined;
   /** The signed identity assertion for this backend. */
   assertion?: string | undefined;
   /** Send the caller's Authorization header on (off by default: the backend gets the assertion). */
@@ -145,6 +148,9 @@ export function buildUpstreamHeaders(incoming: Headers, opts: UpstreamHeaderOpti
   }
   upstream.set("x-forwarded-proto", opts.proto);
   upstream.set("x-forwarded-host", headerSafe(opts.host));
+
+  if (opts.easyAuth !== undefined)
+    for (const [name, value] of easyAuthHeaders(opts.easyAuth)) upstream.set(name, value);
 
   const principal = opts.principal;
   if (principal !== undefined) {

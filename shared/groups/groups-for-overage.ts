@@ -5,7 +5,7 @@ import type { GraphCredential } from "../audit/graph-reader.js";
 import type { Clock } from "../clock.js";
 import type { GraphSettings, GroupsSettings } from "../config/settings.js";
 import { CachedLookup } from "../graph/cached-lookup.js";
-import { lazyDefaultAzureCredential } from "../storage/default-credential.js";
+import { azureCredential } from "../identity/azure-credential.js";
 import { createMemberGroupsLookup } from "./graph-member-groups.js";
 import { createOverageGroups, type OverageGroups } from "./overage-groups.js";
 
@@ -22,7 +22,7 @@ export function createGroupsForOverage(
   if (!settings.graph) return undefined;
   const lookup = createMemberGroupsLookup({
     baseUrl: graph.url,
-    credential: options.credential ?? lazyDefaultAzureCredential(),
+    credential: options.credential ?? azureCredential(process.env),
     timeoutMs: graph.timeoutMs,
     ...(options.fetch ? { fetch: options.fetch } : {}),
   });

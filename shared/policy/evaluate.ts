@@ -2,6 +2,7 @@
 // scope names for the `insufficient_scope` challenge, and a sentence safe to show the caller.
 
 import type { Principal } from "../token/principal.js";
+import { unmetClaim } from "./claim-requirements.js";
 import type { NameSet, Requirement } from "./policy-schema.js";
 
 export type RequirementResult =
@@ -90,6 +91,16 @@ function checkNode(req: Requirement, p: Principal, trace: RequirementTrace[] | u
     return req.tenants.includes(p.tenantId.toLowerCase())
       ? undefined
       : unmet("a caller from an allowed tenant");
+  }
+  if ("claims" in req) {
+    const claim = unmetClaim(req.claims, p);
+    // The required values are not shown: they may say more about the API than a caller needs.
+    return claim === undefined ? undefined : unmet(`a token whose '${claim}' claim has the required values`);
+  }
+  if ("objectIds" in req) {
+    return req.objectIds.includes(p.objectId.toLowerCase())
+      ? undefined
+      : unmet("a caller on the allowed list");
   }
   if ("clientApps" in req) {
     return req.clientApps.includes(p.clientAppId.toLowerCase())

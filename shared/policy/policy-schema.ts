@@ -4,9 +4,11 @@
 import { z } from "zod";
 import { guid } from "../config/parsers.js";
 import { redactUrl } from "../config/redact-url.js";
+import { GATEWAY_METHODS, isGatewayMethod } from "../http/gateway-methods.js";
 import { limitPolicySchema } from "../limits/limit-policy.js";
 import { mcpMatchSchema } from "../mcp/mcp-rule.js";
 import { agentsSchema } from "./agent-rule.js";
+import { type ClaimRequirements, claimRequirementsSchema, objectIdsSchema } from "./claim-requirements.js";
 import { corsSchema } from "./cors-schema.js";
 import { compilePathPattern, type PathPattern } from "./path-pattern.js";
 import { resourcesSchema, timeoutsSchema } from "./resources.js";
@@ -30,6 +32,10 @@ export type Requirement =
   /** Client application ids (GUIDs, lower-cased): the `azp`/`appid` of the calling app. */
   | { clientApps: readonly string[] }
   | { kind: "user" | "app" }
+  /** Claims of the token by name: exact values, or membership in an array claim. */
+  | { claims: ClaimRequirements }
+  /** Object ids (GUIDs, lower-cased) of the callers allowed: an allow-list of users or apps. */
+  | { objectIds: readonly string[] }
   /** An Entra authentication context id (`c1`–`c99`) the sign-in must have met (`acrs`). */
   | { authContext: string };
 
@@ -48,6 +54,8 @@ export interface RequirementDocument {
   tenants?: string[];
   clientApps?: string[];
   kind?: "user" | "app";
+  claims?: Record<string, NameSetDocument>;
+  objectIds?: string[];
   authContext?: string;
 }
 
@@ -111,6 +119,8 @@ const REQUIREMENT_KEYS = [
   "tenants",
   "clientApps",
   "kind",
+  "claims",
+  "objectIds",
   "authContext",
 ] as const;
 
@@ -125,6 +135,8 @@ export const requirementSchema: z.ZodType<Requirement, RequirementDocument> = z.
     tenants: nonEmptyList(guidString).optional(),
     clientApps: nonEmptyList(guidString).optional(),
     kind: z.enum(["user", "app"], { error: "must be 'user' or 'app'" }).optional(),
+    claims: claimRequirementsSchema.optional(),
+    objectIds: objectIdsSchema.optional(),
     authContext: z
       .string({ error: "must be an authentication context id from c1 to c99" })
       .regex(/^c(?:[1-9]|[1-9][0-9])$/, "must be an authentication context id from c1 to c99")
@@ -148,6 +160,8 @@ export const requirementSchema: z.ZodType<Requirement, RequirementDocument> = z.
     if (node.groups) return { groups: node.groups };
     if (node.tenants) return { tenants: [...new Set(node.tenants)] };
     if (node.clientApps) return { clientApps: [...new Set(node.clientApps)] };
+    if (node.claims) return { claims: node.claims };
+    if (node.objectIds) return { objectIds: [...new Set(node.objectIds)] };
     if (node.authContext) return { authContext: node.authContext };
     return { kind: node.kind as "user" | "app" };
   }),
@@ -161,6 +175,14 @@ const methods = nonEmptyList(z.string()).transform((list, ctx): readonly string[
     return "*";
   }
   list.forEach((method, index) => {
+    if (METHOD.test(method) && !isGatewayMethod(method)) {
+      ctx.addIssue({
+        code: "custom",
+        path: [index],
+        message: `'${method}' never reaches tollgate: the gateway function registers ${GATEWAY_METHODS.join(", ")} only`,
+      });
+      return;
+    }
     if (METHOD.test(method)) return;
     const upper = method.toUpperCase();
     ctx.addIssue({

@@ -1,8 +1,9 @@
 // The one TableClient factory. A connection string (Azurite, or an account key) or a table
-// endpoint URL used with DefaultAzureCredential (managed identity in Azure).
+// endpoint URL used with tollgate's Entra credential (shared/identity: the managed identity in Azure).
 
 import { TableClient, type TableServiceClientOptions } from "@azure/data-tables";
-import { lazyDefaultAzureCredential } from "./default-credential.js";
+import type { TokenCredential } from "@azure/identity";
+import { azureCredential } from "../identity/azure-credential.js";
 
 export type StorageTarget =
   | { kind: "connectionString"; connectionString: string }
@@ -11,6 +12,8 @@ export type StorageTarget =
 export interface TableClientFactoryOptions {
   /** Retries inside the SDK pipeline; kept low because callers bound every call with a timeout. */
   maxRetries?: number;
+  /** For an endpoint URL; default: the credential TOLLGATE_MANAGED_IDENTITY names. */
+  credential?: TokenCredential;
 }
 
 export type TableClientFactory = (tableName: string) => TableClient;
@@ -46,6 +49,6 @@ export function createTableClientFactory(
       });
   }
   // One credential for every table: it caches its token.
-  const credential = lazyDefaultAzureCredential();
+  const credential = options.credential ?? azureCredential(process.env);
   return (tableName) => new TableClient(target.endpoint, tableName, credential, clientOptions);
 }

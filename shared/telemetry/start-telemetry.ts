@@ -6,7 +6,7 @@
 
 import type * as AzureMonitor from "@azure/monitor-opentelemetry";
 import { loadTelemetrySettings, type TelemetrySettings } from "../config/settings.js";
-import { lazyDefaultAzureCredential } from "../storage/default-credential.js";
+import { azureCredential } from "../identity/azure-credential.js";
 import { CONNECTION_STRING_SETTING, parseConnectionString } from "./connection-string.js";
 import { createOtelTelemetry } from "./otel-telemetry.js";
 import { type Telemetry, telemetryOff } from "./telemetry.js";
@@ -70,7 +70,7 @@ async function start(env: Record<string, string | undefined>, log: (line: string
     azureMonitorExporterOptions: {
       connectionString: connection.value,
       // With local authentication disabled on the resource, the app's managed identity signs in.
-      ...(connection.entraAuth ? { credential: lazyDefaultAzureCredential() } : {}),
+      ...(connection.entraAuth ? { credential: azureCredential(env) } : {}),
     },
     tracesPerSecond: settings.tracesPerSecond,
     samplingRatio: settings.samplingRatio,

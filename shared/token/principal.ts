@@ -25,6 +25,8 @@ export interface Principal {
   expiresAt: number;
   /** The client declared Continuous Access Evaluation capability (`xms_cc` contains `cp1`). */
   caeCapable: boolean;
+  /** Every claim of the verified token, for `claims:` requirements (policy/claim-requirements.ts). */
+  claims?: Readonly<Record<string, unknown>>;
   /** Entra's token id (`uti`), for revoking one token; absent when the token has none. */
   tokenId?: string;
   /** Authentication contexts the sign-in satisfied (`acrs`), e.g. ["c1"]. */
@@ -93,6 +95,7 @@ export function buildPrincipal(payload: Record<string, unknown>, inputs: Princip
     caeCapable: isCaeCapable(stringList(payload, "xms_cc")),
     ...(typeof payload.uti === "string" && payload.uti !== "" ? { tokenId: payload.uti } : {}),
     authContexts: stringList(payload, "acrs"),
+    claims: payload,
     ...agentFields(payload),
   };
 }

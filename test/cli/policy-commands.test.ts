@@ -2,6 +2,7 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { tablesFromEnv } from "../../tools/cli/cli-storage.js";
 import { runCli } from "../../tools/cli/run-cli.js";
 import { type AzuriteHandle, DEVSTORE_ACCOUNT_KEY, startAzurite } from "../../tools/loopback/azurite.js";
 import { freePort } from "../../tools/loopback/ports.js";
@@ -221,6 +222,26 @@ rules:
     expect(garbled.stderr).not.toContain(secret);
     // AzureWebJobsStorage is the fallback the Functions host uses too.
     expect((await run(["policy", "show"], { AzureWebJobsStorage: azurite.connectionString })).code).toBe(1);
+  });
+
+  it.each([
+    ["a word", "garbage", "TOLLGATE_STORAGE is neither a storage connection string nor a table endpoint URL"],
+    ["an account name alone", "AccountName=x;AccountKey=c2VjcmV0", "TOLLGATE_STORAGE is neither"],
+    ["a URL without a host", "https://", "TOLLGATE_STORAGE is not a valid table endpoint URL"],
+  ])(
+    "answers a malformed TOLLGATE_STORAGE (%s) with a message, not a stack trace",
+    async (_, value, message) => {
+      const result = await run(["policy", "show"], { TOLLGATE_STORAGE: value });
+      expect(result.code).toBe(2);
+      expect(result.stderr).toContain(message);
+      expect(result.stderr).not.toMatch(/\n\s+at |TypeError|c2VjcmV0/);
+    },
+  );
+
+  it("reads the identity-based AzureWebJobsStorage__accountName as the Functions host does", () => {
+    const { tables } = tablesFromEnv({ AzureWebJobsStorage__accountName: "acct" });
+    const client = tables("tollgatePolicy");
+    expect([client.url, client.tableName]).toEqual(["https://acct.table.core.windows.net", "tollgatePolicy"]);
   });
 
   it("exits 3 when storage cannot be reached, and the message holds no account key", async () => {

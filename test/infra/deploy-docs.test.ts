@@ -56,8 +56,7 @@ describe("README: Deploy to Azure", () => {
       "appRoleAssignedTo",
       "az group create",
       "az deployment group create -g tollgate-rg -f infra/main.bicep -p infra/main.parameters.json",
-      "npm run build",
-      "npm prune --omit=dev",
+      "npm run package",
       "func azure functionapp publish",
       "policy push policy.yaml",
       "az account get-access-token --resource",
@@ -187,24 +186,46 @@ describe(".github/workflows/ci.yml", () => {
     expect(script).toContain("infra/*.bicep");
   });
 
-  it("publishes on a version tag, after the tests, signed in with OpenID Connect", () => {
+  it("builds, lints and packages on every push, not only on main", () => {
+    const on = workflow.on as unknown as { push: { branches?: string[] } };
+    expect(on.push.branches ?? ["**"]).toEqual(["**"]);
+    for (const text of ["npm test", "az bicep build", "npm run package"])
+      expect(jobWith(text)[1].if).toBeUndefined();
+    const [, job] = jobWith("npm run package");
+    const upload = job.steps.find((s) => s.uses?.startsWith("actions/upload-artifact@"));
+    const paths = String(upload?.with?.path ?? "");
+    for (const kind of ["*.zip", "*.zip.sha256", "*.cdx.json", "*.tgz"])
+      expect(paths).toContain(`artifact/${kind}`);
+  });
+
+  it("attaches the artifact to a release on a version tag, after the tests and the Bicep", () => {
     expect(workflow.on.push.tags).toContain("v*");
-    const [, job] = jobWith("func azure functionapp publish");
+    const [name, job] = jobWith("gh release create");
     expect(job.if).toContain("refs/tags/v");
-    expect(job.needs?.sort()).toEqual([jobWith("npm test")[0], jobWith("az bicep build")[0]].sort());
+    expect(job.needs?.sort()).toEqual(
+      [jobWith("npm test")[0], jobWith("az bicep build")[0], jobWith("npm run package")[0]].sort(),
+    );
+    expect(job.permissions?.contents).toBe("write");
+    expect(name).toBe("release");
+  });
+
+  it("deploys the released zip itself, checksum checked, signed in with OpenID Connect", () => {
+    const [, job] = jobWith("az functionapp deployment source config-zip");
+    expect(job.if).toContain("refs/tags/v");
+    expect(job.needs).toEqual([jobWith("gh release create")[0]]);
     expect(job.permissions?.["id-token"]).toBe("write");
+    const download = indexOf(job, (s) => s.uses?.startsWith("actions/download-artifact@") ?? false);
+    const check = indexOf(job, (s) => s.run?.includes("sha256sum -c") ?? false);
     const login = indexOf(job, (s) => s.uses?.startsWith("azure/login@") ?? false);
-    expect(login).toBeGreaterThanOrEqual(0);
+    const deploy = indexOf(job, (s) => s.run?.includes("config-zip") ?? false);
     expect(Object.keys(job.steps[login]?.with ?? {}).sort()).toEqual([
       "client-id",
       "subscription-id",
       "tenant-id",
     ]);
-    const order = ["npm ci", "npm run build", "npm prune --omit=dev"].map((run) =>
-      indexOf(job, (s) => s.run === run),
-    );
-    const publish = indexOf(job, (s) => s.run?.includes("func azure functionapp publish") ?? false);
-    expect([...order, login, publish]).toEqual([...order, login, publish].sort((a, b) => a - b));
-    expect(order.every((i) => i >= 0)).toBe(true);
+    expect([download, check, login, deploy].every((i) => i >= 0)).toBe(true);
+    expect([download, check, login, deploy]).toEqual([download, check, login, deploy].sort((a, b) => a - b));
+    // Nothing is rebuilt or pruned on the way to Azure.
+    expect(runs(job)).not.toMatch(/npm (ci|run build|prune)/);
   });
 });

@@ -17,8 +17,9 @@ const coreTools = coreToolsIgnore(funcignore);
 const azd = gitIgnore(funcignore);
 const pkg = readJson<{ main: string; dependencies: Record<string, string> }>("package.json");
 
-// node_modules is large; its packages are checked one by one below.
-const files = projectFiles(root, ["node_modules"]);
+// node_modules is large; its packages are checked one by one below. artifact/ (npm run package)
+// holds a staged copy of the app; both readings leave it out (checked below), so it is not walked.
+const files = projectFiles(root, ["node_modules", "artifact"]);
 const packaged = files.filter((file) => !coreTools.ignores(file));
 
 /** What the Functions host needs, and nothing else: the built app, its manifest, host.json. */
@@ -44,6 +45,13 @@ describe("the deployment package (.funcignore)", () => {
       ),
     );
     expect(forbidden).toEqual([]);
+  });
+
+  it("leaves out the artifact folder npm run package writes", () => {
+    for (const file of ["artifact/app/host.json", "artifact/tollgate-0.1.0.zip"]) {
+      expect(coreTools.ignores(file), file).toBe(true);
+      expect(azd.ignores(file), file).toBe(true);
+    }
   });
 
   it("means the same to func (Core Tools' parser) and to azd (.gitignore rules)", () => {

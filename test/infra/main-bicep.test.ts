@@ -45,6 +45,7 @@ const WIRED = [
   "TOLLGATE_ASSERTION_KEYS",
   "TOLLGATE_FRONT_DOOR_ID",
   "TOLLGATE_GATEWAY_KEY",
+  "TOLLGATE_MANAGED_IDENTITY",
 ];
 
 /** App settings a Flex Consumption app refuses: the platform owns them. */
@@ -138,12 +139,18 @@ describe("infra/main.bicep: the Function App's settings", () => {
     expect(literalString(main.params.get("assertionKeySecretName")?.default)).toBe("");
   });
 
+  it("signs tollgate in with the app's system-assigned identity (ManagedIdentityCredential)", () => {
+    expect(literalString(setting(main, "TOLLGATE_MANAGED_IDENTITY"))).toBe("system");
+    expect(literalString(at(functionApp.body, "identity.type"))).toBe("SystemAssigned");
+  });
+
   it("uses identity-based host storage and wires Application Insights to Log Analytics", () => {
     const appInsights = only(main, "Microsoft.Insights/components");
     const workspace = only(main, "Microsoft.OperationalInsights/workspaces");
     expect(text(setting(main, "AzureWebJobsStorage__accountName"))).toBe(`${storage.symbol}.name`);
+    // Authorization=AAD: ingestion with the app's identity (security-baseline.test.ts).
     expect(text(setting(main, "APPLICATIONINSIGHTS_CONNECTION_STRING"))).toBe(
-      `${appInsights.symbol}.properties.ConnectionString`,
+      `'\${${appInsights.symbol}.properties.ConnectionString};Authorization=AAD'`,
     );
     expect(text(at(appInsights.body, "properties.WorkspaceResourceId"))).toBe(`${workspace.symbol}.id`);
     // A connection string would carry an account key, and shared keys are off.
@@ -168,7 +175,9 @@ describe("infra/main.bicep: the Function App", () => {
 
     const runtime = at(functionApp.body, "properties.functionAppConfig.runtime");
     expect(literalString(at(runtime, "name"))).toBe("node");
-    const version = literalString(at(runtime, "version"));
+    // A parameter (24 where Flex offers it), 22 unless told.
+    expect(identifier(at(runtime, "version"))).toBe("nodeVersion");
+    const version = literalString(main.params.get("nodeVersion")?.default);
     expect(version).toBe("22");
     const pkg = readJson<{ engines: { node: string }; devDependencies: Record<string, string> }>(
       "package.json",
@@ -300,7 +309,11 @@ describe("infra/main.bicep: API Management", () => {
 
   it("deploys infra/apim/policy.xml as the API's policy, after the named values it uses", () => {
     const policy = only(main, "Microsoft.ApiManagement/service/apis/policies");
-    expect(text(at(policy.body, "properties.value"))).toBe("loadTextContent('apim/policy.xml')");
+    expect(identifier(at(policy.body, "properties.value"))).toBe("apimPolicyXml");
+    // policy.xml as it is, or with the Front Door check in its marker's place (security-baseline.test.ts).
+    expect(text(variable(main, "apimPolicyXml"))).toMatch(
+      /^useFrontDoor \? replace\(loadTextContent\('apim\/policy\.xml'\), .*: loadTextContent\('apim\/policy\.xml'\)$/,
+    );
     // 'xml' takes a well-formed document; the policy file is one (apim-policy.test.ts).
     expect(literalString(at(policy.body, "properties.format"))).toBe("xml");
 
@@ -321,8 +334,10 @@ describe("infra/main.bicep: API Management", () => {
     );
     if (!key) throw new Error("no named value tollgate-gateway-key");
     expect(text(at(key.body, "properties.secret"))).toBe("true");
-    expect(identifier(at(key.body, "properties.value"))).toBe("gatewayKey");
-    expect(text(setting(main, "TOLLGATE_GATEWAY_KEY"))).toBe("requireGatewayKey ? gatewayKey : ''");
+    // Both read the one Key Vault secret (security-baseline.test.ts has the details).
+    expect(at(key.body, "properties.value")).toBeUndefined();
+    expect(text(at(key.body, "properties.keyVault.secretIdentifier"))).toContain("gatewayKeySecretName");
+    expect(text(setting(main, "TOLLGATE_GATEWAY_KEY"))).toBe("requireGatewayKey ? gatewayKeyReference : ''");
     expect(main.params.get("gatewayKey")?.decorators.map((d) => d.name)).toContain("secure");
     expect(text(main.params.get("requireGatewayKey")?.default)).toBe("deployApim");
   });

@@ -12,13 +12,25 @@ export function tablesFromEnv(env: Record<string, string | undefined>): {
   tables: TableClientFactory;
   prefix: string;
 } {
+  let settings: ReturnType<typeof loadStorageSettings>;
   try {
-    const settings = loadStorageSettings(env);
-    return { tables: createTableClientFactory(settings.storage), prefix: settings.tablePrefix };
+    settings = loadStorageSettings(env);
   } catch (error) {
     if (error instanceof SettingsError) throw new CliError(error.problems.join("\n"), EXIT.usage);
     throw error;
   }
+  const tables = createTableClientFactory(settings.storage);
+  try {
+    // The SDK parses a connection string when a client is made: its errors are stack traces.
+    tables(`${settings.tablePrefix}Policy`);
+  } catch {
+    // The value may hold an account key: say what is wrong, never echo it.
+    throw new CliError(
+      "TOLLGATE_STORAGE is neither a storage connection string nor a table endpoint URL. Example: TOLLGATE_STORAGE=https://mystorage.table.core.windows.net",
+      EXIT.usage,
+    );
+  }
+  return { tables, prefix: settings.tablePrefix };
 }
 
 export function policyTableFromEnv(env: Record<string, string | undefined>): TableClient {

@@ -4,6 +4,7 @@
 import { parseArgs } from "node:util";
 import type { PolicyFormat } from "../../shared/policy/parse-policy.js";
 import { accessCommand } from "./access-command.js";
+import { importApimCommand } from "./apim/import-apim-command.js";
 import { auditCommand } from "./audit-command.js";
 import { CliError, type CliIo, EXIT } from "./cli-io.js";
 import { explainCommand } from "./explain-command.js";
@@ -49,6 +50,9 @@ Commands:
                     'policy', else the stored policy)  --json
   show              Print the stored policy.  --json  as JSON, with its version and sha256
   diff <file>       Show what pushing the file would change (normalised JSON, unified diff).
+  import-apim <xml> Convert an APIM policy (validate-jwt, validate-azure-ad-token,
+                    rate-limit-by-key, quota-by-key): the role map on stdout (YAML), the
+                    settings and everything not converted on stderr.
 
   explain           What the gateway would answer to one request, and why: each token (or
                     claim) check, the principal, every rule tried, the requirement tree, the
@@ -178,7 +182,8 @@ async function dispatch(argv: readonly string[], io: CliIo): Promise<number> {
     command === "diff" ||
     command === "test" ||
     command === "import" ||
-    command === "drift";
+    command === "drift" ||
+    command === "import-apim";
   if (needsFile && file === undefined) throw usage(`'policy ${command}' needs a policy file`);
   if (extra.length > 0 || (!needsFile && file !== undefined)) throw usage("too many arguments");
   if (values.json && !["show", "test", "drift", "shadow-report"].includes(command ?? ""))
@@ -257,6 +262,8 @@ async function dispatch(argv: readonly string[], io: CliIo): Promise<number> {
       return showCommand({ json: values.json === true }, io);
     case "diff":
       return diffCommand(fileOptions, io);
+    case "import-apim":
+      return importApimCommand({ file: file as string }, io);
     default:
       throw usage(command === undefined ? "'policy' needs a command" : `unknown command 'policy ${command}'`);
   }

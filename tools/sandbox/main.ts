@@ -1,12 +1,13 @@
 // `npm start`: the sandbox. Azurite in memory, a loopback Entra-shaped issuer, an echo backend
-// and the gateway, with the demo role map pushed through the CLI, then curl lines that show what
-// tollgate does. Ctrl-C stops everything.
+// and the gateway, with the demo role map (or yours: `npm start -- --policy my.yaml`) pushed
+// through the CLI, then curl lines that show what tollgate does. Ctrl-C stops everything.
 
 import { randomUUID } from "node:crypto";
 import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
 import { parse, stringify } from "yaml";
 import { loadSettings } from "../../shared/config/settings.js";
 import { generateAssertionKey } from "../../shared/forward/assertion-keys.js";
@@ -68,18 +69,23 @@ async function main(): Promise<void> {
     TOLLGATE_POLICY_REFRESH_SECONDS: "5",
   };
 
-  const policyFile = demoPolicy({
-    gateway,
-    "mcp-backend": mcpBackend.url,
-    "mcp-api": MCP_API,
-    issuer: issuer.issuerV2(issuer.defaultTenant),
-  });
+  const { values } = parseArgs({ options: { policy: { type: "string" } }, allowPositionals: false });
+  // npm runs scripts from the project root; a relative path means the folder npm was started in.
+  const ownPolicy = values.policy ? resolve(process.env.INIT_CWD ?? process.cwd(), values.policy) : undefined;
+  const policyFile =
+    ownPolicy ??
+    demoPolicy({
+      gateway,
+      "mcp-backend": mcpBackend.url,
+      "mcp-api": MCP_API,
+      issuer: issuer.issuerV2(issuer.defaultTenant),
+    });
   const pushed = await runCli(["policy", "push", policyFile], {
     env,
     stdout: { write: () => true },
     stderr: process.stderr,
   });
-  if (pushed !== 0) throw new Error("the demo policy could not be pushed");
+  if (pushed !== 0) throw new Error(`the role map ${policyFile} could not be pushed (see above)`);
 
   const tollgate = await createTollgate(loadSettings(env), { log: (line) => say(`  [tollgate] ${line}`) });
   await tollgate.start();
@@ -92,6 +98,8 @@ async function main(): Promise<void> {
   say(`backend   ${backend.url}   (echoes what reaches it, identity headers included)`);
   say(`mcp       ${mcpBackend.url}   (an MCP server, behind ${gateway}/mcp)`);
   say("");
+  if (ownPolicy !== undefined)
+    say("(the curl lines below were written for the demo role map; yours may answer differently)");
   for (const line of printable(await sandboxScript(gateway, issuer, MCP_API))) say(line);
   say("");
   say("Ctrl-C stops everything.");
@@ -105,7 +113,8 @@ async function main(): Promise<void> {
     server.closeAllConnections();
     await tollgate.stop();
     await Promise.allSettled([backend.stop(), mcpBackend.stop(), issuer.stop(), azurite.stop()]);
-    rmSync(policyFile, { force: true });
+    // The demo's role map is a file the sandbox wrote; yours stays where it is.
+    if (ownPolicy === undefined) rmSync(policyFile, { force: true });
     process.exit(0);
   };
   process.once("SIGINT", () => void stop());

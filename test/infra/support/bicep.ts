@@ -286,8 +286,17 @@ class Parser {
   forLoop(): ForNode {
     this.expect("[");
     this.expect("for");
+    // `for x in …` or `for (x, i) in …`: the index name is read and dropped.
+    const parenthesized = this.peek()?.text === "(";
+    if (parenthesized) this.next();
     const variable = this.next();
     if (variable.kind !== "ident") throw new Error(`only 'for x in …' loops are read, at ${variable.start}`);
+    if (parenthesized) {
+      this.expect(",");
+      const index = this.next();
+      if (index.kind !== "ident") throw new Error(`bad loop index at ${index.start}`);
+      this.expect(")");
+    }
     this.expect("in");
     const collected: Token[] = [];
     let depth = 0;

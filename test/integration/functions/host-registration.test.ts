@@ -47,12 +47,13 @@ describe("the Functions host's view of the app", () => {
       http.set(registration.name, trigger as Binding);
     }
     expect([...http.keys()].sort()).toEqual(["gateway", "health", "jwks", "ready"]);
-    // The timer: key snapshot refresh and token-lifetime audit, every 15 minutes and at start.
+    // The timer: key snapshot refresh and token-lifetime audit, every 15 minutes; not at start in
+    // Azure (the environment here is not Core Tools' Development).
     expect([...timers.keys()]).toEqual(["keysAndAudit"]);
     expect(timers.get("keysAndAudit")).toMatchObject({
       direction: "in",
       schedule: "0 */15 * * * *",
-      runOnStartup: true,
+      runOnStartup: false,
     });
     expect(http.get("gateway")).toMatchObject({
       route: "{*path}",
@@ -62,6 +63,32 @@ describe("the Functions host's view of the app", () => {
     expect(http.get("health")).toMatchObject({ route: ".tollgate/health", authLevel: "anonymous" });
     expect(http.get("ready")).toMatchObject({ route: ".tollgate/ready", authLevel: "anonymous" });
     expect(http.get("jwks")).toMatchObject({ route: ".well-known/jwks.json", authLevel: "anonymous" });
+  });
+
+  it("runs the timer at start only locally, where Core Tools sets AZURE_FUNCTIONS_ENVIRONMENT=Development", () => {
+    const timerOf = (env: Record<string, string | undefined>) => {
+      const run = loadApp({ ...goodEnv, ...env });
+      expect(run.status, run.stderr).toBe(0);
+      const loaded = JSON.parse(run.stdout.trim().split("\n").pop() ?? "{}");
+      const timer = (loaded.registrations as Registration[]).find((r) => r.name === "keysAndAudit");
+      return Object.values(timer?.bindings ?? {})[0];
+    };
+    expect(timerOf({ AZURE_FUNCTIONS_ENVIRONMENT: "Development" })?.runOnStartup).toBe(true);
+    expect(timerOf({ AZURE_FUNCTIONS_ENVIRONMENT: "Production" })?.runOnStartup).toBe(false);
+    expect(timerOf({ AZURE_FUNCTIONS_ENVIRONMENT: undefined })?.runOnStartup).toBe(false);
+  });
+
+  it("refuses a body limit past the host's 100 MB and warns of a backend timeout past its 230 s", () => {
+    const tooBig = loadApp({ ...goodEnv, TOLLGATE_MAX_BODY_BYTES: "209715200" });
+    expect(tooBig.status).not.toBe(0);
+    expect(tooBig.stderr).toContain("TOLLGATE_MAX_BODY_BYTES is 209715200");
+    expect(tooBig.stderr).toContain("104857600 bytes (100 MB)");
+    const slow = loadApp({ ...goodEnv, TOLLGATE_BACKEND_TIMEOUT_MS: "300000" });
+    expect(slow.status, slow.stderr).toBe(0);
+    expect(slow.stderr).toContain("TOLLGATE_BACKEND_TIMEOUT_MS is 300000 ms");
+    expect(slow.stderr).toContain("230000 ms (230 s)");
+    const fine = loadApp(goodEnv);
+    expect(fine.stderr).not.toContain("230000 ms");
   });
 
   it("registers the timer on the schedule TOLLGATE_TIMER_SCHEDULE names", () => {

@@ -245,7 +245,7 @@ describe("PolicyStore and pushPolicy on Azurite", () => {
     expect(store.current()?.versionId).toBe(good.versionId);
     expect(events.at(-1)).toMatchObject({ type: "policy_rejected", versionId: "handmade" });
     expect(events.at(-1)).toHaveProperty("problems", [
-      "rules[0].require: is empty: a requirement has exactly one of allOf, anyOf, roles, scopes, groups, tenants, clientApps, kind, authContext",
+      "rules[0].require: is empty: a requirement has exactly one of allOf, anyOf, roles, scopes, groups, tenants, clientApps, kind, claims, objectIds, authContext",
     ]);
   });
 

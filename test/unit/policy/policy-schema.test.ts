@@ -255,7 +255,7 @@ describe("parsePolicy: every error names the field it is in", () => {
       "an empty requirement",
       withRule({ require: { allOf: [{}] } }),
       [
-        "rules[0].require.allOf[0]: is empty: a requirement has exactly one of allOf, anyOf, roles, scopes, groups, tenants, clientApps, kind, authContext",
+        "rules[0].require.allOf[0]: is empty: a requirement has exactly one of allOf, anyOf, roles, scopes, groups, tenants, clientApps, kind, claims, objectIds, authContext",
       ],
     ],
     [
