@@ -115,7 +115,7 @@ function connectionNamed(headers: Headers): Set<string> {
 
 function callerMayNotSend(name: string): boolean {
   return (
-    // CGI, WSGI, Rack and PHP fold "_" and "-" into one variable (HTTP_X_TOLLGATE_ROLES), and
+    // CGI, WSGI, Rack and PHP fold "_" and "-" into one variable (HTTP_X_… for both spellings), and
     // the caller's copy may come last: "X_Tollgate_Roles" would then be the roles the backend
     // reads. Every name with "_" is dropped, as nginx and current gunicorn do, rather than only
     // those whose dash form is on the lists here: a backend trusts headers tollgate cannot know.
