@@ -6,6 +6,7 @@
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import { build, type Metafile } from "esbuild";
+import { slimPackages } from "./slim-packages.js";
 
 /**
  * Left out: the worker's own module, which the Functions host provides. The packages tollgate
@@ -50,6 +51,7 @@ export async function bundleApp(root: string, outdir: string, entries?: string[]
     minifySyntax: true,
     external: EXTERNAL,
     banner: { js: REQUIRE_SHIM },
+    plugins: [slimPackages(join(root, "shared"))],
     metafile: true,
     logLevel: "warning",
   });
