@@ -6,6 +6,7 @@
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import { build, type Metafile } from "esbuild";
+import { bundledPackages } from "./bundled-packages.js";
 import { slimPackages } from "./slim-packages.js";
 
 /**
@@ -26,6 +27,8 @@ export interface BundleResult {
   entries: string[];
   /** Output file → bytes, for the report. */
   outputs: Record<string, number>;
+  /** Every package with code in the bundle, as package-lock.json names it (`node_modules/...`). */
+  packages: string[];
 }
 
 export async function bundleApp(root: string, outdir: string, entries?: string[]): Promise<BundleResult> {
@@ -63,5 +66,6 @@ export async function bundleApp(root: string, outdir: string, entries?: string[]
         .filter(([file]) => file.endsWith(".js"))
         .map(([file, output]) => [file, output.bytes]),
     ),
+    packages: bundledPackages(metafile),
   };
 }

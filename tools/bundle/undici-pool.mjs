@@ -5,8 +5,8 @@
 // slim-packages.ts), about half the code to compile and evaluate at start. A name the app imports
 // from "undici" that is not exported here stops the bundle build ("No matching export").
 
-import Dispatcher from "undici/lib/dispatcher/dispatcher.js";
 import api from "undici/lib/api/index.js";
+import Dispatcher from "undici/lib/dispatcher/dispatcher.js";
 import Pool from "undici/lib/dispatcher/pool.js";
 
 // As undici's index.js does: request(), stream(), pipeline() on every dispatcher.
