@@ -1268,6 +1268,34 @@ resource frontDoorOrigin 'Microsoft.Cdn/profiles/originGroups/origins@2024-02-01
   }
 }
 
+// The Functions host pairs the request it proxies to the worker with the invocation by
+// x-ms-invocation-id and adds its own with TryAdd, so a caller's copy would win: Front Door
+// deletes it on every request (APIM's policy does too, when APIM is in front).
+resource frontDoorRuleSet 'Microsoft.Cdn/profiles/ruleSets@2024-02-01' = if (deployFrontDoor) {
+  parent: frontDoor
+  name: 'tollgate'
+}
+
+resource frontDoorStripInvocationId 'Microsoft.Cdn/profiles/ruleSets/rules@2024-02-01' = if (deployFrontDoor) {
+  parent: frontDoorRuleSet
+  name: 'StripInvocationId'
+  properties: {
+    order: 1
+    conditions: []
+    actions: [
+      {
+        name: 'ModifyRequestHeader'
+        parameters: {
+          typeName: 'DeliveryRuleHeaderActionParameters'
+          headerAction: 'Delete'
+          headerName: 'x-ms-invocation-id'
+        }
+      }
+    ]
+    matchProcessingBehavior: 'Continue'
+  }
+}
+
 resource frontDoorRoute 'Microsoft.Cdn/profiles/afdEndpoints/routes@2024-02-01' = if (deployFrontDoor) {
   parent: frontDoorEndpoint
   name: 'tollgate'
@@ -1286,11 +1314,17 @@ resource frontDoorRoute 'Microsoft.Cdn/profiles/afdEndpoints/routes@2024-02-01' 
     forwardingProtocol: 'HttpsOnly'
     linkToDefaultDomain: 'Enabled'
     httpsRedirect: 'Enabled'
+    ruleSets: [
+      {
+        id: frontDoorRuleSet.id
+      }
+    ]
     // No cacheConfiguration: authorization decisions are never cached at the edge.
   }
-  // A route whose origin group has no origin yet is refused.
+  // A route whose origin group has no origin yet is refused; its rule set goes in with its rule.
   dependsOn: [
     frontDoorOrigin
+    frontDoorStripInvocationId
   ]
 }
 

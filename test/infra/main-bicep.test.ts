@@ -8,6 +8,7 @@ import { SETTING_DOCS } from "../../shared/config/setting-docs.js";
 import { allTableNames, TABLE_SUFFIXES } from "../../shared/storage/table-names.js";
 import {
   at,
+  type BicepFile,
   descriptionOf,
   exprText,
   identifier,
@@ -15,6 +16,7 @@ import {
   interpolate,
   literalString,
   type Node,
+  parseBicep,
   parseValue,
   resource,
   resourcesOfType,
@@ -63,6 +65,36 @@ const FLEX_REFUSES = [
 
 function text(node: Node | undefined): string {
   return exprText(node).replace(/\s+/g, " ");
+}
+
+/** The route's rule sets each hold a rule that deletes x-ms-invocation-id on every request. */
+function expectStripsInvocationId(file: BicepFile) {
+  const route = only(file, "Microsoft.Cdn/profiles/afdEndpoints/routes");
+  const sets = at(route.body, "properties.ruleSets");
+  const ids = sets?.kind === "array" ? sets.items.map((item) => text(at(item, "id"))) : [];
+  const rules = resourcesOfType(file, "Microsoft.Cdn/profiles/ruleSets/rules");
+  const deletes = rules.filter((rule) => {
+    const actions = at(rule.body, "properties.actions");
+    const conditions = at(rule.body, "properties.conditions");
+    return (
+      ids.includes(`${identifier(at(rule.body, "parent"))}.id`) &&
+      (conditions === undefined || (conditions.kind === "array" && conditions.items.length === 0)) &&
+      actions?.kind === "array" &&
+      actions.items.some(
+        (action) =>
+          literalString(at(action, "name")) === "ModifyRequestHeader" &&
+          literalString(at(action, "parameters.headerAction")) === "Delete" &&
+          literalString(at(action, "parameters.headerName"))?.toLowerCase() === "x-ms-invocation-id",
+      )
+    );
+  });
+  expect(
+    deletes.map((rule) => rule.symbol),
+    "a rule on the route deleting x-ms-invocation-id",
+  ).toHaveLength(1);
+  // The route waits for the rule, so no request passes before it is in place.
+  const dependsOn = at(route.body, "dependsOn");
+  expect(dependsOn?.kind === "array" ? dependsOn.items.map(identifier) : []).toContain(deletes[0]?.symbol);
 }
 
 describe("infra/main.bicep: the Function App's settings", () => {
@@ -469,6 +501,12 @@ describe("infra/main.parameters.json", () => {
   });
 });
 
+describe("infra/main.bicep: Front Door deletes x-ms-invocation-id", () => {
+  it("on every request of its route (the Functions host adds its own with TryAdd)", () => {
+    expectStripsInvocationId(main);
+  });
+});
+
 describe("infra/frontdoor/existing-profile.bicep", () => {
   it("adds tollgate as an origin of an existing profile and hands back the profile's id", async () => {
     const { parseBicep } = await import("./support/bicep.js");
@@ -482,6 +520,10 @@ describe("infra/frontdoor/existing-profile.bicep", () => {
     const route = only(example, "Microsoft.Cdn/profiles/afdEndpoints/routes");
     expect(at(route.body, "properties.cacheConfiguration")).toBeUndefined();
     expect(literalString(at(route.body, "properties.forwardingProtocol"))).toBe("HttpsOnly");
+  });
+
+  it("deletes a caller's x-ms-invocation-id on the route (the Functions host adds its own with TryAdd)", () => {
+    expectStripsInvocationId(parseBicep(readText("infra/frontdoor/existing-profile.bicep")));
   });
 });
 
