@@ -68,7 +68,10 @@ const decisionsCounted = (reason: string) =>
         (e.data.baseData?.metrics as Array<{ name: string }> | undefined)?.[0]?.name === METRICS.decisions &&
         properties(e)[DECISION_ATTRIBUTES.reason] === reason,
     )
-    .reduce((sum, e) => sum + ((e.data?.baseData?.metrics as Array<{ value: number }>)[0]?.value ?? 0), 0);
+    .reduce(
+      (sum, e) => sum + (((e.data?.baseData?.metrics ?? []) as Array<{ value: number }>)[0]?.value ?? 0),
+      0,
+    );
 
 beforeAll(async () => {
   [azurite, issuer, backend, receiver] = await Promise.all([
