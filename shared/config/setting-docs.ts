@@ -260,7 +260,7 @@ export const SETTING_DOCS = {
     default: "1",
     example: "0.25",
     description:
-      "Share of decision spans sent, from `0` to `1`, when `TOLLGATE_TELEMETRY_TRACES_PER_SECOND` is `0`. Whole traces are kept or dropped together.",
+      "Share of decision spans sent, from `0` to `1`, when `TOLLGATE_TELEMETRY_TRACES_PER_SECOND` is `0`. Each decision is drawn on its own (tollgate's randomness, never the caller's trace id), so a caller cannot pick trace ids that are never sent.",
   },
   TOLLGATE_TELEMETRY_INCLUDE_OBJECT_ID: {
     default: "false",

@@ -547,6 +547,18 @@ const REQUEST_ATTACKS: Row[] = [
     }),
   ],
   [
+    // The Functions host adds its own x-ms-invocation-id with TryAdd, so a caller's copy would win
+    // at a backend that is itself a Function App: tollgate never passes one on.
+    "x-ms-invocation-id from the caller (a Functions backend's host pairs requests by it)",
+    (k) => get("/orders/1", k.reader, [["x-ms-invocation-id", "00000000-0000-4000-8000-000000000001"]]),
+    200,
+    null,
+    seenOne((h) => {
+      expect(h["x-ms-invocation-id"]).toBeUndefined();
+      expect(h["x-tollgate-roles"]).toBe("reader");
+    }),
+  ],
+  [
     "?_method=DELETE (Rails, Laravel, Symfony run it as DELETE)",
     (k) => ({ ...get("/orders/1?_method=DELETE", k.reader), method: "POST" }),
     400,
