@@ -52,8 +52,12 @@ export function walkForwardedFor(
   return client;
 }
 
-/** A host name, IPv4 or bracketed IPv6 address with an optional port: nothing that moves the path. */
-const HOST = /^(?:[A-Za-z0-9._~!$&'()*+,;=-]+|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$/;
+/**
+ * A DNS name, IPv4 or bracketed IPv6 address with an optional port, as a `host:` rule is written
+ * (policy-schema.ts): nothing that moves the path, and nothing a rule could not name.
+ */
+const HOST =
+  /^(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)*\.?|\[[0-9a-f:.]+\])(?::\d{1,5})?$/i;
 
 /** The one value a trusted front end set, or the problem with it. */
 function singleValue(headers: Headers, name: string): string | undefined | { problem: string } {
@@ -95,10 +99,15 @@ export function callerView(
   const host = singleValue(request.headers, "X-Forwarded-Host");
   if (typeof host === "object") refuse(host.problem);
   if (host !== undefined) {
-    if (!HOST.test(host)) refuse("X-Forwarded-Host is not a host name");
+    const port = /:(\d+)$/.exec(host)?.[1];
+    if (!HOST.test(host) || Number(port ?? 0) > 65_535) refuse("X-Forwarded-Host is not a host name");
     url.host = host;
     // The URL keeps its old port when the new host names none.
     if (!/:\d+$/.test(host)) url.port = "";
+    // The URL parser rewrites some hosts (`0x7f.1` is 127.0.0.1) and ignores others it cannot
+    // take: either way the host a rule would match is not the one sent.
+    if (url.hostname !== host.replace(/:\d+$/, "").toLowerCase())
+      refuse("X-Forwarded-Host is not a host name");
   }
   const proto = singleValue(request.headers, "X-Forwarded-Proto");
   if (typeof proto === "object") refuse(proto.problem);
