@@ -307,6 +307,9 @@ param requireGatewayKey bool = deployApim
 @secure()
 param gatewayKey string = ''
 
+@description('TOLLGATE_TRUSTED_PROXIES: front ends whose X-Forwarded-For/-Host/-Proto tollgate believes: address ranges and/or front-end (the peer that passed the X-Azure-FDID or gateway-key check). Trust only a front end that replaces X-Forwarded-Host and -Proto itself (Front Door does; APIM only if its policy sets them). Blank: (none: trust no front end)')
+param trustedProxies string = ''
+
 // ---------------------------------------------------------------------------------------------
 // Names and constants
 // ---------------------------------------------------------------------------------------------
@@ -1015,6 +1018,10 @@ resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
         {
           name: 'TOLLGATE_GATEWAY_KEY'
           value: requireGatewayKey ? gatewayKeyReference : ''
+        }
+        {
+          name: 'TOLLGATE_TRUSTED_PROXIES'
+          value: trustedProxies
         }
       ]
     }

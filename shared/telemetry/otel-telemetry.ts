@@ -99,9 +99,10 @@ export function createOtelTelemetry(
     });
 
   return {
-    begin(request) {
+    begin(request, callerUrl) {
       const started = performance.now();
-      const url = new URL(request.url);
+      // The URL as the caller made it (a trusted front end's host and scheme), when the gateway has it.
+      const url = callerUrl ?? new URL(request.url);
       // The path is the caller's to choose: one shaped like a token or an email is not repeated.
       const path = scrub(url.pathname);
       // The caller's traceparent when it sent one; else the active context (in Functions, the
