@@ -109,6 +109,22 @@ describe("infra/apim/policy.xml", () => {
     expect(others.map((e) => e.attributes["exists-action"])).toEqual(["delete"]);
   });
 
+  it("replaces X-Forwarded-Host and -Proto with what the caller used to reach APIM, after inherited policies", () => {
+    const inbound = section("inbound")?.children ?? [];
+    const base = inbound.findIndex((e) => e.name === "base");
+    for (const [header, expression] of [
+      ["x-forwarded-host", "@(context.Request.OriginalUrl.Host)"],
+      ["x-forwarded-proto", "@(context.Request.OriginalUrl.Scheme)"],
+    ] as const) {
+      const at = inbound.findIndex(
+        (e) => e.name === "set-header" && e.attributes.name?.toLowerCase() === header,
+      );
+      expect(at, `a set-header for ${header} after <base />`).toBeGreaterThan(base);
+      expect(inbound[at]?.attributes["exists-action"]).toBe("override");
+      expect(inbound[at]?.children.find((e) => e.name === "value")?.text?.trim()).toBe(expression);
+    }
+  });
+
   it("sends requests to tollgate, whose address is a named value", () => {
     const backend = all(section("inbound")?.children ?? []).find((e) => e.name === "set-backend-service");
     expect(backend?.attributes["base-url"]).toBe("{{tollgate-backend-url}}");
