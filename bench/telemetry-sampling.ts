@@ -8,7 +8,7 @@
 // Each at ratio 0.5 and 1. The exporter points at a closed loopback port (nothing is received:
 // export is off the request path, batched). Writes bench/TELEMETRY-SAMPLING.md.
 //
-//   npx tsx bench/telemetry-sampling.ts
+//   npm run bench:telemetry-sampling
 
 import { execFileSync } from "node:child_process";
 import { randomUUID } from "node:crypto";
