@@ -2,6 +2,7 @@
 // verdicts, then one table per part. Plain Markdown tables, so the README can quote them.
 
 import { formatLoad } from "./machine.js";
+import { explainMisses } from "./miss-analysis.js";
 import { percentile } from "./open-loop.js";
 import { type Results, TARGETS } from "./results.js";
 import { judgeTargets, type TargetVerdict } from "./targets.js";
@@ -32,6 +33,19 @@ export function targetsTable(results: Results): string {
     ["l", "l", "l", "l"],
     judgeTargets(results).map((v) => [v.target, v.goal, v.measured, verdictCell(v)]),
   );
+}
+
+/** Under the targets: for each miss, what this run's floors say about it (bench/lib/miss-analysis.ts). */
+function missesSection(results: Results): string {
+  const lines = explainMisses(results);
+  if (lines.length === 0) return "";
+  return [
+    "### Where each miss comes from",
+    "",
+    ...lines.map((line) => `- **${line.target}.** ${line.explanation}`),
+    "",
+    "",
+  ].join("\n");
 }
 
 const notRun = (part: string) => `_Not run (\`--only\` left out ${part})._`;
@@ -408,6 +422,7 @@ export function renderReport(results: Results): string {
     "",
     targetsTable(results),
     "",
+    missesSection(results),
     "## Throughput",
     "",
     throughputSection(results),
