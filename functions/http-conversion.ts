@@ -16,8 +16,10 @@ export function toWebRequest(request: HttpRequest): Request {
 }
 
 /**
- * The platform's front end appends the caller's address (ip:port) to X-Forwarded-For; the last
- * entry is the one it added, anything before it came from the client.
+ * The platform's front end appends its peer's address (ip:port) to X-Forwarded-For; the last
+ * entry is the one it added, anything before it came from the peer (a trusted front end's
+ * entries, or whatever a caller wrote). That peer is tollgate's immediate peer: the caller
+ * itself, or the front end (APIM, Front Door) that TOLLGATE_TRUSTED_PROXIES may trust.
  */
 export function clientIpOf(request: HttpRequest): string {
   const forwarded = request.headers.get("x-forwarded-for") ?? "";
@@ -29,7 +31,7 @@ export function clientIpOf(request: HttpRequest): string {
 
 export function contextOf(request: HttpRequest): RequestContext {
   // The Functions request exposes no client-disconnect signal; backend timeouts bound the call.
-  return { clientIp: clientIpOf(request), signal: new AbortController().signal };
+  return { clientIp: clientIpOf(request), peerInForwardedFor: true, signal: new AbortController().signal };
 }
 
 export function toResponseInit(response: Response): HttpResponseInit {

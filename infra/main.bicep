@@ -38,7 +38,7 @@ param instanceMemoryMB int = 2048
 @maxValue(730)
 param logRetentionDays int = 30
 
-@description('Object id of the person or group who operates tollgate (az ad signed-in-user show --query id -o tsv). Granted Storage Table Data Contributor, to push the role map with the tollgate CLI, and Key Vault Secrets Officer, to store the assertion key. Blank: no grant.')
+@description('Object id of the person or group who operates tollgate (az ad signed-in-user show --query id -o tsv). Granted, table by table, Storage Table Data Contributor on the tables the tollgate CLI writes (Policy, Shadow, Revocations, Tenants, Keys) and Storage Table Data Reader on the others, and Key Vault Secrets Officer, to store the assertion key. Blank: no grant.')
 param operatorPrincipalId string = ''
 
 @description('What operatorPrincipalId is.')
@@ -307,6 +307,9 @@ param requireGatewayKey bool = deployApim
 @secure()
 param gatewayKey string = ''
 
+@description('TOLLGATE_TRUSTED_PROXIES: front ends whose X-Forwarded-For/-Host/-Proto tollgate believes: address ranges and/or front-end (the peer that passed the X-Azure-FDID or gateway-key check). Trust only a front end that replaces X-Forwarded-Host and -Proto itself (Front Door does; APIM only if its policy sets them). Blank: (none: trust no front end)')
+param trustedProxies string = ''
+
 // ---------------------------------------------------------------------------------------------
 // Names and constants
 // ---------------------------------------------------------------------------------------------
@@ -341,10 +344,24 @@ var tableSuffixes = [
   'Tenants'
 ]
 
+// The tables the tollgate CLI writes: `policy push` and `policy shadow`, `revocations`,
+// `tenants`, and `keys refresh` (Keys: a planted key is refused by the snapshot MAC). The operator
+// only reads the others (`audit`, `access`), so a leaked operator sign-in cannot rewrite the
+// access trail or the rate-limit counts.
+var operatorWrites = [
+  'Policy'
+  'Shadow'
+  'Revocations'
+  'Tenants'
+  'Keys'
+]
+var operatorTableRoles = [for suffix in tableSuffixes: contains(operatorWrites, suffix) ? roles.storageTableDataContributor : roles.storageTableDataReader]
+
 // Built-in role definition ids (the same in every tenant).
 var roles = {
   storageBlobDataOwner: 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b'
   storageTableDataContributor: '0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3'
+  storageTableDataReader: '76199698-9eea-4c19-bc75-cec21354c6b6'
   keyVaultSecretsUser: '4633458b-17de-408a-b874-0445c86b69e6'
   keyVaultSecretsOfficer: 'b86a8fe4-44ce-4948-aee5-eccb2c155cd7'
   monitoringMetricsPublisher: '3913510d-42f4-4e42-8a64-420c390055eb'
@@ -1002,6 +1019,10 @@ resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
           name: 'TOLLGATE_GATEWAY_KEY'
           value: requireGatewayKey ? gatewayKeyReference : ''
         }
+        {
+          name: 'TOLLGATE_TRUSTED_PROXIES'
+          value: trustedProxies
+        }
       ]
     }
   }
@@ -1043,16 +1064,17 @@ resource appBlobDataOwner 'Microsoft.Authorization/roleAssignments@2022-04-01' =
   }
 }
 
-// tollgate's tables: keys snapshot, role map, audit observations and findings, rate limits.
-resource appTableDataContributor 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
-  name: guid(storage.id, functionApp.id, roles.storageTableDataContributor)
-  scope: storage
+// tollgate's tables, each on its own: a table data role on the account would reach every table
+// in it, today's and any added later (and the host's are blobs, granted above).
+resource appTableDataContributor 'Microsoft.Authorization/roleAssignments@2022-04-01' = [for i in range(0, length(tableSuffixes)): {
+  name: guid(tables[i].id, functionApp.id, roles.storageTableDataContributor)
+  scope: tables[i]
   properties: {
     roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.storageTableDataContributor)
     principalId: functionApp.identity.principalId
     principalType: 'ServicePrincipal'
   }
-}
+}]
 
 // Key Vault references resolve with the app's identity.
 resource appKeyVaultSecretsUser 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
@@ -1076,15 +1098,16 @@ resource appMetricsPublisher 'Microsoft.Authorization/roleAssignments@2022-04-01
   }
 }
 
-resource operatorTableDataContributor 'Microsoft.Authorization/roleAssignments@2022-04-01' = if (!empty(operatorPrincipalId)) {
-  name: guid(storage.id, operatorPrincipalId, roles.storageTableDataContributor)
-  scope: storage
+// The operator: write where the CLI writes, read elsewhere (operatorWrites above), table by table.
+resource operatorTableData 'Microsoft.Authorization/roleAssignments@2022-04-01' = [for i in range(0, length(tableSuffixes)): if (!empty(operatorPrincipalId)) {
+  name: guid(tables[i].id, operatorPrincipalId, operatorTableRoles[i])
+  scope: tables[i]
   properties: {
-    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.storageTableDataContributor)
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', operatorTableRoles[i])
     principalId: operatorPrincipalId
     principalType: operatorPrincipalType
   }
-}
+}]
 
 resource operatorKeyVaultSecretsOfficer 'Microsoft.Authorization/roleAssignments@2022-04-01' = if (!empty(operatorPrincipalId)) {
   name: guid(vault.id, operatorPrincipalId, roles.keyVaultSecretsOfficer)
@@ -1252,6 +1275,34 @@ resource frontDoorOrigin 'Microsoft.Cdn/profiles/originGroups/origins@2024-02-01
   }
 }
 
+// The Functions host pairs the request it proxies to the worker with the invocation by
+// x-ms-invocation-id and adds its own with TryAdd, so a caller's copy would win: Front Door
+// deletes it on every request (APIM's policy does too, when APIM is in front).
+resource frontDoorRuleSet 'Microsoft.Cdn/profiles/ruleSets@2024-02-01' = if (deployFrontDoor) {
+  parent: frontDoor
+  name: 'tollgate'
+}
+
+resource frontDoorStripInvocationId 'Microsoft.Cdn/profiles/ruleSets/rules@2024-02-01' = if (deployFrontDoor) {
+  parent: frontDoorRuleSet
+  name: 'StripInvocationId'
+  properties: {
+    order: 1
+    conditions: []
+    actions: [
+      {
+        name: 'ModifyRequestHeader'
+        parameters: {
+          typeName: 'DeliveryRuleHeaderActionParameters'
+          headerAction: 'Delete'
+          headerName: 'x-ms-invocation-id'
+        }
+      }
+    ]
+    matchProcessingBehavior: 'Continue'
+  }
+}
+
 resource frontDoorRoute 'Microsoft.Cdn/profiles/afdEndpoints/routes@2024-02-01' = if (deployFrontDoor) {
   parent: frontDoorEndpoint
   name: 'tollgate'
@@ -1270,11 +1321,17 @@ resource frontDoorRoute 'Microsoft.Cdn/profiles/afdEndpoints/routes@2024-02-01' 
     forwardingProtocol: 'HttpsOnly'
     linkToDefaultDomain: 'Enabled'
     httpsRedirect: 'Enabled'
+    ruleSets: [
+      {
+        id: frontDoorRuleSet.id
+      }
+    ]
     // No cacheConfiguration: authorization decisions are never cached at the edge.
   }
-  // A route whose origin group has no origin yet is refused.
+  // A route whose origin group has no origin yet is refused; its rule set goes in with its rule.
   dependsOn: [
     frontDoorOrigin
+    frontDoorStripInvocationId
   ]
 }
 

@@ -4,10 +4,11 @@
 import type { Clock } from "./clock.js";
 import type { Settings } from "./config/settings.js";
 import type { BackendPools } from "./forward/backend-pools.js";
-import { checkGatewayBypass } from "./forward/bypass-defence.js";
+import { checkGatewayBypass, passesGatewayBypass } from "./forward/bypass-defence.js";
 import { forwardRequest } from "./forward/forward-request.js";
 import { buildUpstreamHeaders } from "./forward/header-hygiene.js";
 import type { AssertionSigner } from "./forward/identity-assertion.js";
+import { type CallerView, callerView, proxyTrust } from "./http/caller-view.js";
 import { problemResponse } from "./http/problem-response.js";
 import { protectedResourceMetadata } from "./http/protected-resource-metadata.js";
 import type { RequestContext, RequestHandler } from "./http/request-handler.js";
@@ -18,6 +19,7 @@ import { enforceDecision } from "./policy/decision-refusal.js";
 import { type DecisionTrace, newDecisionTrace } from "./policy/decision-trace.js";
 import { methodOverrideRefusal } from "./policy/method-override.js";
 import type { Policy } from "./policy/policy-schema.js";
+import { publicDecision } from "./policy/public-rule.js";
 import { splitRequestPath } from "./policy/request-path.js";
 import { resourceChallenge, routeRule, routeTimeouts, takesMcpRules } from "./policy/resource-gate.js";
 import { outcomeOf, TollgateError } from "./reasons.js";
@@ -29,7 +31,8 @@ import type { TokenValidator } from "./token/token-validator.js";
 export const GATEWAY_KEY_HEADER = "x-tollgate-gateway-key";
 
 export interface GatewayDeps {
-  settings: Pick<Settings, "backend" | "bypass" | "rateLimitHeaders" | "easyAuthHeaders">;
+  settings: Pick<Settings, "backend" | "bypass" | "rateLimitHeaders" | "easyAuthHeaders"> &
+    Partial<Pick<Settings, "trustedProxies">>;
   validator: Pick<TokenValidator, "validateAuthorization">;
   /** The role map in memory; undefined until the first load succeeds. */
   policy: () => Policy | undefined;
@@ -118,9 +121,21 @@ export function createGateway(deps: GatewayDeps): RequestHandler {
   };
 
   const telemetry = deps.telemetry ?? noTelemetry;
+  const trust =
+    settings.trustedProxies &&
+    proxyTrust(settings.trustedProxies, (headers) => passesGatewayBypass(headers, bypass));
 
   return async (request: Request, context: RequestContext): Promise<Response> => {
-    const url = new URL(request.url);
+    // The caller's address, host and scheme, once, before anything reads them; what a trusted
+    // front end forwarded and cannot be read is refused below, after the bypass defence.
+    let caller: CallerView | TollgateError;
+    try {
+      caller = callerView(request, context, trust);
+    } catch (error) {
+      if (!(error instanceof TollgateError)) throw error;
+      caller = error;
+    }
+    const url = caller instanceof TollgateError ? new URL(request.url) : caller.url;
     // Health and the assertion JWKS are public, answered for platform probes, and not decisions.
     const own = await deps.ownRoutes?.(request, url);
     if (own) return own;
@@ -129,7 +144,7 @@ export function createGateway(deps: GatewayDeps): RequestHandler {
     if (metadata) return metadata;
 
     const started = deps.clock.now();
-    const span = telemetry.begin(request);
+    const span = telemetry.begin(request, url);
     const traceId = span.traceId;
     const trace = deps.debugTrace ? newDecisionTrace() : undefined;
     const report = (record: DecisionRecord) => {
@@ -160,59 +175,70 @@ export function createGateway(deps: GatewayDeps): RequestHandler {
     });
     try {
       checkGatewayBypass(request.headers, bypass);
+      if (caller instanceof TollgateError) throw caller;
 
       const path = splitRequestPath(url.pathname);
       if (!path.ok) throw new TollgateError("path_invalid", `The request path ${path.problem}.`);
       const override = methodOverrideRefusal(url.searchParams);
       if (override) throw override;
 
-      const verifyStarted = performance.now();
-      try {
-        principal = await deps.validator.validateAuthorization(
-          request.headers.get("authorization"),
-          url,
-          trace?.tokenChecks,
-        );
-      } finally {
-        verifyMs = performance.now() - verifyStarted;
-      }
-      const policy = deps.policy();
-      if (policy === undefined) {
-        throw new TollgateError(
-          "policy_unavailable",
-          "The role map has not been loaded yet; try again shortly.",
-          {
-            retryAfterSeconds: 5,
-          },
-        );
-      }
-      deps.accessChecks?.(principal);
-      if (deps.signInSessions) await deps.signInSessions(principal);
-      // MCP rules match on the JSON-RPC message, so on their routes the (bounded) body is read first.
-      if (takesMcpRules(policy, route))
-        mcpRead = await readMcpCall(request, settings.backend.mcpMaxBodyBytes);
-      const routeRequest = { ...route, ...(mcpRead ? { mcp: mcpRead.call } : {}) };
-      decision = authorize(policy, routeRequest, principal, trace);
-      if (decision.groupsOverage && deps.overageGroups) {
-        // Graph only when the groups the token left out decide the request.
-        principal = await deps.overageGroups(principal);
-        decision = authorize(policy, routeRequest, principal, trace);
-      }
-      if (deps.shadow) observeShadow(deps.shadow, routeRequest, principal, decision);
+      // A public rule is decided from the route alone: no token is read, checked or forwarded.
+      const loaded = deps.policy();
+      const publicRoute = loaded && publicDecision(loaded, route, trace);
+      let policy: Policy;
       let resource: ReturnType<typeof enforceDecision>;
-      try {
-        resource = enforceDecision(policy, decision, principal);
-      } catch (error) {
-        // A missing authentication context: CAE-capable clients get Entra's claims challenge.
-        if (
-          error instanceof TollgateError &&
-          error.reason === "auth_context_required" &&
-          decision.authContext !== undefined &&
-          deps.stepUp
-        ) {
-          throw deps.stepUp(principal, decision.authContext, decision.message);
+      if (publicRoute !== undefined && loaded !== undefined) {
+        decision = publicRoute;
+        policy = loaded;
+      } else {
+        const verifyStarted = performance.now();
+        try {
+          principal = await deps.validator.validateAuthorization(
+            request.headers.get("authorization"),
+            url,
+            trace?.tokenChecks,
+          );
+        } finally {
+          verifyMs = performance.now() - verifyStarted;
         }
-        throw error;
+        const current = deps.policy();
+        if (current === undefined) {
+          throw new TollgateError(
+            "policy_unavailable",
+            "The role map has not been loaded yet; try again shortly.",
+            {
+              retryAfterSeconds: 5,
+            },
+          );
+        }
+        policy = current;
+        deps.accessChecks?.(principal);
+        if (deps.signInSessions) await deps.signInSessions(principal);
+        // MCP rules match on the JSON-RPC message, so on their routes the (bounded) body is read first.
+        if (takesMcpRules(policy, route))
+          mcpRead = await readMcpCall(request, settings.backend.mcpMaxBodyBytes);
+        const routeRequest = { ...route, ...(mcpRead ? { mcp: mcpRead.call } : {}) };
+        decision = authorize(policy, routeRequest, principal, trace);
+        if (decision.groupsOverage && deps.overageGroups) {
+          // Graph only when the groups the token left out decide the request.
+          principal = await deps.overageGroups(principal);
+          decision = authorize(policy, routeRequest, principal, trace);
+        }
+        if (deps.shadow) observeShadow(deps.shadow, routeRequest, principal, decision);
+        try {
+          resource = enforceDecision(policy, decision, principal);
+        } catch (error) {
+          // A missing authentication context: CAE-capable clients get Entra's claims challenge.
+          if (
+            error instanceof TollgateError &&
+            error.reason === "auth_context_required" &&
+            decision.authContext !== undefined &&
+            deps.stepUp
+          ) {
+            throw deps.stepUp(principal, decision.authContext, decision.message);
+          }
+          throw error;
+        }
       }
 
       const limitPolicy =
@@ -223,6 +249,7 @@ export function createGateway(deps: GatewayDeps): RequestHandler {
           limitPolicy,
           principal,
           ruleIdOf(decision) ?? "default",
+          caller.clientIp,
         );
         if (limit.outcome === "deny") {
           throw new TollgateError(
@@ -249,15 +276,16 @@ export function createGateway(deps: GatewayDeps): RequestHandler {
       if (backendUrl === undefined) {
         throw new TollgateError("backend_unavailable", "No backend is configured for this route.");
       }
-      const assertion = deps.signer ? await deps.signer.sign(principal, backendUrl) : undefined;
+      // A public route's backend gets no identity: no assertion, no identity headers.
+      const assertion = deps.signer && principal ? await deps.signer.sign(principal, backendUrl) : undefined;
       const headers = buildUpstreamHeaders(request.headers, {
-        clientIp: context.clientIp,
+        clientIp: caller.clientIp,
         proto: url.protocol === "https:" ? "https" : "http",
         host: url.host,
         principal,
         ...(assertion ? { assertion } : {}),
         forwardAuthorization: decision.forwardAuthorization,
-        ...(deps.settings.easyAuthHeaders ? { easyAuth: principal } : {}),
+        ...(deps.settings.easyAuthHeaders && principal ? { easyAuth: principal } : {}),
         strip: [GATEWAY_KEY_HEADER],
       });
       backendStarted = performance.now();
@@ -287,7 +315,8 @@ export function createGateway(deps: GatewayDeps): RequestHandler {
         ...(decision.outcome === "report_only_deny" && decision.reason ? { reason: decision.reason } : {}),
         ...(ruleIdOf(decision) ? { ruleId: ruleIdOf(decision) } : {}),
         status: response.status,
-        principal,
+        // None on a public route: an allow with no principal.
+        ...(principal ? { principal } : {}),
         backendStatus: response.status,
         ...routeFields(),
         ...limitFields(limit),

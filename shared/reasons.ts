@@ -71,6 +71,11 @@ export const REASONS = {
   no_matching_rule: { ...FORBIDDEN, title: "No rule allows this request" },
   insufficient_scope: { ...FORBIDDEN, title: "Insufficient scope or role" },
   path_invalid: { status: 400, fault: "caller", title: "The request path is ambiguous" },
+  forwarded_header_invalid: {
+    status: 400,
+    fault: "caller",
+    title: "A trusted front end's forwarding headers cannot be read",
+  },
   method_override_refused: { status: 400, fault: "caller", title: "Method overrides are not accepted" },
   policy_unavailable: { ...OUTAGE, title: "The role map is not loaded yet" },
   rate_limited: { status: 429, fault: "caller", title: "Rate limit exceeded" },

@@ -21,7 +21,7 @@ param patternsToMatch array = [
   '/*'
 ]
 
-@description('Name of the origin group, origin and route this adds.')
+@description('Name of the origin group, origin, rule set and route this adds (letters and digits: a rule set name allows nothing else).')
 param name string = 'tollgate'
 
 resource profile 'Microsoft.Cdn/profiles@2024-02-01' existing = {
@@ -67,6 +67,34 @@ resource origin 'Microsoft.Cdn/profiles/originGroups/origins@2024-02-01' = {
   }
 }
 
+// The Functions host pairs the request it proxies to the worker with the invocation by
+// x-ms-invocation-id and adds its own with TryAdd, so a caller's copy would win: Front Door
+// deletes it on every request (APIM's policy does too, when APIM is in front).
+resource ruleSet 'Microsoft.Cdn/profiles/ruleSets@2024-02-01' = {
+  parent: profile
+  name: name
+}
+
+resource stripInvocationId 'Microsoft.Cdn/profiles/ruleSets/rules@2024-02-01' = {
+  parent: ruleSet
+  name: 'StripInvocationId'
+  properties: {
+    order: 1
+    conditions: []
+    actions: [
+      {
+        name: 'ModifyRequestHeader'
+        parameters: {
+          typeName: 'DeliveryRuleHeaderActionParameters'
+          headerAction: 'Delete'
+          headerName: 'x-ms-invocation-id'
+        }
+      }
+    ]
+    matchProcessingBehavior: 'Continue'
+  }
+}
+
 resource route 'Microsoft.Cdn/profiles/afdEndpoints/routes@2024-02-01' = {
   parent: endpoint
   name: name
@@ -82,11 +110,17 @@ resource route 'Microsoft.Cdn/profiles/afdEndpoints/routes@2024-02-01' = {
     forwardingProtocol: 'HttpsOnly'
     linkToDefaultDomain: 'Enabled'
     httpsRedirect: 'Enabled'
+    ruleSets: [
+      {
+        id: ruleSet.id
+      }
+    ]
     // No cacheConfiguration: authorization decisions are never cached at the edge.
   }
-  // A route whose origin group has no origin yet is refused.
+  // A route whose origin group has no origin yet is refused; its rule set goes in with its rule.
   dependsOn: [
     origin
+    stripInvocationId
   ]
 }
 

@@ -226,6 +226,12 @@ export const SETTING_DOCS = {
     description:
       "If set, requests must carry `X-Azure-FDID` equal to this Front Door id (403 `gateway_bypass_rejected`).",
   },
+  TOLLGATE_TRUSTED_PROXIES: {
+    default: "(none: trust no front end)",
+    example: "front-end",
+    description:
+      "Front ends whose `X-Forwarded-For`, `-Host` and `-Proto` are believed, comma-separated: address ranges (`10.1.0.0/16`, `2001:db8::/48`, a bare address) and `front-end`, the peer that passed the bypass defence (`TOLLGATE_FRONT_DOOR_ID` / `TOLLGATE_GATEWAY_KEY`, one of which it needs). From a trusted peer the client address is the right-most untrusted `X-Forwarded-For` entry, and the host and scheme are the front's; a malformed one is 400 `forwarded_header_invalid`.",
+  },
   TOLLGATE_EASY_AUTH_HEADERS: {
     default: "false",
     example: "true",
@@ -260,7 +266,7 @@ export const SETTING_DOCS = {
     default: "1",
     example: "0.25",
     description:
-      "Share of decision spans sent, from `0` to `1`, when `TOLLGATE_TELEMETRY_TRACES_PER_SECOND` is `0`. Whole traces are kept or dropped together.",
+      "Share of decision spans sent, from `0` to `1`, when `TOLLGATE_TELEMETRY_TRACES_PER_SECOND` is `0`. Each decision is drawn on its own (tollgate's randomness, never the caller's trace id), so a caller cannot pick trace ids that are never sent.",
   },
   TOLLGATE_TELEMETRY_INCLUDE_OBJECT_ID: {
     default: "false",

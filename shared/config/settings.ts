@@ -33,6 +33,11 @@ import { ex, flag, wholeNumber } from "./setting-values.js";
 import { storageFallbacks, storageSpec } from "./storage-settings.js";
 import { type TelemetrySettings, telemetrySpec } from "./telemetry-settings.js";
 import { type TokenSettings, tokenSpec } from "./token-settings.js";
+import {
+  checkTrustedProxiesAgainstBypass,
+  type TrustedProxySettings,
+  trustedProxySpec,
+} from "./trusted-proxy-settings.js";
 
 export type { AccessSettings } from "./access-settings.js";
 export type { AuditSettings } from "./audit-settings.js";
@@ -54,6 +59,7 @@ export {
   type TokenSettings,
   type TokenVersion,
 } from "./token-settings.js";
+export type { TrustedProxySettings } from "./trusted-proxy-settings.js";
 
 export interface Settings {
   token: TokenSettings;
@@ -65,6 +71,8 @@ export interface Settings {
   easyAuthHeaders?: boolean;
   assertion: AssertionSettings;
   bypass: BypassSettings;
+  /** Front ends whose X-Forwarded-For/-Host/-Proto are believed (http/caller-view.ts); none by default. */
+  trustedProxies: TrustedProxySettings;
   storage: StorageTarget;
   tablePrefix: string;
   storageTimeoutMs: number;
@@ -104,6 +112,7 @@ const schema = z.object({
   ...fieldsOf(backendSpec),
   ...fieldsOf(assertionSpec),
   ...fieldsOf(bypassSpec),
+  ...fieldsOf(trustedProxySpec),
   ...fieldsOf(gatewaySpec),
   ...fieldsOf(telemetrySpec),
   ...fieldsOf(auditSpec),
@@ -121,12 +130,16 @@ export function loadSettings(env: Env = process.env): Settings {
   const access = valuesOf(accessSpec, s);
   const telemetry = valuesOf(telemetrySpec, s);
   checkAccessAgainstTelemetry(access, telemetry.includeObjectId);
+  const bypass = valuesOf(bypassSpec, s);
+  const { trustedProxies } = valuesOf(trustedProxySpec, s);
+  checkTrustedProxiesAgainstBypass(trustedProxies, bypass);
   return {
     token: valuesOf(tokenSpec, s),
     keys: valuesOf(keySpec, s),
     backend: valuesOf(backendSpec, s),
     assertion: valuesOf(assertionSpec, s),
-    bypass: valuesOf(bypassSpec, s),
+    bypass,
+    trustedProxies,
     ...valuesOf(gatewaySpec, s),
     ...valuesOf(storageSpec, s),
     telemetry,

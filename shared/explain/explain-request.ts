@@ -9,6 +9,7 @@ import { enforceDecision } from "../policy/decision-refusal.js";
 import { type DecisionTrace, newDecisionTrace } from "../policy/decision-trace.js";
 import { methodOverrideRefusal } from "../policy/method-override.js";
 import type { Policy } from "../policy/policy-schema.js";
+import { publicDecision } from "../policy/public-rule.js";
 import { splitRequestPath } from "../policy/request-path.js";
 import { outcomeOf, type Reason, TollgateError } from "../reasons.js";
 import type { Principal } from "../token/principal.js";
@@ -68,25 +69,25 @@ export async function explainRequest(request: ExplainRequest, deps: ExplainDeps)
     if (!path.ok) throw new TollgateError("path_invalid", `The request path ${path.problem}.`);
     const override = methodOverrideRefusal(url.searchParams);
     if (override) throw override;
-    principal = await deps.validator.validateAuthorization(deps.authorization, url, trace.tokenChecks);
     const policy = deps.policy;
-    if (policy === undefined) {
-      throw new TollgateError(
-        "policy_unavailable",
-        "The role map has not been loaded yet; try again shortly.",
-      );
+    const route = { method: request.method, path: url.pathname, host: url.host };
+    // A public rule is decided before the token is read, as in the gateway.
+    decision = policy && publicDecision(policy, route, trace);
+    if (decision === undefined) {
+      principal = await deps.validator.validateAuthorization(deps.authorization, url, trace.tokenChecks);
+      if (policy === undefined) {
+        throw new TollgateError(
+          "policy_unavailable",
+          "The role map has not been loaded yet; try again shortly.",
+        );
+      }
+      // An MCP rule's call is read from the request body, which explain has not got: such a rule
+      // is tried without one.
+      decision = authorize(policy, route, principal, trace);
+      enforceDecision(policy, decision, principal);
     }
-    // An MCP rule's call is read from the request body, which explain has not got: such a rule
-    // is tried without one.
-    decision = authorize(
-      policy,
-      { method: request.method, path: url.pathname, host: url.host },
-      principal,
-      trace,
-    );
-    enforceDecision(policy, decision, principal);
 
-    const limit = decision.rateLimit === undefined ? undefined : policy.rateLimits[decision.rateLimit];
+    const limit = decision.rateLimit === undefined ? undefined : policy?.rateLimits[decision.rateLimit];
     const backendUrl = decision.backendUrl ?? deps.defaultBackendUrl;
     if (backendUrl === undefined) {
       throw new TollgateError("backend_unavailable", "No backend is configured for this route.");

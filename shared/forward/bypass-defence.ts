@@ -22,6 +22,17 @@ function sameSecret(presented: string, expected: string): boolean {
   return timingSafeEqual(a, b);
 }
 
+/** True when at least one check is configured and every configured check holds. */
+export function passesGatewayBypass(headers: Headers, config: GatewayBypassConfig): boolean {
+  if (config.frontDoorId === undefined && config.sharedHeader === undefined) return false;
+  try {
+    checkGatewayBypass(headers, config);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /**
  * Passes when every configured check holds (and when none is configured); otherwise throws
  * `gateway_bypass_rejected`. The message never says what value was expected. A header sent

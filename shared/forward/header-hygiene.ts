@@ -58,6 +58,10 @@ const CALLER_MAY_NOT_SEND = new Set([
   "x-http-method-override",
   "x-http-method",
   "x-method-override",
+  // The Functions host pairs the request it proxies to the worker with its invocation by this id,
+  // and adds its own with TryAdd: a caller's copy wins. A backend that is a Function App would
+  // see the caller's; tollgate never passes one on (the front end strips it before tollgate).
+  "x-ms-invocation-id",
   // The HTTP client sets Host from the backend URL; X-Forwarded-Host carries the caller's.
   "host",
   "expect",

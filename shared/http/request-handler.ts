@@ -2,8 +2,13 @@
 // the connection, in; a Response, out.
 
 export interface RequestContext {
-  /** The caller's address as the host saw it (never taken from a client-supplied header). */
+  /** The immediate peer's address as the host saw it (never taken from a client-supplied header). */
   clientIp: string;
+  /**
+   * True when the host's own front end appended `clientIp` as the last X-Forwarded-For entry (the
+   * Functions host does): a trusted-proxy walk (caller-view.ts) starts left of it.
+   */
+  peerInForwardedFor?: boolean;
   /** Aborts when the client goes away. */
   signal: AbortSignal;
 }

@@ -25,6 +25,9 @@ export interface ApproximateVerdict {
   remaining: number;
 }
 
+/** Keys held at most (about 150 bytes each): past it the oldest is pushed to storage and dropped. */
+export const MAX_KEYS = 100_000;
+
 /** How stale an instance's view may get: a tenth of the window, between 100 ms and 1 s. */
 export function syncIntervalMs(windowSeconds: number): number {
   return Math.min(1000, Math.max(100, (windowSeconds * 1000) / 10));
@@ -35,26 +38,70 @@ export class ApproximateLimiter {
   readonly #clock: Clock;
   readonly #breaker: StorageBreaker;
   readonly #keys = new Map<string, KeyState>();
+  readonly #maxKeys: number;
+  /** Pushes of dropped keys' pending counts still under way; a flush waits for them. */
+  readonly #draining = new Set<Promise<void>>();
 
-  constructor(counters: WindowCounterTable, clock: Clock, breaker: StorageBreaker) {
+  /** `bounds` are for tests that push past them; production takes the default. */
+  constructor(
+    counters: WindowCounterTable,
+    clock: Clock,
+    breaker: StorageBreaker,
+    bounds: { maxKeys?: number } = {},
+  ) {
     this.#counters = counters;
     this.#clock = clock;
     this.#breaker = breaker;
+    this.#maxKeys = bounds.maxKeys ?? MAX_KEYS;
+  }
+
+  /** Keys held in memory now. */
+  get keyCount(): number {
+    return this.#keys.size;
   }
 
   take(key: string, limit: number, windowSeconds: number): ApproximateVerdict {
     const now = this.#clock.now();
     const window = windowAt(now, windowSeconds);
     let state = this.#keys.get(key);
+    let fresh = false;
     if (state === undefined || state.window.start !== window.start) {
+      if (state === undefined && this.#keys.size >= this.#maxKeys) this.#dropOldest();
+      // A key new to this instance (or dropped from it) syncs on its first request rather than a
+      // sync interval later: storage may already count it (other instances, or this one before
+      // it was dropped), and until the sync answers this instance decides on its own count alone.
+      fresh = state === undefined;
       state = { key, window, unsynced: 0, syncedTotal: 0, lastSyncAt: now, syncing: undefined };
       this.#keys.set(key, state);
     }
     const estimate = state.syncedTotal + state.unsynced;
     const allowed = estimate < limit;
     if (allowed) state.unsynced++;
-    if (now - state.lastSyncAt >= syncIntervalMs(windowSeconds)) this.#sync(state);
+    if (fresh || now - state.lastSyncAt >= syncIntervalMs(windowSeconds)) this.#sync(state);
     return { allowed, window, remaining: Math.max(0, limit - estimate - (allowed ? 1 : 0)) };
+  }
+
+  /**
+   * Bounded memory: past `maxKeys` the oldest key goes (every caller of a `*` tenant list is a key
+   * of its own). Its pending admissions are pushed to the window's counter first, so storage still
+   * holds them and the key, when it comes back, is limited by that count from its first sync on.
+   * With storage failing (the breaker open) those pending admissions are lost, as a killed
+   * instance's are; the limit then fails open anyway.
+   */
+  #dropOldest(): void {
+    const oldest = this.#keys.values().next();
+    if (oldest.done) return;
+    const state = oldest.value;
+    this.#keys.delete(state.key);
+    const push = this.#pushPending(state).finally(() => this.#draining.delete(push));
+    this.#draining.add(push);
+  }
+
+  /** Everything admitted so far into the counter: after the sync under way, if one is. */
+  #pushPending(state: KeyState): Promise<void> {
+    return (state.syncing ?? Promise.resolve()).then(() =>
+      state.unsynced > 0 ? this.#sync(state) : undefined,
+    );
   }
 
   /**
@@ -67,16 +114,17 @@ export class ApproximateLimiter {
     for (const [key, state] of this.#keys) {
       if (state.window.end <= now) {
         if (state.unsynced === 0) this.#keys.delete(key);
-        else work.push(this.#sync(state));
-      } else if (
-        now - state.lastSyncAt >= syncIntervalMs((state.window.end - state.window.start) / 1000) ||
-        (!onlyDue && state.unsynced > 0)
-      ) {
+        else work.push(onlyDue ? this.#sync(state) : this.#pushPending(state));
+      } else if (!onlyDue && state.unsynced > 0) {
+        // A flush: what was admitted while a sync was under way goes too, after it.
+        work.push(this.#pushPending(state));
+      } else if (now - state.lastSyncAt >= syncIntervalMs((state.window.end - state.window.start) / 1000)) {
         // Once per sync interval, even with counts pending: the timer runs every 100 ms, and
         // syncing on each tick made every instance write ten times a second (bench/SCALE.md).
         work.push(this.#sync(state));
       }
     }
+    if (!onlyDue) work.push(...this.#draining);
     return Promise.all(work).then(() => undefined);
   }
 

@@ -6,6 +6,12 @@ import { z } from "zod";
 /** Claims a limit may be keyed by: only verified ones, never raw headers. */
 export const LIMIT_KEY_CLAIMS = ["tenant", "clientApp", "objectId"] as const;
 
+/**
+ * What a count may be kept per: the verified claims, or the caller's address (its peer's, or the
+ * one a trusted front end reported: http/caller-view.ts), the only key a public rule's callers have.
+ */
+export const LIMIT_KEY_PARTS = [...LIMIT_KEY_CLAIMS, "clientIp"] as const;
+
 const UNIT_SECONDS = { s: 1, m: 60, h: 3600, d: 86_400 } as const;
 const MAX_WINDOW_SECONDS = 31 * 86_400;
 
@@ -33,12 +39,12 @@ export const limitPolicySchema = z
       .max(1_000_000_000, "must be at most 1000000000"),
     window: windowSeconds,
     /**
-     * Which verified claims the count is kept per; `[]` is one budget shared by every caller. The
+     * Which verified claims (or `clientIp`) the count is kept per; `[]` is one budget shared by every caller. The
      * default includes the object id: keyed on the client app alone, one user of a shared client
      * (a pre-authorised public client such as the Azure CLI) could spend everybody's budget.
      */
     key: z
-      .array(z.enum(LIMIT_KEY_CLAIMS, { error: `must be one of ${LIMIT_KEY_CLAIMS.join(", ")}` }))
+      .array(z.enum(LIMIT_KEY_PARTS, { error: `must be one of ${LIMIT_KEY_PARTS.join(", ")}` }))
       .default(["tenant", "clientApp", "objectId"]),
     /** Count each rule (route) separately instead of one budget across every rule using the policy. */
     perRoute: z.boolean({ error: "must be true or false" }).default(false),

@@ -60,10 +60,12 @@ export class RateLimiter {
   async check(
     policyName: string,
     policy: LimitPolicy,
-    principal: Principal,
+    /** Undefined on a public rule, whose limits are keyed by `clientIp` alone. */
+    principal: Principal | undefined,
     ruleId: string,
+    clientIp = "",
   ): Promise<LimitVerdict> {
-    const key = limitKey(policyName, policy, principal, ruleId);
+    const key = limitKey(policyName, policy, principal, ruleId, clientIp);
     if (policy.mode === "approximate") {
       if (this.#breaker.isOpen() && policy.onStorageError === "closed")
         return this.#storageDown(policyName, policy);

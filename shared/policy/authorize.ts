@@ -36,6 +36,28 @@ export interface Decision {
   message: string;
 }
 
+/** The decision letting a request on under `rule`: where it goes, what it is charged to. */
+export function allowedBy(
+  policy: Policy,
+  rule: PolicyRule | DefaultRule,
+  params: Record<string, string> | undefined,
+  message = "Allowed.",
+): Decision {
+  const passes: Decision = {
+    outcome: "allow",
+    rule,
+    forwardAuthorization: rule.forwardAuthorization,
+    message,
+  };
+  if (params) passes.params = params;
+  if (rule.backend !== undefined) {
+    passes.backend = rule.backend;
+    passes.backendUrl = policy.backends[rule.backend]?.url;
+  }
+  if (rule.rateLimit !== undefined) passes.rateLimit = rule.rateLimit;
+  return passes;
+}
+
 /** `trace`, when given, records the rules tried and the requirement tree (see decision-trace.ts). */
 export function authorize(
   policy: Policy,
@@ -57,18 +79,7 @@ export function authorize(
     };
   }
 
-  const passes: Decision = {
-    outcome: "allow",
-    rule,
-    forwardAuthorization: rule.forwardAuthorization,
-    message: "Allowed.",
-  };
-  if (match) passes.params = match.params;
-  if (rule.backend !== undefined) {
-    passes.backend = rule.backend;
-    passes.backendUrl = policy.backends[rule.backend]?.url;
-  }
-  if (rule.rateLimit !== undefined) passes.rateLimit = rule.rateLimit;
+  const passes = allowedBy(policy, rule, match?.params);
 
   const result =
     rule.require === undefined

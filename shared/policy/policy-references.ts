@@ -7,6 +7,15 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
+/** The claims a rate-limit policy as written is keyed by (the default key when it names none). */
+function claimKeysOf(limit: unknown): string[] {
+  if (!isRecord(limit)) return [];
+  const key = limit.key === undefined ? ["tenant", "clientApp", "objectId"] : limit.key;
+  return Array.isArray(key)
+    ? key.filter((part): part is string => typeof part === "string" && part !== "clientIp")
+    : [];
+}
+
 export function referenceErrors(document: unknown): string[] {
   if (!isRecord(document)) return [];
   const errors: string[] = [];
@@ -32,6 +41,15 @@ export function referenceErrors(document: unknown): string[] {
     if (typeof rule.rateLimit === "string" && !limits.includes(rule.rateLimit)) {
       const known = limits.length === 0 ? "no rate limits are defined" : `defined: ${limits.join(", ")}`;
       errors.push(`${where}.rateLimit: '${rule.rateLimit}' is not a policy under 'rateLimits' (${known})`);
+    } else if (rule.public === true && typeof rule.rateLimit === "string") {
+      const limit = isRecord(document.rateLimits) ? document.rateLimits[rule.rateLimit] : undefined;
+      const claims = claimKeysOf(limit);
+      if (claims.length > 0) {
+        const byDefault = isRecord(limit) && limit.key === undefined ? " (the default key)" : "";
+        errors.push(
+          `${where}.rateLimit: '${rule.rateLimit}' is counted per ${claims.join(", ")}${byDefault}, which a public rule's callers do not have (no token is checked); key it by the caller's address with key: [clientIp], or key: [] for one budget shared by all`,
+        );
+      }
     }
   };
 

@@ -267,11 +267,29 @@ const ruleFields = {
   agents: agentsSchema.optional(),
 };
 
+/** What a public rule cannot have: each needs a verified caller, or would mean nothing without one. */
+const NOT_WITH_PUBLIC = {
+  require: "a public rule lets anyone through: it has no 'require'",
+  forwardAuthorization: "a public rule never checks a token, so it never forwards one",
+  agents: "a public rule has no verified caller to tell an agent by",
+  mcp: "MCP rules need a verified caller; a public rule cannot match MCP calls",
+  resource: "a protected resource's routes need a token; a public rule belongs to none",
+  reportOnly: "a public rule refuses nobody, so report-only means nothing there",
+} as const;
+
 export const ruleSchema = strict({
   id: name(),
   methods,
   path,
   ...ruleFields,
+  /** No token needed (backend health, documentation); still rate-limited by `clientIp` if asked. */
+  public: flag.default(false),
+}).superRefine((rule, ctx) => {
+  if (!rule.public) return;
+  for (const [key, message] of Object.entries(NOT_WITH_PUBLIC)) {
+    const value = rule[key as keyof typeof NOT_WITH_PUBLIC];
+    if (value !== undefined && value !== false) ctx.addIssue({ code: "custom", path: [key], message });
+  }
 });
 
 export const defaultRuleSchema = z.union(
@@ -280,7 +298,9 @@ export const defaultRuleSchema = z.union(
     strict({ id: name().default("default"), ...ruleFields }, (keys) =>
       keys.some((key) => key === "path" || key === "methods")
         ? "the default rule applies when no rule matches, so it has no 'path' or 'methods'"
-        : undefined,
+        : keys.includes("public")
+          ? "the default rule cannot be public (it would open every route no rule names); write a rule for each public route"
+          : undefined,
     ),
   ],
   { error: "must be 'deny' or a rule without 'path' and 'methods'" },

@@ -14,12 +14,18 @@ export function statusOf(error: unknown): number | undefined {
   return typeof status === "number" ? status : undefined;
 }
 
-/** Creates the table if it is missing; a table that exists already is fine. */
+/**
+ * Creates the table if it is missing; a table that exists already is fine. So is a 403: infra
+ * grants table data roles table by table, and a principal granted on a table the deployment made
+ * need not be allowed to create tables. The call that follows says whether the table is there
+ * (404) or the principal may not use it (403).
+ */
 export async function ensureTable(client: TableClient, signal?: AbortSignal): Promise<void> {
   try {
     await client.createTable({ abortSignal: signal });
   } catch (error) {
-    if (statusOf(error) !== 409) throw error;
+    const status = statusOf(error);
+    if (status !== 409 && status !== 403) throw error;
   }
 }
 

@@ -41,7 +41,7 @@ export interface DecisionRecord {
  * names the trace id the problem body will carry, so a caller's report leads to the exact trace.
  */
 export interface RequestTelemetry {
-  begin(request: Request): { traceId: string; end(record: DecisionRecord): void };
+  begin(request: Request, url?: URL): { traceId: string; end(record: DecisionRecord): void };
 }
 
 /** Without telemetry: the caller's traceparent trace id, or a fresh one. */

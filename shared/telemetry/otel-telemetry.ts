@@ -1,18 +1,22 @@
 // Telemetry over the OpenTelemetry API, which the Azure Monitor distro exports to Application
-// Insights: one SERVER span per decision (a `requests` row), decision metrics (never sampled),
-// custom events as log records the exporter turns into `customEvents`.
+// Insights: one SERVER span per decision (a `requests` row) for the decisions tollgate's own
+// sampler keeps, decision metrics (never sampled), custom events as log records the exporter
+// turns into `customEvents`.
 
 import {
   context,
   isSpanContextValid,
   metrics,
   propagation,
+  type Span,
   SpanKind,
   SpanStatusCode,
   type TextMapGetter,
+  TraceFlags,
   trace,
 } from "@opentelemetry/api";
 import { logs, SeverityNumber } from "@opentelemetry/api-logs";
+import type { TelemetrySettings } from "../config/telemetry-settings.js";
 import { traceIdFor } from "../http/trace-id.js";
 import {
   type DecisionAttributeOptions,
@@ -20,6 +24,7 @@ import {
   decisionMeasurements,
   decisionMetricAttributes,
 } from "./decision-attributes.js";
+import { createDecisionSampler, type DecisionSampler, SAMPLE_RATE_ATTRIBUTE } from "./decision-sampler.js";
 import { DECISION_ATTRIBUTES, METRIC_ATTRIBUTES, METRICS } from "./names.js";
 import { scrub } from "./scrub.js";
 import type { EventProperties, KeyAge, Telemetry } from "./telemetry.js";
@@ -37,11 +42,30 @@ const headerGetter: TextMapGetter<Headers> = {
 };
 
 /**
+ * A decision not sampled: no span is made (nothing recorded, nothing exported), but the request
+ * keeps the trace id a sampled one would have had, the caller's (or the invocation's) or a new one.
+ */
+function unsampledSpan(parent: ReturnType<typeof context.active>, headers: Headers): Span {
+  const parentContext = trace.getSpanContext(parent);
+  const traceId =
+    parentContext && isSpanContextValid(parentContext) ? parentContext.traceId : traceIdFor(headers);
+  // Never exported or propagated: any valid span id does.
+  return trace.wrapSpanContext({ traceId, spanId: traceId.slice(16), traceFlags: TraceFlags.NONE });
+}
+
+export type OtelTelemetryOptions = DecisionAttributeOptions &
+  Pick<TelemetrySettings, "tracesPerSecond" | "samplingRatio">;
+
+/**
  * Reads the global providers, so call it after the distro has started (instruments taken from the
  * no-op meter stay no-ops). Without a started distro every span context is invalid and the trace
- * id falls back to the caller's traceparent or a fresh one.
+ * id falls back to the caller's traceparent or a fresh one. The distro is started keeping every
+ * span (start-telemetry.ts): `sampler` decides here which decisions get one.
  */
-export function createOtelTelemetry(options: DecisionAttributeOptions): Telemetry {
+export function createOtelTelemetry(
+  options: OtelTelemetryOptions,
+  sampler: DecisionSampler = createDecisionSampler(options),
+): Telemetry {
   const tracer = trace.getTracer(SCOPE);
   const meter = metrics.getMeter(SCOPE);
   const logger = logs.getLogger(SCOPE);
@@ -75,42 +99,54 @@ export function createOtelTelemetry(options: DecisionAttributeOptions): Telemetr
     });
 
   return {
-    begin(request) {
+    begin(request, callerUrl) {
       const started = performance.now();
-      const url = new URL(request.url);
+      // The URL as the caller made it (a trusted front end's host and scheme), when the gateway has it.
+      const url = callerUrl ?? new URL(request.url);
       // The path is the caller's to choose: one shaped like a token or an email is not repeated.
       const path = scrub(url.pathname);
       // The caller's traceparent when it sent one; else the active context (in Functions, the
       // invocation's, which the distro's hook makes active), else a new trace.
       const parent = propagation.extract(context.active(), request.headers, headerGetter);
-      const span = tracer.startSpan(
-        `${request.method} ${path}`,
-        {
-          kind: SpanKind.SERVER,
-          attributes: {
-            "http.request.method": request.method,
-            // Never the query string: a client may put a token there, though tollgate never reads one.
-            "url.full": `${url.origin}${path}`,
-          },
-        },
-        parent,
-      );
+      // The draw is tollgate's, not a hash of the (caller's) trace id; the parent's sampled flag
+      // is the caller's too, and is not followed either.
+      const sampling = sampler.decide();
+      const span = sampling.sampled
+        ? tracer.startSpan(
+            `${request.method} ${path}`,
+            {
+              kind: SpanKind.SERVER,
+              attributes: {
+                "http.request.method": request.method,
+                // Never the query string: a client may put a token there, though tollgate never reads one.
+                "url.full": `${url.origin}${path}`,
+                // The exporter sends it as the row's sample rate: Application Insights counts the
+                // row as 100/rate requests.
+                ...(sampling.rate < 100 ? { [SAMPLE_RATE_ATTRIBUTE]: sampling.rate } : {}),
+              },
+            },
+            parent,
+          )
+        : unsampledSpan(parent, request.headers);
       const spanContext = span.spanContext();
       const traceId = isSpanContextValid(spanContext) ? spanContext.traceId : traceIdFor(request.headers);
       return {
         traceId,
         end(record) {
-          const elapsedMs = performance.now() - started;
-          span.setAttributes(decisionAttributes(record, options));
-          span.setAttribute("http.response.status_code", record.status);
-          span.setAttribute(CUSTOM_MEASUREMENTS, JSON.stringify(decisionMeasurements(record, elapsedMs)));
-          if (record.outcome === "error") {
-            span.setStatus({
-              code: SpanStatusCode.ERROR,
-              ...(record.reason ? { message: record.reason } : {}),
-            });
+          // An unsampled decision has no span to describe: only its metrics are recorded.
+          if (sampling.sampled) {
+            const elapsedMs = performance.now() - started;
+            span.setAttributes(decisionAttributes(record, options));
+            span.setAttribute("http.response.status_code", record.status);
+            span.setAttribute(CUSTOM_MEASUREMENTS, JSON.stringify(decisionMeasurements(record, elapsedMs)));
+            if (record.outcome === "error") {
+              span.setStatus({
+                code: SpanStatusCode.ERROR,
+                ...(record.reason ? { message: record.reason } : {}),
+              });
+            }
+            span.end();
           }
-          span.end();
           decisions.add(1, decisionMetricAttributes(record));
           if (record.verifyMs !== undefined) verifyDuration.record(record.verifyMs);
           if (record.backendMs !== undefined) {

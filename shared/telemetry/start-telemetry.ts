@@ -72,8 +72,10 @@ async function start(env: Record<string, string | undefined>, log: (line: string
       // With local authentication disabled on the resource, the app's managed identity signs in.
       ...(connection.entraAuth ? { credential: azureCredential(env) } : {}),
     },
-    tracesPerSecond: settings.tracesPerSecond,
-    samplingRatio: settings.samplingRatio,
+    // Every span tollgate starts is sent: tollgate samples decisions itself (decision-sampler.ts),
+    // because the distro's samplers hash the trace id, which the caller's traceparent chooses.
+    tracesPerSecond: 0,
+    samplingRatio: 1,
     // Live Metrics holds a connection to its own endpoint from every instance; off unless asked.
     enableLiveMetrics: false,
     instrumentationOptions: INSTRUMENTATIONS_OFF,

@@ -30,6 +30,7 @@ const POLICY = {
       require: { roles: { anyOf: ["admin"] } },
     },
     { id: "manage", methods: ["*"], path: "/manage/**", require: { roles: { anyOf: ["admin"] } } },
+    { id: "status", methods: ["GET"], path: "/status", public: true },
   ],
 };
 
@@ -51,6 +52,7 @@ const ROWS: Row[] = [
   { name: "a reader on the admin area", method: "GET", path: "/manage/users", token: () => reader },
   { name: "a reader writing an order", method: "POST", path: "/orders/7", token: () => reader },
   { name: "a path no rule names", method: "GET", path: "/reports/2026", token: () => reader },
+  { name: "a public route (the token is not read)", method: "GET", path: "/status", token: () => expired },
   {
     name: "a rate-limited route (not charged by explain)",
     method: "GET",
@@ -150,6 +152,14 @@ describe("the text explanation", () => {
     );
     expect(stdout).not.toContain(reader);
     expect(stdout).not.toContain(reader.split(".")[2]);
+  });
+
+  it("says a public rule decided without reading the token", async () => {
+    const { code, stdout } = await cli(["explain", "--path", "/status", "--token", expired]);
+    expect(code).toBe(0);
+    expect(stdout).not.toContain("token checks:");
+    expect(stdout).toContain("  rule 'status': matched, public: no token needed, none read\n");
+    expect(stdout).toMatch(/result: allow, would be forwarded to /);
   });
 
   it("--token - reads the token from standard input, so it is not an argument", async () => {

@@ -97,6 +97,34 @@ describe("infra/apim/policy.xml", () => {
     expect(key?.children.find((e) => e.name === "value")?.text).toBe("{{tollgate-gateway-key}}");
   });
 
+  it("removes a caller's x-ms-invocation-id after inherited policies, never setting one", () => {
+    const inbound = section("inbound")?.children ?? [];
+    const base = inbound.findIndex((e) => e.name === "base");
+    const named = (e: Element) => e.attributes.name?.toLowerCase() === "x-ms-invocation-id";
+    const removal = inbound.findIndex((e) => e.name === "set-header" && named(e));
+    expect(removal, "a set-header for x-ms-invocation-id in inbound").toBeGreaterThan(base);
+    expect(inbound[removal]?.attributes["exists-action"]).toBe("delete");
+    // Nothing else in the document sets it (a value of APIM's own would win at the host too).
+    const others = all(document).filter((e) => e.name === "set-header" && named(e));
+    expect(others.map((e) => e.attributes["exists-action"])).toEqual(["delete"]);
+  });
+
+  it("replaces X-Forwarded-Host and -Proto with what the caller used to reach APIM, after inherited policies", () => {
+    const inbound = section("inbound")?.children ?? [];
+    const base = inbound.findIndex((e) => e.name === "base");
+    for (const [header, expression] of [
+      ["x-forwarded-host", "@(context.Request.OriginalUrl.Host)"],
+      ["x-forwarded-proto", "@(context.Request.OriginalUrl.Scheme)"],
+    ] as const) {
+      const at = inbound.findIndex(
+        (e) => e.name === "set-header" && e.attributes.name?.toLowerCase() === header,
+      );
+      expect(at, `a set-header for ${header} after <base />`).toBeGreaterThan(base);
+      expect(inbound[at]?.attributes["exists-action"]).toBe("override");
+      expect(inbound[at]?.children.find((e) => e.name === "value")?.text?.trim()).toBe(expression);
+    }
+  });
+
   it("sends requests to tollgate, whose address is a named value", () => {
     const backend = all(section("inbound")?.children ?? []).find((e) => e.name === "set-backend-service");
     expect(backend?.attributes["base-url"]).toBe("{{tollgate-backend-url}}");

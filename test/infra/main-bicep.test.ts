@@ -5,9 +5,10 @@
 import { describe, expect, it } from "vitest";
 import { parse as parseYaml } from "yaml";
 import { SETTING_DOCS } from "../../shared/config/setting-docs.js";
-import { allTableNames } from "../../shared/storage/table-names.js";
+import { allTableNames, TABLE_SUFFIXES } from "../../shared/storage/table-names.js";
 import {
   at,
+  type BicepFile,
   descriptionOf,
   exprText,
   identifier,
@@ -15,6 +16,7 @@ import {
   interpolate,
   literalString,
   type Node,
+  parseBicep,
   parseValue,
   resource,
   resourcesOfType,
@@ -32,6 +34,7 @@ import {
   setting,
   variable,
 } from "./support/infra-files.js";
+import { grantsOf } from "./support/role-assignments.js";
 
 const main = loadMain();
 const functionApp = functionAppOf(main);
@@ -64,20 +67,34 @@ function text(node: Node | undefined): string {
   return exprText(node).replace(/\s+/g, " ");
 }
 
-function roleAssignments() {
-  const roles = objectVar(main, "roles");
-  return resourcesOfType(main, "Microsoft.Authorization/roleAssignments").map((r) => {
-    const definition = text(at(r.body, "properties.roleDefinitionId"));
-    const key = /roles\.(\w+)/.exec(definition)?.[1] ?? "";
-    return {
-      symbol: r.symbol,
-      roleId: literalString(roles.entries.get(key)),
-      scope: identifier(at(r.body, "scope")),
-      principal: text(at(r.body, "properties.principalId")),
-      principalType: text(at(r.body, "properties.principalType")),
-      name: at(r.body, "name"),
-    };
+/** The route's rule sets each hold a rule that deletes x-ms-invocation-id on every request. */
+function expectStripsInvocationId(file: BicepFile) {
+  const route = only(file, "Microsoft.Cdn/profiles/afdEndpoints/routes");
+  const sets = at(route.body, "properties.ruleSets");
+  const ids = sets?.kind === "array" ? sets.items.map((item) => text(at(item, "id"))) : [];
+  const rules = resourcesOfType(file, "Microsoft.Cdn/profiles/ruleSets/rules");
+  const deletes = rules.filter((rule) => {
+    const actions = at(rule.body, "properties.actions");
+    const conditions = at(rule.body, "properties.conditions");
+    return (
+      ids.includes(`${identifier(at(rule.body, "parent"))}.id`) &&
+      (conditions === undefined || (conditions.kind === "array" && conditions.items.length === 0)) &&
+      actions?.kind === "array" &&
+      actions.items.some(
+        (action) =>
+          literalString(at(action, "name")) === "ModifyRequestHeader" &&
+          literalString(at(action, "parameters.headerAction")) === "Delete" &&
+          literalString(at(action, "parameters.headerName"))?.toLowerCase() === "x-ms-invocation-id",
+      )
+    );
   });
+  expect(
+    deletes.map((rule) => rule.symbol),
+    "a rule on the route deleting x-ms-invocation-id",
+  ).toHaveLength(1);
+  // The route waits for the rule, so no request passes before it is in place.
+  const dependsOn = at(route.body, "dependsOn");
+  expect(dependsOn?.kind === "array" ? dependsOn.items.map(identifier) : []).toContain(deletes[0]?.symbol);
 }
 
 describe("infra/main.bicep: the Function App's settings", () => {
@@ -270,30 +287,65 @@ describe("infra/main.bicep: role assignments", () => {
     }
   });
 
-  it("grants the app Storage Table Data Contributor and Storage Blob Data Owner on its storage", () => {
-    const app = roleAssignments().filter((a) => a.principal === `${functionApp.symbol}.identity.principalId`);
-    const onStorage = app.filter((a) => a.scope === storage.symbol).map((a) => a.roleId);
-    expect(onStorage).toContain(BUILT_IN_ROLES.storageTableDataContributor);
-    expect(onStorage).toContain(BUILT_IN_ROLES.storageBlobDataOwner);
+  const grants = grantsOf(main);
+  const app = grants.filter((g) => g.principal === `${functionApp.symbol}.identity.principalId`);
+  const operator = grants.filter((g) => g.principal === "operatorPrincipalId");
+  const tables = resource(main, "tables");
+  const suffixes = Object.values(TABLE_SUFFIXES);
+  const tableDataRoles: string[] = [
+    BUILT_IN_ROLES.storageTableDataContributor,
+    BUILT_IN_ROLES.storageTableDataReader,
+  ];
+
+  it("loops over the tables in tableSuffixes' order, so tables[i] is the i-th suffix", () => {
+    expect(tables.loop?.variable).toBe("suffix");
+    expect(text(tables.loop?.collection)).toBe("tableSuffixes");
+  });
+
+  it("grants no table data role on the storage account: each table is granted on its own", () => {
+    const onAccount = grants.filter(
+      (g) => g.scope === storage.symbol && tableDataRoles.includes(g.roleId ?? ""),
+    );
+    expect(onAccount.map((g) => g.symbol)).toEqual([]);
+  });
+
+  it("grants the app Storage Table Data Contributor on each table it uses, and Blob Data Owner for the host", () => {
+    const tableGrants = app.filter((g) => g.scope.startsWith("tables["));
+    expect(tableGrants.map((g) => `${g.scope}:${g.roleId}`).sort()).toEqual(
+      suffixes.map((suffix) => `tables[${suffix}]:${BUILT_IN_ROLES.storageTableDataContributor}`).sort(),
+    );
+    // The Functions host's own state and the Flex deployment container are blobs on the account.
+    expect(app.filter((g) => g.scope === storage.symbol).map((g) => g.roleId)).toEqual([
+      BUILT_IN_ROLES.storageBlobDataOwner,
+    ]);
     for (const assignment of app) expect(assignment.principalType).toBe("'ServicePrincipal'");
   });
 
   it("lets the app read Key Vault secrets, from a vault that uses RBAC", () => {
     expect(text(at(vault.body, "properties.enableRbacAuthorization"))).toBe("true");
-    const app = roleAssignments().filter((a) => a.principal === `${functionApp.symbol}.identity.principalId`);
     expect(app.filter((a) => a.scope === vault.symbol).map((a) => a.roleId)).toEqual([
       BUILT_IN_ROLES.keyVaultSecretsUser,
     ]);
   });
 
-  it("can grant the operator what the CLI and the key upload need", () => {
-    const operator = roleAssignments().filter((a) => a.principal === "operatorPrincipalId");
-    expect(operator.map((a) => `${a.scope}:${a.roleId}`).sort()).toEqual(
-      [
-        `${storage.symbol}:${BUILT_IN_ROLES.storageTableDataContributor}`,
-        `${vault.symbol}:${BUILT_IN_ROLES.keyVaultSecretsOfficer}`,
-      ].sort(),
+  it("gives the operator write only where the CLI writes, read on the other tables, and the vault", () => {
+    // policy push/shadow, revocations, tenants and keys refresh write; audit and access only read.
+    const cliWrites = ["Policy", "Shadow", "Revocations", "Tenants", "Keys"];
+    const expected = suffixes.map(
+      (suffix) =>
+        `tables[${suffix}]:${cliWrites.includes(suffix) ? BUILT_IN_ROLES.storageTableDataContributor : BUILT_IN_ROLES.storageTableDataReader}`,
     );
+    expect(operator.map((g) => `${g.scope}:${g.roleId}`).sort()).toEqual(
+      [...expected, `${vault.symbol}:${BUILT_IN_ROLES.keyVaultSecretsOfficer}`].sort(),
+    );
+    for (const grant of operator) expect(grant.condition).toBe("!empty(operatorPrincipalId)");
+  });
+
+  it("names each table's grant after the table, the principal and the role, so none collide", () => {
+    for (const symbol of ["appTableDataContributor", "operatorTableData"]) {
+      const name = text(at(resource(main, symbol).body, "name"));
+      expect(name, symbol).toMatch(/^guid\(tables\[i\]\.id, /);
+    }
   });
 
   it("names every resource from values known when the deployment starts", () => {
@@ -449,6 +501,12 @@ describe("infra/main.parameters.json", () => {
   });
 });
 
+describe("infra/main.bicep: Front Door deletes x-ms-invocation-id", () => {
+  it("on every request of its route (the Functions host adds its own with TryAdd)", () => {
+    expectStripsInvocationId(main);
+  });
+});
+
 describe("infra/frontdoor/existing-profile.bicep", () => {
   it("adds tollgate as an origin of an existing profile and hands back the profile's id", async () => {
     const { parseBicep } = await import("./support/bicep.js");
@@ -462,6 +520,10 @@ describe("infra/frontdoor/existing-profile.bicep", () => {
     const route = only(example, "Microsoft.Cdn/profiles/afdEndpoints/routes");
     expect(at(route.body, "properties.cacheConfiguration")).toBeUndefined();
     expect(literalString(at(route.body, "properties.forwardingProtocol"))).toBe("HttpsOnly");
+  });
+
+  it("deletes a caller's x-ms-invocation-id on the route (the Functions host adds its own with TryAdd)", () => {
+    expectStripsInvocationId(parseBicep(readText("infra/frontdoor/existing-profile.bicep")));
   });
 });
 

@@ -48,12 +48,22 @@ const POLICY = {
     { id: "users", methods: ["*"], path: "/users/**", require: { roles: { anyOf: ["reader", "admin"] } } },
     { id: "q3", methods: ["GET"], path: "/reports/q3", require: { roles: { anyOf: ["admin"] } } },
     { id: "reports", methods: ["*"], path: "/reports/**" },
+    // Public rules: no token. A stricter rule beside a public one must not be reached through it
+    // by a backend's looser reading (PUT /health/ is PUT /health to Express), and a host: rule
+    // must not be reached by a host the caller claims.
+    { id: "health-admin", methods: ["PUT"], path: "/health", require: { roles: { anyOf: ["admin"] } } },
+    { id: "health-public", methods: ["GET", "PUT"], path: "/health/", public: true },
+    { id: "internal-status", methods: ["GET"], path: "/status", host: "status.internal", public: true },
   ],
   cors: { origins: ["https://app.contoso.com"], methods: ["GET", "POST"] },
 };
 
 /** The multi-tenant host's settings on top of the stack's. */
 const MULTI_TENANT = { TOLLGATE_TENANTS: "*", TOLLGATE_ALGORITHMS: "RS256,ES256" };
+const FRONT_END_KEY = "front-end-key-".repeat(3);
+/** Hosts behind a trusted front end: by address range, and by the bypass defence. */
+const TRUSTED = { TOLLGATE_TRUSTED_PROXIES: "127.0.0.0/8" };
+const FRONT_END = { TOLLGATE_TRUSTED_PROXIES: "front-end", TOLLGATE_GATEWAY_KEY: FRONT_END_KEY };
 /** Rows where `tollgate explain` was run beside the gateway (see explain-agrees.ts). */
 let explained = 0;
 
@@ -62,6 +72,9 @@ let stack: Stack;
 const hosts = {} as Record<HostPath, LocalHost>;
 /** Any tenant (`*`) and ES256 allowed as well: for the common keys and the EC cases. */
 const multiTenantHosts = {} as Record<HostPath, LocalHost>;
+/** Behind trusted front ends (see Attack.on), started with the rows that use them. */
+const trustedHosts = {} as Record<HostPath, LocalHost>;
+const frontEndHosts = {} as Record<HostPath, LocalHost>;
 
 interface Kit {
   stack: Stack;
@@ -76,8 +89,12 @@ interface Kit {
 let kit: Kit;
 
 interface Attack extends RawRequest {
-  /** Which host receives it; default the single-tenant RS256 host. */
-  on?: "multiTenant";
+  /**
+   * Which host receives it; default the single-tenant RS256 host, which trusts no front end.
+   * `trusted`: TOLLGATE_TRUSTED_PROXIES=127.0.0.0/8 (the test's own address, the peer on both
+   * paths); `frontEnd`: TOLLGATE_TRUSTED_PROXIES=front-end with a gateway key.
+   */
+  on?: "multiTenant" | "trusted" | "frontEnd";
 }
 type Build = (kit: Kit) => Attack | Promise<Attack>;
 /** Extra checks on what reached the backend for this request (allowed requests only). */
@@ -547,6 +564,18 @@ const REQUEST_ATTACKS: Row[] = [
     }),
   ],
   [
+    // The Functions host adds its own x-ms-invocation-id with TryAdd, so a caller's copy would win
+    // at a backend that is itself a Function App: tollgate never passes one on.
+    "x-ms-invocation-id from the caller (a Functions backend's host pairs requests by it)",
+    (k) => get("/orders/1", k.reader, [["x-ms-invocation-id", "00000000-0000-4000-8000-000000000001"]]),
+    200,
+    null,
+    seenOne((h) => {
+      expect(h["x-ms-invocation-id"]).toBeUndefined();
+      expect(h["x-tollgate-roles"]).toBe("reader");
+    }),
+  ],
+  [
     "?_method=DELETE (Rails, Laravel, Symfony run it as DELETE)",
     (k) => ({ ...get("/orders/1?_method=DELETE", k.reader), method: "POST" }),
     400,
@@ -773,6 +802,228 @@ const PATH_ATTACKS: Row[] = [
   ["/orders/health (open wildcard rule, control)", (k) => get("/orders/health", k.reader), 200, null],
 ];
 
+const noIdentity: Check = (seen) => {
+  expect(seen).toHaveLength(1);
+  const names = Object.keys(seen[0]?.headers ?? {});
+  expect(
+    names.filter((name) => name.startsWith("x-tollgate-") || name.startsWith("x-ms-client-principal")),
+  ).toEqual([]);
+  expect(names).not.toContain("authorization");
+};
+const backendSaw =
+  (expected: Record<string, string>): Check =>
+  (seen) => {
+    expect(seen).toHaveLength(1);
+    expect(seen[0]?.headers).toMatchObject(expected);
+  };
+const open = (target: string, headers: HeaderList = [], on?: Attack["on"]): Attack => ({
+  target,
+  headers,
+  ...(on ? { on } : {}),
+});
+
+// Public rules: no token is needed, none is checked or forwarded, and the backend gets no
+// identity; the path checks still hold, so no reading of a public path reaches a stricter rule.
+const PUBLIC_ATTACKS: Row[] = [
+  ["GET /health/ without a token (a public rule, control)", () => open("/health/"), 200, null, noIdentity],
+  [
+    "GET /health/ with identity headers of its own (never passed on)",
+    () =>
+      open("/health/", [
+        ["X-Tollgate-Roles", "admin"],
+        ["X-Tollgate-Object-Id", ADMIN_OID],
+        ["X-MS-CLIENT-PRINCIPAL-ID", ADMIN_OID],
+        ["X_Tollgate_Roles", "admin"],
+      ]),
+    200,
+    null,
+    noIdentity,
+  ],
+  [
+    "GET /health/ with a forged token sent anyway (not checked, not forwarded)",
+    (k) => get("/health/", withPart(k.reader, "signature", b64("forged"))),
+    200,
+    null,
+    noIdentity,
+  ],
+  [
+    "GET /health/ with the admin's token (a public route gives no identity to the backend)",
+    (k) => get("/health/", k.admin),
+    200,
+    null,
+    noIdentity,
+  ],
+  [
+    "PUT /health/ without a token (its slash-less reading is the admin rule PUT /health)",
+    () => ({ ...open("/health/"), method: "PUT" }),
+    401,
+    "token_missing",
+  ],
+  [
+    "PUT /health/ by a reader (a backend that drops the slash would run the admin route)",
+    (k) => ({ ...get("/health/", k.reader), method: "PUT" }),
+    400,
+    "path_invalid",
+  ],
+  [
+    "PUT /Health/ by a reader (case and slash)",
+    (k) => ({ ...get("/Health/", k.reader), method: "PUT" }),
+    400,
+    "path_invalid",
+  ],
+  [
+    "PUT /health by a reader (ambiguous both ways: a backend may route it to the public /health/)",
+    (k) => ({ ...get("/health", k.reader), method: "PUT" }),
+    400,
+    "path_invalid",
+  ],
+  [
+    "/health/?_method=PUT (a method override on a public route)",
+    () => open("/health/?_method=PUT"),
+    400,
+    "method_override_refused",
+  ],
+  [
+    "/health/%2e%2e/manage/users (dots on a public route)",
+    () => open("/health/%2e%2e/manage/users"),
+    401,
+    "token_missing",
+  ],
+];
+
+// Behind front ends: X-Forwarded-For, -Host and -Proto are believed only from a trusted peer,
+// the client address by the rightmost-trusted-hop walk; what a trusted peer sends that cannot
+// be read is refused. Under the Functions host the platform appends the peer to X-Forwarded-For
+// itself; the walk starts left of that entry.
+const PROXY_ATTACKS: Row[] = [
+  [
+    "X-Forwarded-For from an untrusted peer (not believed)",
+    () => open("/health/", [["X-Forwarded-For", "203.0.113.7"]]),
+    200,
+    null,
+    backendSaw({ "x-forwarded-for": "127.0.0.1" }),
+  ],
+  [
+    "X-Forwarded-Proto https from an untrusted peer (not believed)",
+    () => open("/health/", [["X-Forwarded-Proto", "https"]]),
+    200,
+    null,
+    backendSaw({ "x-forwarded-proto": "http" }),
+  ],
+  [
+    "X-Forwarded-Host from an untrusted peer cannot reach a host: rule",
+    () => open("/status", [["X-Forwarded-Host", "status.internal"]]),
+    401,
+    "token_missing",
+  ],
+  [
+    "X-Forwarded-For from a trusted peer: the right-most untrusted entry, never the left-most",
+    () => open("/health/", [["X-Forwarded-For", "198.51.100.66, 203.0.113.7"]], "trusted"),
+    200,
+    null,
+    backendSaw({ "x-forwarded-for": "203.0.113.7" }),
+  ],
+  [
+    "X-Forwarded-For from a trusted peer, trusted hops stepped over",
+    () => open("/health/", [["X-Forwarded-For", "203.0.113.7, 127.0.0.9"]], "trusted"),
+    200,
+    null,
+    backendSaw({ "x-forwarded-for": "203.0.113.7" }),
+  ],
+  [
+    "X-Forwarded-Host and -Proto from a trusted peer reach its host: rule",
+    () =>
+      open(
+        "/status",
+        [
+          ["X-Forwarded-Host", "status.internal"],
+          ["X-Forwarded-Proto", "https"],
+        ],
+        "trusted",
+      ),
+    200,
+    null,
+    backendSaw({ "x-forwarded-host": "status.internal", "x-forwarded-proto": "https" }),
+  ],
+  [
+    "a host: rule without X-Forwarded-Host from the trusted peer",
+    () => open("/status", [], "trusted"),
+    401,
+    "token_missing",
+  ],
+  [
+    "two X-Forwarded-Host headers from a trusted peer",
+    () =>
+      open(
+        "/status",
+        [
+          ["X-Forwarded-Host", "status.internal"],
+          ["X-Forwarded-Host", "evil.example"],
+        ],
+        "trusted",
+      ),
+    400,
+    "forwarded_header_invalid",
+  ],
+  [
+    "X-Forwarded-Host carrying a path from a trusted peer",
+    () => open("/status", [["X-Forwarded-Host", "status.internal/manage/users?"]], "trusted"),
+    400,
+    "forwarded_header_invalid",
+  ],
+  [
+    "an X-Forwarded-For entry that is not an address, from a trusted peer",
+    () => open("/health/", [["X-Forwarded-For", "unknown"]], "trusted"),
+    400,
+    "forwarded_header_invalid",
+  ],
+  [
+    "X-Forwarded-Proto ftp from a trusted peer",
+    () => open("/health/", [["X-Forwarded-Proto", "ftp"]], "trusted"),
+    400,
+    "forwarded_header_invalid",
+  ],
+  [
+    "a front end that passed the gateway-key check is believed (front-end)",
+    () =>
+      open(
+        "/status",
+        [
+          ["X-Tollgate-Gateway-Key", FRONT_END_KEY],
+          ["X-Forwarded-For", "203.0.113.7"],
+          ["X-Forwarded-Host", "status.internal"],
+        ],
+        "frontEnd",
+      ),
+    200,
+    null,
+    (seen) => {
+      backendSaw({ "x-forwarded-for": "203.0.113.7", "x-forwarded-host": "status.internal" })(seen, kit);
+      expect(seen[0]?.headers["x-tollgate-gateway-key"]).toBeUndefined();
+    },
+  ],
+  [
+    "forwarded headers without the gateway key (front-end): refused by the bypass defence",
+    () =>
+      open(
+        "/status",
+        [
+          ["X-Forwarded-For", "203.0.113.7"],
+          ["X-Forwarded-Host", "status.internal"],
+        ],
+        "frontEnd",
+      ),
+    403,
+    "gateway_bypass_rejected",
+  ],
+  [
+    "a public route without the gateway key: the bypass defence still applies",
+    () => open("/health/", [], "frontEnd"),
+    403,
+    "gateway_bypass_rejected",
+  ],
+];
+
 /** Standard base64 of `json` (spaces added until it ends in "=="). */
 function padded(json: string): string {
   let text = json;
@@ -819,6 +1070,13 @@ afterAll(async () => {
   await stack?.stop();
 });
 
+function hostsFor(attack: Attack): Record<HostPath, LocalHost> {
+  if (attack.on === "multiTenant") return multiTenantHosts;
+  if (attack.on === "trusted") return trustedHosts;
+  if (attack.on === "frontEnd") return frontEndHosts;
+  return hosts;
+}
+
 function runTable(rows: Row[], path: HostPath = "local host"): void {
   const named = rows.map(([attack, build, status, reason, check]) => ({
     attack,
@@ -830,7 +1088,7 @@ function runTable(rows: Row[], path: HostPath = "local host"): void {
   it.each(named)("$attack → $status $reason", async ({ build, status, reason, check }) => {
     const attack = await build(kit);
     const before = stack.backend.requests.length;
-    const answer = await sendRaw((attack.on === "multiTenant" ? multiTenantHosts : hosts)[path].url, attack);
+    const answer = await sendRaw(hostsFor(attack)[path].url, attack);
     const seen = stack.backend.requests.slice(before);
     expect({ status: answer.status, reason: reasonOf(answer) }).toEqual({ status, reason });
     if (status >= 300) expect(seen, "a refused request reached the backend").toEqual([]);
@@ -838,7 +1096,12 @@ function runTable(rows: Row[], path: HostPath = "local host"): void {
 
     // Explain agrees with the gateway wherever it can say the same request (tollgate answered).
     const args = explainArgs(attack);
-    if (args !== undefined && (reason !== null || status < 300)) {
+    if (
+      args !== undefined &&
+      (reason !== null || status < 300) &&
+      attack.on !== "trusted" &&
+      attack.on !== "frontEnd"
+    ) {
       const env = attack.on === "multiTenant" ? { ...stack.env, ...MULTI_TENANT } : stack.env;
       const { verdict, code, output } = await runExplain(args, env);
       expect(verdict, "tollgate explain disagrees with the gateway").toEqual(gatewayVerdict(status, reason));
@@ -864,6 +1127,23 @@ describe("path confusion", () => {
       [],
     );
   });
+});
+
+describe("public rules", () => runTable(PUBLIC_ATTACKS));
+
+/** The hosts behind trusted front ends, for the proxy rows on `path`. */
+function startTrustedHosts(path: HostPath): void {
+  beforeAll(async () => {
+    [trustedHosts[path], frontEndHosts[path]] = await Promise.all([
+      stack.startHost(TRUSTED, path),
+      stack.startHost(FRONT_END, path),
+    ]);
+  }, 90_000);
+}
+
+describe("behind front ends: X-Forwarded-For, -Host and -Proto", () => {
+  startTrustedHosts("local host");
+  runTable(PROXY_ATTACKS);
 });
 
 describe("tollgate's own routes behind a front end", () => {
@@ -955,6 +1235,11 @@ describe("on the Functions path", () => {
   describe("token attacks", () => runTable(TOKEN_ATTACKS, "functions path"));
   describe("path confusion", () => runTable(PATH_ATTACKS, "functions path"));
   describe("request smuggling and header spoofing", () => runTable(REQUEST_ATTACKS, "functions path"));
+  describe("public rules", () => runTable(PUBLIC_ATTACKS, "functions path"));
+  describe("behind front ends: X-Forwarded-For, -Host and -Proto", () => {
+    startTrustedHosts("functions path");
+    runTable(PROXY_ATTACKS, "functions path");
+  });
 });
 
 it("explain was compared with the gateway on most rows", () => {

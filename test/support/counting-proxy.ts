@@ -12,10 +12,34 @@ export interface CountingProxy {
   stop(): Promise<void>;
 }
 
-export async function startCountingProxy(targetPort: number): Promise<CountingProxy> {
+/** A status to answer instead of passing a request on (as storage refuses it), or undefined. */
+export type Refusal = (method: string, path: string) => number | undefined;
+
+export async function startCountingProxy(targetPort: number, refuse?: Refusal): Promise<CountingProxy> {
   const paths: string[] = [];
   const server: Server = createServer((req, res) => {
     paths.push(req.url ?? "");
+    const refused = refuse?.(req.method ?? "", req.url ?? "");
+    if (refused !== undefined) {
+      // Table Storage's error shape (JSON, odata.error), as Azure sends it for a refused role.
+      req.resume();
+      res.writeHead(refused, {
+        "content-type": "application/json;odata=minimalmetadata",
+        "x-ms-error-code": "AuthorizationPermissionMismatch",
+      });
+      res.end(
+        JSON.stringify({
+          "odata.error": {
+            code: "AuthorizationPermissionMismatch",
+            message: {
+              lang: "en-US",
+              value: "This request is not authorized to perform this operation using this permission.",
+            },
+          },
+        }),
+      );
+      return;
+    }
     const upstream = httpRequest(
       { host: "127.0.0.1", port: targetPort, method: req.method, path: req.url, headers: req.headers },
       (answer) => {

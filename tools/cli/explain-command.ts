@@ -191,6 +191,9 @@ export function explainText(
         ...requirementLines(e.trace.requirement).map((line) => `  ${line}`),
       );
     } else if (e.ruleId) out.push(`requirement of '${e.ruleId}': none (any authenticated caller)`);
+  } else if (e.ruleId && e.outcome === "allow") {
+    // A public rule is decided from the route before any token is read (shared/policy/public-rule.ts).
+    out.push(`rules (${policySource}):`, `  rule '${e.ruleId}': matched, public: no token needed, none read`);
   }
   if (e.rateLimit) {
     out.push(

@@ -72,14 +72,16 @@ describe("Microsoft's validate-azure-ad-token examples", () => {
 });
 
 describe("Microsoft's rate-limit-by-key and quota-by-key examples", () => {
-  it("rate-limit-by-key: 10 calls per 60 s; the IP key has no verified-claim equivalent and is said so", () => {
+  it("rate-limit-by-key: 10 calls per 60 s, per caller address (clientIp), with what that means behind APIM", () => {
     const result = convertApimPolicy(example("rate-limit-by-key.xml"));
     expect(result.policy.rateLimits).toEqual({
-      "apim-rate-1": { requests: 10, window: "60s", key: ["objectId"] },
+      "apim-rate-1": { requests: 10, window: "60s", key: ["clientIp"] },
     });
     expect(result.policy.rules[0]?.rateLimit).toBe("apim-rate-1");
     const report = result.notConverted.join("\n");
-    expect(report).toContain(`counter-key="@(context.Request.IpAddress)"`);
+    expect(report).toContain(
+      "counted per clientIp; behind APIM that is APIM's address unless TOLLGATE_TRUSTED_PROXIES trusts it",
+    );
     expect(report).toContain("increment-condition");
     validates(result);
   });
@@ -87,7 +89,7 @@ describe("Microsoft's rate-limit-by-key and quota-by-key examples", () => {
   it("quota-by-key, expressions with raw && and < as published: 10000 per hour; bandwidth reported", () => {
     const result = convertApimPolicy(example("quota-by-key.xml"));
     expect(result.policy.rateLimits).toEqual({
-      "apim-quota-1": { requests: 10000, window: "3600s", key: ["objectId"] },
+      "apim-quota-1": { requests: 10000, window: "3600s", key: ["clientIp"] },
     });
     expect(result.notConverted.join("\n")).toContain("bandwidth");
     validates(result);

@@ -88,6 +88,7 @@ export function parameterNameOf(settingName: string): string {
 export const BUILT_IN_ROLES = {
   storageBlobDataOwner: "b7e6dc6d-f1e8-4753-8033-0f276bb0955b",
   storageTableDataContributor: "0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3",
+  storageTableDataReader: "76199698-9eea-4c19-bc75-cec21354c6b6",
   storageQueueDataContributor: "974c5e8b-45b9-4653-ba55-5f855dd0fb88",
   keyVaultSecretsUser: "4633458b-17de-408a-b874-0445c86b69e6",
   keyVaultSecretsOfficer: "b86a8fe4-44ce-4948-aee5-eccb2c155cd7",

@@ -25,6 +25,7 @@ const POLICY = {
   rules: [
     { id: "orders-read", methods: ["GET"], path: "/orders/**", require: { roles: { anyOf: ["reader"] } } },
     { id: "manage", methods: ["GET"], path: "/manage/**", require: { roles: { anyOf: ["admin"] } } },
+    { id: "health", methods: ["GET"], path: "/health", public: true },
   ],
 };
 
@@ -155,6 +156,33 @@ describe("access summaries", () => {
     const transactions = storage.calls(`${prefix}Access`, "submitTransaction");
     expect(transactions).toBeGreaterThan(0);
     expect(transactions).toBeLessThanOrEqual((minutes + 1) * 2 + 2);
+  });
+
+  it("record a public route's requests as allowed with no caller, a token sent anyway ignored", async () => {
+    const prefix = newPrefix();
+    const decisions: { outcome: string; ruleId?: string; principal?: unknown }[] = [];
+    const gateway = await startInProcessTollgate(envFor(prefix), {
+      clock,
+      tables: storage.tables,
+      policy: POLICY,
+      onDecision: (record) => decisions.push(record),
+    });
+    const reader = await caller(["reader"]);
+    for (const token of [undefined, reader.token]) {
+      clock.advance(1_000);
+      const response = await gateway.call("/health", token);
+      expect(response.status).toBe(200);
+      await response.arrayBuffer();
+    }
+    await gateway.stop();
+    expect(decisions.map((d) => ({ outcome: d.outcome, ruleId: d.ruleId, principal: d.principal }))).toEqual([
+      { outcome: "allow", ruleId: "health", principal: undefined },
+      { outcome: "allow", ruleId: "health", principal: undefined },
+    ]);
+    const { summaries } = await readTrail(prefix);
+    expect(summaries.map((row) => [row.callerId, row.ruleId, row.outcome, row.count])).toEqual([
+      ["anonymous", "health", "allow", 2],
+    ]);
   });
 
   it("bound a flood of refusals from one caller per minute and count what they drop", async () => {

@@ -42,6 +42,7 @@ function policy(extraRules: object[] = []) {
       "fails-closed": { requests: 1000, window: "1h", key: ["objectId"] },
       "fails-open": { requests: 1000, window: "1h", key: ["objectId"], onStorageError: "open" },
       "default-key": { requests: 2, window: "1h" },
+      "per-address": { requests: 2, window: "1h", key: ["clientIp"] },
     },
     rules: [
       { id: "search", methods: ["GET"], path: "/search/**", rateLimit: "tight" },
@@ -63,6 +64,8 @@ function policy(extraRules: object[] = []) {
       { id: "manage", methods: ["*"], path: "/manage/**", require: { roles: { anyOf: ["admin"] } } },
       { id: "slow", methods: ["GET"], path: "/slow/**", backend: "slow" },
       { id: "gone", methods: ["GET"], path: "/gone/**", backend: "gone" },
+      { id: "docs", methods: ["GET"], path: "/docs/**", public: true },
+      { id: "status", methods: ["GET"], path: "/status", public: true, rateLimit: "per-address" },
       ...extraRules,
     ],
   };
@@ -238,6 +241,46 @@ describe("refusals follow the contract", () => {
     const response = await call("/reports/2026", readerToken);
     expect(response.status).toBe(403);
     expect((await problem(response)).reason).toBe("no_matching_rule");
+  });
+});
+
+describe("public rules", () => {
+  it("need no token, and the backend gets no identity: no identity headers, no assertion", async () => {
+    const response = await undiciFetch(`${host.url}/docs/index.html`, {
+      headers: {
+        "x-tollgate-roles": "admin",
+        "x-tollgate-object-id": "00000000-0000-0000-0000-000000000000",
+      },
+    });
+    expect(response.status).toBe(200);
+    const seen = backend.requests.at(-1);
+    expect(seen?.path).toBe("/docs/index.html");
+    expect(Object.keys(seen?.headers ?? {}).filter((name) => name.startsWith("x-tollgate-"))).toEqual([]);
+    expect(seen?.headers["x-forwarded-for"]).toBe("127.0.0.1");
+  });
+
+  it("never check or forward a token sent anyway, good or bad", async () => {
+    for (const token of [readerToken, "not-a-token"]) {
+      const response = await call("/docs/a", token);
+      expect(response.status).toBe(200);
+      const seen = backend.requests.at(-1)?.headers ?? {};
+      expect(seen.authorization).toBeUndefined();
+      expect(seen["x-tollgate-object-id"]).toBeUndefined();
+    }
+  });
+
+  it("are rate-limited by the caller's address when the rule names a limit keyed by clientIp", async () => {
+    expect((await call("/status")).status).toBe(200);
+    expect((await call("/status", readerToken)).status).toBe(200);
+    const over = await call("/status");
+    expect(over.status).toBe(429);
+    expect(await problem(over)).toMatchObject({ reason: "rate_limited" });
+  });
+
+  it("leave every other route as it was: no token, 401", async () => {
+    const response = await call("/docs-not/a");
+    expect(response.status).toBe(401);
+    expect(await problem(response)).toMatchObject({ reason: "token_missing" });
   });
 });
 

@@ -115,6 +115,7 @@ beforeAll(async () => {
         { id: "manage", methods: ["*"], path: "/manage/**", require: { roles: { anyOf: ["admin"] } } },
         { id: "limited", methods: ["GET"], path: "/limited/**", rateLimit: "tiny" },
         { id: "down", methods: ["GET"], path: "/down/**", backend: "down" },
+        { id: "status", methods: ["GET"], path: "/status", public: true },
       ],
     }),
   );
@@ -131,6 +132,8 @@ beforeAll(async () => {
     APPLICATIONINSIGHTS_CONNECTION_STRING: receiver.connectionString,
     NODE_EXTRA_CA_CERTS: receiver.caFile,
     APPLICATIONINSIGHTS_STATSBEAT_DISABLED_ALL: "true",
+    // The test itself plays a trusted front end (the peer is 127.0.0.1 on both paths).
+    TOLLGATE_TRUSTED_PROXIES: "127.0.0.0/8",
     // Every span, and exports often enough for a test to wait on.
     TOLLGATE_TELEMETRY_TRACES_PER_SECOND: "0",
     TOLLGATE_TELEMETRY_SAMPLING_RATIO: "1",
@@ -211,6 +214,24 @@ describe("decision spans", () => {
         DECISION_MEASUREMENTS.addedLatencyMs,
       ]),
     );
+  });
+
+  it("a public route is an allow with no caller, at the URL a trusted front end reported", async () => {
+    const traceId = "5cf92f3577b34da6a3ce929d0e0e4737";
+    const response = await call("/status?probe=1", {
+      traceparent: `00-${traceId}-00f067aa0ba902b7-01`,
+      "x-forwarded-host": "api.contoso.example",
+      "x-forwarded-proto": "https",
+    });
+    expect(response.status).toBe(200);
+    const row = await eventually(() => byOperation(traceId), "the public call's span");
+    expect(row.data?.baseData?.url).toBe("https://api.contoso.example/status");
+    expect(properties(row)).toMatchObject({
+      [DECISION_ATTRIBUTES.outcome]: "allow",
+      [DECISION_ATTRIBUTES.ruleId]: "status",
+    });
+    expect(properties(row)[DECISION_ATTRIBUTES.tenantId]).toBeUndefined();
+    expect(properties(row)[DECISION_ATTRIBUTES.principalKind]).toBeUndefined();
   });
 
   it("a forged signature and a token in the query string are refused and recorded", async () => {

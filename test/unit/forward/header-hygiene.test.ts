@@ -115,6 +115,15 @@ describe("buildUpstreamHeaders", () => {
     expect([...out.keys()].filter((name) => name.startsWith("x-ms-"))).toEqual(["x-ms-request-id"]);
   });
 
+  it("drops a caller's X-MS-Invocation-Id (a Functions host adds its own with TryAdd, so the caller's would win)", () => {
+    const out = build({
+      "X-MS-Invocation-Id": "00000000-0000-4000-8000-000000000001",
+      "x-ms-request-id": "kept",
+    });
+    expect(out.has("x-ms-invocation-id")).toBe(false);
+    expect(out.get("x-ms-request-id")).toBe("kept");
+  });
+
   it("replaces Forwarded, X-Forwarded-* and client-address headers with what tollgate saw", () => {
     const out = build({
       forwarded: "for=1.2.3.4;proto=https",

@@ -82,8 +82,24 @@ describe("leases", () => {
 });
 
 describe("limit keys", () => {
-  const policy = (key: ("tenant" | "clientApp" | "objectId")[], perRoute = false) =>
+  const policy = (key: ("tenant" | "clientApp" | "objectId" | "clientIp")[], perRoute = false) =>
     limitPolicySchema.parse({ requests: 1, window: 60, key, perRoute });
+
+  it("keyed by clientIp, count per address, with or without a verified caller (public rules)", () => {
+    const byIp = policy(["clientIp"]);
+    expect(limitKey("a", byIp, undefined, "r", "203.0.113.7")).toBe(
+      limitKey("a", byIp, undefined, "r", "203.0.113.7"),
+    );
+    expect(limitKey("a", byIp, undefined, "r", "203.0.113.7")).not.toBe(
+      limitKey("a", byIp, undefined, "r", "203.0.113.8"),
+    );
+    // The same caller from two addresses is charged twice; a principal's memo never serves the other address.
+    const p = principal();
+    expect(limitKey("a", byIp, p, "r", "203.0.113.7")).not.toBe(limitKey("a", byIp, p, "r", "203.0.113.8"));
+    expect(() => limitKey("a", policy(["objectId"]), undefined, "r", "203.0.113.7")).toThrow(
+      "rate-limit key 'objectId' needs a verified caller",
+    );
+  });
 
   it("come from verified claims only, per policy, and per route when asked", () => {
     const p = principal();

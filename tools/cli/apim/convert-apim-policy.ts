@@ -276,13 +276,14 @@ function tokenValidation(node: XmlNode, tag: string, acc: Accumulated): void {
   }
 }
 
-/** counter-key expressions tollgate has a verified-claim key for. */
+/** counter-key expressions tollgate has a key for: a verified claim, or the caller's address. */
 function limitKeyOf(expression: string): string[] | undefined {
   const compact = expression.replace(/\s+/g, "");
   if (/AsJwt\(\)\?\.Subject\)?$|Claims(\.GetValueOrDefault\(|\[)"(oid|sub)"/.test(compact))
     return ["objectId"];
   if (/Claims(\.GetValueOrDefault\(|\[)"(azp|appid)"/.test(compact)) return ["clientApp"];
   if (/Claims(\.GetValueOrDefault\(|\[)"tid"/.test(compact)) return ["tenant"];
+  if (/^@\(?context\.Request\.IpAddress\)?$/.test(compact)) return ["clientIp"];
   return undefined;
 }
 
@@ -307,10 +308,14 @@ function rateLimit(
   let key = limitKeyOf(counterKey);
   if (!key) {
     acc.notConverted.push(
-      `${where} counter-key="${counterKey}": tollgate counts only per verified claims (objectId, clientApp, tenant); converted as per objectId, change it if another key is meant`,
+      `${where} counter-key="${counterKey}": tollgate counts only per verified claims (objectId, clientApp, tenant) or clientIp; converted as per objectId, change it if another key is meant`,
     );
     key = ["objectId"];
   }
+  if (key[0] === "clientIp")
+    acc.notConverted.push(
+      `${where}: counted per clientIp; behind APIM that is APIM's address unless TOLLGATE_TRUSTED_PROXIES trusts it (README, "Behind APIM or Front Door")`,
+    );
   if (key[0] === "objectId" && /Subject/.test(counterKey))
     acc.notConverted.push(
       `${where}: counted per objectId (oid); Entra's sub is per application, oid per user: the same callers`,
