@@ -198,9 +198,13 @@ export class AccessRecorder {
     void this.flush();
   }
 
-  /** Writes what changed since the last flush; waits for one already running. Never throws. */
+  /**
+   * Writes everything recorded before the call. A write already under way holds only what was
+   * recorded before it began, so it is waited for and the rest written after it (stop() relies
+   * on this: decisions made during the last timed flush are not lost at shutdown). Never throws.
+   */
   async flush(): Promise<void> {
-    if (this.#flushing !== undefined) return this.#flushing;
+    while (this.#flushing !== undefined) await this.#flushing;
     this.#flushing = this.#write().finally(() => {
       this.#flushing = undefined;
     });
