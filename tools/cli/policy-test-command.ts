@@ -1,7 +1,7 @@
 // `tollgate policy test <tests.yaml>`, and the bundled tests `policy push` runs first: a policy
 // file's tests live beside it as `<name>.tests.yaml`.
 
-import { access, readFile } from "node:fs/promises";
+import { access } from "node:fs/promises";
 import { dirname, relative, resolve } from "node:path";
 import { systemClock } from "../../shared/clock.js";
 import {
@@ -17,6 +17,7 @@ import { readCurrentPolicy } from "../../shared/policy/read-current-policy.js";
 import { CliError, type CliIo, EXIT } from "./cli-io.js";
 import { policyTableFromEnv } from "./cli-storage.js";
 import { readPolicyFile } from "./read-policy-file.js";
+import { readTextFile } from "./read-text-file.js";
 
 export interface TestOptions {
   file: string;
@@ -99,15 +100,7 @@ function report(results: readonly CaseResult[]): string {
 }
 
 async function readTests(file: string, cwd: string): Promise<PolicyTestFile> {
-  let text: string;
-  try {
-    text = await readFile(resolve(cwd, file), "utf8");
-  } catch (error) {
-    throw new CliError(
-      `${file}: cannot be read (${(error as NodeJS.ErrnoException).code ?? "error"})`,
-      EXIT.usage,
-    );
-  }
+  const text = await readTextFile(file, cwd);
   const parsed = parsePolicyTests(text);
   if (!parsed.ok)
     throw new CliError(`${file}: not a valid tests file:\n  ${parsed.errors.join("\n  ")}`, EXIT.usage);
