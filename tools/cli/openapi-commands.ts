@@ -4,7 +4,6 @@
 
 import { resolve } from "node:path";
 import SwaggerParser from "@apidevtools/swagger-parser";
-import { Document, isScalar, visit } from "yaml";
 import { type Drift, findDrift, hasDrift } from "../../shared/openapi/drift.js";
 import { importPolicy } from "../../shared/openapi/import-policy.js";
 import { listOperations, type Operation, ROLES_EXTENSION } from "../../shared/openapi/operations.js";
@@ -13,6 +12,7 @@ import type { Policy } from "../../shared/policy/policy-schema.js";
 import { readCurrentPolicy } from "../../shared/policy/read-current-policy.js";
 import { CliError, type CliIo, EXIT } from "./cli-io.js";
 import { policyTableFromEnv } from "./cli-storage.js";
+import { asYaml } from "./policy-yaml.js";
 import { readPolicyFile } from "./read-policy-file.js";
 
 type Json = Record<string, unknown>;
@@ -196,15 +196,4 @@ async function policyFor(options: DriftOptions, io: CliIo): Promise<{ policy: Po
   if (!stored.parsed.ok)
     throw new CliError(`The stored policy does not pass this tollgate's checks.`, EXIT.no);
   return { policy: stored.parsed.policy, source: `stored version ${stored.pointer.versionId}` };
-}
-
-/** As `policy show` prints: short lists of names inline. */
-function asYaml(document: unknown): string {
-  const doc = new Document(document);
-  visit(doc, {
-    Seq(_, node) {
-      if (node.items.every(isScalar)) node.flow = true;
-    },
-  });
-  return doc.toString({ lineWidth: 0 });
 }
