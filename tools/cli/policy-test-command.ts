@@ -13,9 +13,8 @@ import {
 } from "../../shared/explain/policy-tests.js";
 import type { PolicyFormat } from "../../shared/policy/parse-policy.js";
 import type { Policy } from "../../shared/policy/policy-schema.js";
-import { readCurrentPolicy } from "../../shared/policy/read-current-policy.js";
 import { CliError, type CliIo, EXIT } from "./cli-io.js";
-import { policyTableFromEnv } from "./cli-storage.js";
+import { pushedPolicy } from "./pushed-policy.js";
 import { readPolicyFile } from "./read-policy-file.js";
 import { readTextFile } from "./read-text-file.js";
 
@@ -119,15 +118,7 @@ async function policyFromFile(file: string, cwd: string, format: PolicyFormat | 
 }
 
 async function storedPolicy(io: CliIo): Promise<{ policy: Policy; source: string }> {
-  let stored: Awaited<ReturnType<typeof readCurrentPolicy>>;
-  try {
-    stored = await readCurrentPolicy(policyTableFromEnv(io.env), { storageTimeoutMs: 15_000 });
-  } catch (error) {
-    if (error instanceof CliError) throw error;
-    throw new CliError(`The policy table could not be used: ${(error as Error).message}`, EXIT.storage);
-  }
-  if (stored === undefined)
-    throw new CliError("No policy has been pushed yet; name one with --policy.", EXIT.no);
+  const stored = await pushedPolicy(io);
   if (!stored.parsed.ok) {
     throw new CliError(
       `The stored policy does not pass this tollgate's checks: ${stored.parsed.errors.join("; ")}`,
