@@ -24,6 +24,7 @@ import {
   startLocalHost,
   waitUntilReady,
 } from "../../support/local-host.js";
+import { ORDERS_READ_RULE } from "../../support/orders-read-rule.js";
 import { pushWithCli } from "../../support/push-with-cli.js";
 
 /** The local host here; application-insights-functions-path.test.ts runs this suite on the Functions path. */
@@ -107,12 +108,7 @@ beforeAll(async () => {
     rateLimits: { tiny: { requests: 2, window: "1h", key: [], mode: "strict" } },
     backends: { down: { url: `http://127.0.0.1:${closedPort}` } },
     rules: [
-      {
-        id: "orders-read",
-        methods: ["GET"],
-        path: "/orders/**",
-        require: { roles: { anyOf: ["reader"] } },
-      },
+      ORDERS_READ_RULE,
       { id: "manage", methods: ["*"], path: "/manage/**", require: { roles: { anyOf: ["admin"] } } },
       { id: "limited", methods: ["GET"], path: "/limited/**", rateLimit: "tiny" },
       { id: "down", methods: ["GET"], path: "/down/**", backend: "down" },
