@@ -28,3 +28,10 @@ const OWN_ROUTES = { health: HEALTH_PATH, ready: READY_PATH, jwks: JWKS_PATH };
 for (const [name, path] of Object.entries(OWN_ROUTES)) {
   app.http(name, { route: routeOf(path), methods: ["GET", "HEAD"], authLevel: "anonymous", handler: handle });
 }
+
+// Start now, not on the first request: the signing keys and the role map load from Table
+// Storage (or Entra) while the host finishes starting the worker, so the first request finds
+// them loaded or on the way instead of waiting for every round trip after it arrives. Nothing
+// waits for it here, so loading the app never blocks on storage; a start that fails (a bad
+// TOLLGATE_ASSERTION_KEYS) still fails every request with its message, as before.
+tollgate().catch(() => {});

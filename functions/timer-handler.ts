@@ -6,12 +6,13 @@ import "./telemetry-bootstrap.js";
 import type { InvocationContext, Timer } from "@azure/functions";
 import type { TimerJob } from "../shared/timer-job.js";
 
+/** `job` may load the job's code on its first run (functions/timer.ts does). */
 export function timerHandler(
-  job: () => TimerJob,
+  job: () => TimerJob | Promise<TimerJob>,
 ): (timer: Timer, context: InvocationContext) => Promise<void> {
   return async (timer, context) => {
     if (timer.isPastDue)
       context.warn("this run is late: the schedule was missed (the app was stopped or busy)");
-    await job().run({ info: (line) => context.log(line), warn: (line) => context.warn(line) });
+    await (await job()).run({ info: (line) => context.log(line), warn: (line) => context.warn(line) });
   };
 }

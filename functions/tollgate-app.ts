@@ -17,7 +17,11 @@ for (const warning of checkFunctionsHostLimits(settings)) console.warn(`[tollgat
 
 let instance: Promise<Tollgate> | undefined;
 
-/** The running tollgate, started on first use and shared by every function in this worker. */
+/**
+ * The running tollgate, shared by every function in this worker: started on first use, which is
+ * when functions/gateway.ts loads (it starts it at once, so keys and the role map load while the
+ * host finishes its own start).
+ */
 export function tollgate(): Promise<Tollgate> {
   instance ??= createTollgate(settings, {
     log: (line) => console.warn(`[tollgate] ${line}`),

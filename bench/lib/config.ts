@@ -68,7 +68,9 @@ export function configFor(argv: string[]): { config: RunConfig; outDir: string }
         tokenPathSeconds: 2,
         coldStartRuns: 3,
         soakRate: 1000,
-        soakWarmSeconds: 10,
+        // Per-minute state (the access trail's counts, held until the minute's flush) reaches its
+        // working size only after a whole minute at the rate: start counting after it.
+        soakWarmSeconds: 70,
         soakSeconds: 300,
         soakSampleSeconds: 10,
         profileSeconds: 8,

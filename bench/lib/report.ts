@@ -2,6 +2,7 @@
 // verdicts, then one table per part. Plain Markdown tables, so the README can quote them.
 
 import { formatLoad } from "./machine.js";
+import { explainMisses } from "./miss-analysis.js";
 import { percentile } from "./open-loop.js";
 import { type Results, TARGETS } from "./results.js";
 import { judgeTargets, type TargetVerdict } from "./targets.js";
@@ -32,6 +33,19 @@ export function targetsTable(results: Results): string {
     ["l", "l", "l", "l"],
     judgeTargets(results).map((v) => [v.target, v.goal, v.measured, verdictCell(v)]),
   );
+}
+
+/** Under the targets: for each miss, what this run's floors say about it (bench/lib/miss-analysis.ts). */
+function missesSection(results: Results): string {
+  const lines = explainMisses(results);
+  if (lines.length === 0) return "";
+  return [
+    "### Where each miss comes from",
+    "",
+    ...lines.map((line) => `- **${line.target}.** ${line.explanation}`),
+    "",
+    "",
+  ].join("\n");
 }
 
 const notRun = (part: string) => `_Not run (\`--only\` left out ${part})._`;
@@ -173,7 +187,7 @@ function coldSection(results: Results): string {
     return sorted[Math.floor((sorted.length - 1) / 2)] ?? Number.NaN;
   };
   return [
-    "From spawning the process to its first allowed (2xx) answer, polling a fixed port every 5 ms. Every process runs compiled JavaScript, as a deployed Functions app does: tollgate from the deploy bundle (`npm run bundle`: esbuild, one set of chunks, telemetry's distro and @azure/identity in chunks of their own read only when configured) unless the row says _unbundled_ (tsc's output, one file per module). On the Functions path the process is the Functions-path harness (`tools/loopback/functions-path`) loading the app's files with the worker's core module stood in, the first request starting tollgate as under the host; the Functions host's own start (minutes of platform work on a cold instance) is not in it. _Telemetry on_ starts the Azure Monitor distro with a connection string whose endpoint is a closed loopback port. _Keys from_ is checked by counting the issuer's JWKS requests during the start.",
+    "From spawning the process to its first allowed (2xx) answer, polling a fixed port every 5 ms. Every process runs compiled JavaScript, as a deployed Functions app does: tollgate from the deploy bundle (`npm run bundle`, what `npm run package` ships: esbuild, one set of chunks, telemetry's distro and @azure/identity in chunks of their own read only when configured, undici as its connection pool alone) unless the row says _unbundled_ (tsc's output, one file per module). On the Functions path the process is the Functions-path harness (`tools/loopback/functions-path`) loading the app's files with the worker's core module stood in; the gateway module starts tollgate as it loads, as under the host; the Functions host's own start (minutes of platform work on a cold instance) is not in it. _Telemetry on_ starts the Azure Monitor distro with a connection string whose endpoint is a closed loopback port. _Keys from_ is checked by counting the issuer's JWKS requests during the start.",
     "",
     table(
       [
@@ -202,7 +216,7 @@ function tailSection(results: Results): string {
   if (!rows) return notRun("the tail");
   const c = results.config;
   return [
-    `What the tail is made of: each variant its own process under the same open-loop load (${c.tailRate.toLocaleString("en-US")} req/s for ${c.tailSeconds} s after a ${c.latencyWarmSeconds} s warm-up), printing its garbage collections (\`--trace-gc\`); only those during the measured seconds count. Young-generation collections (scavenges) stop the process for their pause; full collections (mark-compact) are the long ones. The flags are those \`infra/\` sets for the worker (\`languageWorkers__node__arguments\`, see \`tools/loopback/functions-path/worker-node-arguments.ts\`); the local host runs with the same semi-space flag (\`npm run serve\`).`,
+    `What the tail is made of: each variant its own process under the same open-loop load (${c.tailRate.toLocaleString("en-US")} req/s for ${c.tailSeconds} s after a ${c.latencyWarmSeconds} s warm-up), printing its garbage collections (\`--trace-gc\`); only those during the measured seconds count. Young-generation collections (scavenges) stop the process for their pause; full collections (mark-compact) are the long ones. The flags are those \`infra/\` sets for the worker (\`languageWorkers__node__arguments\`, see \`tools/loopback/functions-path/worker-node-arguments.ts\`); the local host runs with the same semi-space flag (\`npm run serve\`). _Event-loop delay_ is each process's own (\`monitorEventLoopDelay\`, preloaded by \`bench/servers/loop-delay-probe.ts\`): how long its loop was kept from running; a latency tail larger than it was spent outside the process (waiting for a core, the backend or the client). The floors run the same way.`,
     "",
     table(
       [
@@ -211,15 +225,17 @@ function tailSection(results: Results): string {
         "scavenges",
         "scavenge pauses, total / max (ms)",
         "full collections (total ms)",
+        "event-loop delay p99 / max (ms)",
         "p50 / p99 (ms)",
       ],
-      ["l", "r", "r", "r", "r", "r"],
+      ["l", "r", "r", "r", "r", "r", "r"],
       rows.map((row) => [
         row.variant,
         int(row.answers),
         String(row.scavenges),
         `${row.scavengeTotalMs.toFixed(1)} / ${row.scavengeMaxMs.toFixed(1)}`,
         `${row.fullCollections} (${row.fullTotalMs.toFixed(1)})`,
+        row.loopDelay ? `${row.loopDelay.p99Ms.toFixed(1)} / ${row.loopDelay.maxMs.toFixed(1)}` : "n/a",
         `${ms(row.p50Ms * 1000)} / ${ms(row.p99Ms * 1000)}`,
       ]),
     ),
@@ -406,6 +422,7 @@ export function renderReport(results: Results): string {
     "",
     targetsTable(results),
     "",
+    missesSection(results),
     "## Throughput",
     "",
     throughputSection(results),

@@ -69,6 +69,8 @@ export interface TailResult {
   fullTotalMs: number;
   p50Ms: number;
   p99Ms: number;
+  /** The process's own event-loop delay over the measured seconds (the probe's). */
+  loopDelay?: { p99Ms: number; maxMs: number };
 }
 
 export interface ThroughputResult {

@@ -3,8 +3,12 @@
 // (tools/loopback/functions-path/worker-node-arguments.ts), on the local host and on the
 // Functions path. Each process prints its collections (--trace-gc); only those during the
 // measured seconds count. Counts and pause sums are the process's own, so they hold up on a busy
-// machine better than latency percentiles do.
+// machine better than latency percentiles do. Each process also measures its own event-loop delay
+// (bench/servers/loop-delay-probe.ts): a tail the loop's delay does not show was spent waiting
+// outside the process (for a core, the backend or the client), not in its code. The floors run
+// the same way, so what a gateway adds to the tail can be told from what any proxy here has.
 
+import { pathToFileURL } from "node:url";
 import { WORKER_NODE_ARGUMENTS } from "../../tools/loopback/functions-path/worker-node-arguments.js";
 import { bundled, compiled } from "../lib/build.js";
 import { startServer } from "../lib/child-server.js";
@@ -19,6 +23,15 @@ import { openLoop, percentile } from "../lib/open-loop.js";
 import type { TailResult } from "../lib/results.js";
 
 const HEADER_FLAGS = WORKER_NODE_ARGUMENTS.filter((flag) => !flag.startsWith("--max-semi-space-size"));
+const LOOP_DELAY_PROBE = ["--import", pathToFileURL(compiled("bench/servers/loop-delay-probe.ts")).href];
+
+/** The probe's last `loop-delay {json}` line in `text`. */
+export function loopDelayOf(text: string): TailResult["loopDelay"] {
+  const line = text.split("\n").findLast((l) => l.startsWith("loop-delay "));
+  if (line === undefined) return undefined;
+  const { p99, max } = JSON.parse(line.slice("loop-delay ".length)) as { p99: number; max: number };
+  return { p99Ms: p99, maxMs: max };
+}
 
 /** Pauses in ms of the collections in `lines` (V8's --trace-gc format), by kind. */
 export function gcPauses(lines: string[]): { scavengeMs: number[]; fullMs: number[] } {
@@ -61,14 +74,31 @@ export async function measureTail(context: BenchContext): Promise<TailResult[]> 
       env: { ...env, ...functionsApp },
       nodeArgs: WORKER_NODE_ARGUMENTS,
     },
+    {
+      name: "undici forwarder (floor), --max-semi-space-size=32",
+      entry: "bench/servers/undici-forwarder.ts",
+      env: { BENCH_BACKEND_URL: servers.direct.url },
+      nodeArgs: LOCAL_HOST_NODE_ARGUMENTS,
+    },
+    {
+      name: "functions forwarder (functions path floor), as deployed",
+      entry: FUNCTIONS_HOST,
+      env: {
+        FUNCTIONS_APP: compiled(bundled("bench/servers/functions-forwarder.ts")),
+        BENCH_BACKEND_URL: servers.direct.url,
+        BENCH_STREAM: "true",
+      },
+      nodeArgs: WORKER_NODE_ARGUMENTS,
+    },
   ];
   const rows: TailResult[] = [];
   for (const variant of variants) {
     const server = await startServer(`tail: ${variant.name}`, {
       entry: variant.entry,
       env: variant.env,
-      nodeArgs: ["--trace-gc", ...variant.nodeArgs],
+      nodeArgs: ["--trace-gc", ...LOOP_DELAY_PROBE, ...variant.nodeArgs],
     });
+    const probe = () => process.kill(server.pid, "SIGUSR2");
     try {
       let mark = 0;
       const result = await openLoop({
@@ -80,8 +110,14 @@ export async function measureTail(context: BenchContext): Promise<TailResult[]> 
         path,
         onMeasureStart: () => {
           mark = server.output().length;
+          probe();
         },
       });
+      const before = server.output().length;
+      probe();
+      // The probe answers on its own schedule: wait for its line, not for a duration.
+      await waitFor(() => server.output().slice(before).includes("loop-delay "), 10_000);
+      const loopDelay = loopDelayOf(server.output().slice(before));
       const { scavengeMs, fullMs } = gcPauses(server.output().slice(mark).split("\n"));
       const sum = (values: number[]) => values.reduce((a, b) => a + b, 0);
       rows.push({
@@ -94,13 +130,22 @@ export async function measureTail(context: BenchContext): Promise<TailResult[]> 
         fullTotalMs: sum(fullMs),
         p50Ms: percentile(result.latenciesUs, 50) / 1000,
         p99Ms: percentile(result.latenciesUs, 99) / 1000,
+        ...(loopDelay ? { loopDelay } : {}),
       });
       log(
-        `tail ${variant.name}: ${scavengeMs.length} scavenges (${sum(scavengeMs).toFixed(1)} ms), ${fullMs.length} full`,
+        `tail ${variant.name}: ${scavengeMs.length} scavenges (${sum(scavengeMs).toFixed(1)} ms), ${fullMs.length} full, loop delay p99 ${loopDelay?.p99Ms ?? "?"} ms`,
       );
     } finally {
       await server.stop();
     }
   }
   return rows;
+}
+
+async function waitFor(condition: () => boolean, boundMs: number): Promise<void> {
+  const until = Date.now() + boundMs;
+  while (!condition()) {
+    if (Date.now() > until) throw new Error(`the loop-delay probe did not answer within ${boundMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
 }

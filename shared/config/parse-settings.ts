@@ -36,7 +36,8 @@ export function parseSettings<S extends z.ZodObject>(
   // Before any rule sees it: an unresolved reference is never a value (key-vault-reference.ts).
   const unresolved = unresolvedKeyVaultReferences(input);
   if (unresolved.length > 0) throw new SettingsError(unresolved);
-  const result = schema.safeParse(input);
+  // Parsed once, at start: jitless skips generating (and compiling) a parser zod would use once.
+  const result = schema.safeParse(input, { jitless: true });
   if (!result.success) {
     throw new SettingsError(
       result.error.issues.map((issue) => `${String(issue.path[0] ?? "settings")} ${issue.message}`),

@@ -33,7 +33,9 @@ export function parsePolicy(text: string, format?: PolicyFormat): ParsePolicyRes
 export function validatePolicyDocument(value: unknown): ParsePolicyResult {
   let result: ReturnType<typeof policySchema.safeParse>;
   try {
-    result = policySchema.safeParse(value);
+    // jitless: zod otherwise generates and compiles a parser for every object schema on its first
+    // parse, which pays off over many parses; a policy is parsed once per version, at start first.
+    result = policySchema.safeParse(value, { jitless: true });
   } catch (error) {
     // Only a requirement tree nested thousands deep gets here (the stack runs out).
     return { ok: false, errors: [`(document): cannot be validated (${(error as Error).message})`] };

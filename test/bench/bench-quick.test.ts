@@ -112,6 +112,32 @@ describe("npm run bench -- --quick", () => {
       expect(latency).toContain(`| ${target} |`);
   });
 
+  it("says, for each goal missed, what the same run's floors show about it", () => {
+    const targets = report.slice(report.indexOf("## Targets"), report.indexOf("## Throughput"));
+    const missed = targets
+      .split("\n")
+      .filter((line) => line.includes("**MISS**"))
+      .map((line) => line.split(" | ")[0]?.replace(/^\| /, ""));
+    for (const target of missed) {
+      expect(targets, `an explanation for ${target}`).toContain(`- **${target}.** `);
+    }
+  });
+
+  it("places the tail inside or outside each process: its own event-loop delay, beside both floors", () => {
+    const tail = report.slice(report.indexOf("## The tail"), report.indexOf("## Where the time goes"));
+    for (const variant of [
+      "local host",
+      "functions path",
+      "undici forwarder (floor)",
+      "functions forwarder",
+    ]) {
+      const row = tail.split("\n").find((line) => line.startsWith(`| ${variant}`));
+      expect(row, variant).toBeDefined();
+      // The event-loop delay column: p99 / max, measured by the preloaded probe.
+      expect(row).toMatch(/\| [\d.]+ \/ [\d.]+ \| [\d.]+ \/ [\d.]+ \|$/);
+    }
+  });
+
   it("checks where the keys came from in both cold starts", () => {
     expect(report).toContain("Table snapshot (issuer not asked)");
     expect(report).toMatch(/issuer \(\d+ JWKS requests?\)/);

@@ -13,7 +13,6 @@ import {
   mkdtempSync,
   readFileSync,
   rmSync,
-  symlinkSync,
   utimesSync,
   writeFileSync,
 } from "node:fs";
@@ -22,11 +21,11 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { stagedFiles } from "../../tools/package/build-artifact.js";
-import { productionPackages } from "../../tools/package/production-packages.js";
 import { writeZip } from "../../tools/package/zip-writer.js";
 import { type AzdPackageResult, runAzdPackage } from "./support/azd-sequence.js";
 import { coreToolsIgnore, projectFiles } from "./support/ignore-files.js";
 import { readJson, root } from "./support/infra-files.js";
+import { productionNodeModules } from "./support/production-node-modules.js";
 
 const standIn = fileURLToPath(new URL("../support/functions-host-standin.mjs", import.meta.url));
 const sandboxes: string[] = [];
@@ -114,37 +113,26 @@ describe("azd up with the repository's azure.yaml", () => {
     expect(result.packagePath).toBe(join(dir, "artifact/app"));
   });
 
-  it("zips the app, its manifest, host.json and the production packages, nothing else", () => {
+  it("zips the bundle, its manifest and host.json, nothing else: no node_modules", () => {
     const zipped = result.zipped;
     expect(zipped).toContain("host.json");
     expect(zipped).toContain("package.json");
-    const built = projectFiles(join(dir, "dist/functions")).filter((f) => f.endsWith(".js"));
-    expect(built.length).toBeGreaterThan(0);
-    for (const file of built) expect(zipped).toContain(`dist/functions/${file}`);
-    const production = productionPackages(dir).map((p) => p.path);
-    for (const dependency of Object.keys(readJson<{ dependencies: object }>("package.json").dependencies)) {
-      expect(zipped, dependency).toContain(`node_modules/${dependency}/package.json`);
-    }
+    const bundle = projectFiles(join(dir, "dist/bundle"));
+    expect(bundle).toContain("functions/gateway.js");
+    for (const file of bundle) expect(zipped).toContain(`dist/bundle/${file}`);
     const outside = zipped.filter(
-      (file) =>
-        !/^(host\.json|package\.json|dist\/(functions|shared)\/.+\.js(\.map)?)$/.test(file) &&
-        !production.some((path) => file.startsWith(`${path}/`)),
+      (file) => !/^(host\.json|package\.json|dist\/bundle\/.+\.js(\.map)?)$/.test(file),
     );
     expect(outside).toEqual([]);
-    for (const devOnly of ["typescript", "vitest", "node", "azurite", "@biomejs/biome", "tsx"]) {
-      expect(
-        zipped.some((file) => file.startsWith(`node_modules/${devOnly}/`)),
-        devOnly,
-      ).toBe(false);
-    }
   });
 
-  it("ships a manifest without scripts or devDependencies, so nothing in Azure tries to build", () => {
+  it("ships a manifest without scripts or dependencies of any kind, so nothing in Azure builds or installs", () => {
     const manifest = JSON.parse(readFileSync(join(result.packagePath, "package.json"), "utf8"));
-    expect(manifest.main).toBe("dist/functions/*.js");
+    expect(manifest.main).toBe("dist/bundle/functions/*.js");
+    expect(manifest.type).toBe("module");
     expect(manifest.scripts).toBeUndefined();
     expect(manifest.devDependencies).toBeUndefined();
-    expect(manifest.dependencies).toEqual(readJson<{ dependencies: object }>("package.json").dependencies);
+    expect(manifest.dependencies).toBeUndefined();
   });
 
   it("is what func azure functionapp publish uploads when run in the staged folder", () => {
@@ -176,7 +164,7 @@ describe("azd up with the repository's azure.yaml", () => {
     expect(fromPackage).toEqual(register(dir));
   });
 
-  it("comes with a CycloneDX SBOM naming every shipped package at its version and no development one", () => {
+  it("comes with a CycloneDX SBOM naming every package inside the bundle at its version and no other", () => {
     const version = readJson<{ version: string }>("package.json").version;
     const sbom = JSON.parse(readFileSync(join(dir, "artifact", `tollgate-${version}.cdx.json`), "utf8")) as {
       bomFormat: string;
@@ -186,26 +174,50 @@ describe("azd up with the repository's azure.yaml", () => {
     const listed = new Set(
       sbom.components.map((c) => `${c.group ? `${c.group}/` : ""}${c.name}@${c.version}`),
     );
-    // Every package the zip holds: a package.json right under node_modules/<name> (or @scope/name).
-    const shipped = result.zipped
-      .filter((file) => /(^|\/)node_modules\/(@[^/]+\/)?[^/@]+\/package\.json$/.test(file))
-      .map(
-        (file) =>
-          JSON.parse(readFileSync(join(result.packagePath, file), "utf8")) as {
-            name?: string;
-            version?: string;
-          },
-      )
-      .filter((p) => p.name !== undefined && p.version !== undefined);
-    expect(shipped.length).toBeGreaterThan(0);
-    const missing = shipped.map((p) => `${p.name}@${p.version}`).filter((id) => !listed.has(id));
-    expect(missing).toEqual([]);
-    for (const devOnly of ["typescript", "vitest", "azurite"]) {
-      expect(
-        [...listed].some((id) => id.startsWith(`${devOnly}@`)),
-        devOnly,
-      ).toBe(false);
+    // What the bundle holds, read independently of the metafile the SBOM came from: the sources
+    // its shipped source maps name (relative to where it was built, the project's dist/bundle),
+    // each in the package whose folder holds it. A package whose own maps point outside its
+    // folder (to sources it does not ship) cannot be placed this way; every placed one must be listed.
+    const inside = new Set<string>();
+    const packageOf = (file: string): string | undefined => {
+      for (let folder = dirname(file); !folder.endsWith("/node_modules"); folder = dirname(folder)) {
+        if (!folder.includes("/node_modules/")) return undefined;
+        const manifest = join(folder, "package.json");
+        if (!existsSync(manifest)) continue;
+        const pkg = JSON.parse(readFileSync(manifest, "utf8")) as { name?: string; version?: string };
+        if (pkg.name !== undefined && pkg.version !== undefined) return `${pkg.name}@${pkg.version}`;
+      }
+      return undefined;
+    };
+    for (const map of result.zipped.filter((file) => file.endsWith(".js.map"))) {
+      const { sources } = JSON.parse(readFileSync(join(result.packagePath, map), "utf8")) as {
+        sources: string[];
+      };
+      for (const source of sources) {
+        const id = packageOf(join(dir, dirname(map), source));
+        if (id !== undefined) inside.add(id);
+      }
     }
+    expect(inside.size).toBeGreaterThan(20);
+    expect([...inside].filter((id) => !listed.has(id))).toEqual([]);
+    // Nothing else: every listed package is one the lockfile installed, at that version. (Not
+    // only production ones: a package the app requires where present, as debug does
+    // supports-color, is bundled from whatever the build machine has, and listed.)
+    const lock = readJson<{ packages: Record<string, { version?: string }> }>("package-lock.json");
+    const installed = new Set(
+      Object.entries(lock.packages)
+        .filter(([path]) => path.startsWith("node_modules/"))
+        .map(([path, entry]) => `${path.slice(path.lastIndexOf("node_modules/") + 13)}@${entry.version}`),
+    );
+    expect([...listed].filter((id) => !installed.has(id))).toEqual([]);
+    const names = [...listed].map((id) => id.slice(0, id.lastIndexOf("@")));
+    // The request path, and the packages only a setting loads (their chunks ship all the same).
+    for (const shipped of ["undici", "zod", "jose", "@azure/functions", "@azure/data-tables"])
+      expect(names, shipped).toContain(shipped);
+    for (const lazy of ["@azure/monitor-opentelemetry", "@azure/identity"])
+      expect(names, lazy).toContain(lazy);
+    for (const devOnly of ["typescript", "vitest", "azurite", "esbuild", "@azure/functions-core"])
+      expect(names, devOnly).not.toContain(devOnly);
   });
 
   it("packs the CLI so it runs without a clone, on the production dependencies alone", () => {
@@ -215,7 +227,7 @@ describe("azd up with the repository's azure.yaml", () => {
     execFileSync("tar", ["xzf", join(dir, "artifact", `tollgate-${version}.tgz`), "-C", unpacked]);
     const cli = join(unpacked, "package");
     expect(existsSync(join(cli, "test"))).toBe(false);
-    symlinkSync(join(result.packagePath, "node_modules"), join(cli, "node_modules"), "dir");
+    productionNodeModules(dir, cli);
     const bin = readJson<{ bin: { tollgate: string } }>("package.json").bin.tollgate;
     const run = spawnSync(
       process.execPath,

@@ -1,10 +1,11 @@
 // The deployable package, after `npm run build` (vitest's global setup runs it): the files
 // `func azure functionapp publish` would zip, computed with Core Tools' own reading of
-// .funcignore, and the same set under the .gitignore reading azd uses. The package alone, copied
-// to a fresh folder, must register every function the repository registers.
+// .funcignore, and the same set under the .gitignore reading azd uses. The package is the deploy
+// bundle without node_modules; alone, copied to a fresh folder, it must register every function
+// the repository registers.
 
 import { spawnSync } from "node:child_process";
-import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -17,22 +18,33 @@ const coreTools = coreToolsIgnore(funcignore);
 const azd = gitIgnore(funcignore);
 const pkg = readJson<{ main: string; dependencies: Record<string, string> }>("package.json");
 
-// node_modules is large; its packages are checked one by one below. artifact/ (npm run package)
-// holds a staged copy of the app; both readings leave it out (checked below), so it is not walked.
+// node_modules is large, and both readings leave all of it out (checked below), as they leave out
+// artifact/ (npm run package's staged copy of the app), so neither is walked.
 const files = projectFiles(root, ["node_modules", "artifact"]);
 const packaged = files.filter((file) => !coreTools.ignores(file));
 
-/** What the Functions host needs, and nothing else: the built app, its manifest, host.json. */
-const ALLOWED = /^(host\.json|package\.json|package-lock\.json|dist\/(functions|shared)\/.+\.js(\.map)?)$/;
+/** What the Functions host needs, and nothing else: the bundle, its manifest, host.json. */
+const ALLOWED = /^(host\.json|package\.json|package-lock\.json|dist\/bundle\/.+\.js(\.map)?)$/;
 
 describe("the deployment package (.funcignore)", () => {
-  it("holds host.json, package.json and every file package.json main names", () => {
+  it("holds host.json, package.json and the whole bundle package.json main names", () => {
     expect(packaged).toContain("host.json");
     expect(packaged).toContain("package.json");
-    const main = files.filter((file) => file.startsWith("dist/functions/") && file.endsWith(".js"));
-    expect(pkg.main).toBe("dist/functions/*.js");
-    expect(main.length).toBeGreaterThan(0);
-    for (const file of main) expect(packaged, file).toContain(file);
+    expect(pkg.main).toBe("dist/bundle/functions/*.js");
+    const main = files.filter((file) => /^dist\/bundle\/functions\/[^/]+\.js$/.test(file));
+    expect(main).toContain("dist/bundle/functions/gateway.js");
+    // The entries import chunks beside them, and each file has its source map.
+    const bundle = files.filter((file) => file.startsWith("dist/bundle/"));
+    expect(bundle.some((file) => /^dist\/bundle\/chunk-[^/]+\.js$/.test(file))).toBe(true);
+    expect(bundle.filter((file) => file.endsWith(".js.map")).length).toBe(
+      bundle.filter((file) => file.endsWith(".js")).length,
+    );
+    for (const file of bundle) expect(packaged, file).toContain(file);
+  });
+
+  it("leaves out tsc's one-file-per-module output, which the CLI uses and the host does not", () => {
+    expect(files.some((file) => file.startsWith("dist/shared/"))).toBe(true);
+    expect(packaged.filter((file) => /^dist\/(functions|shared|tools)\//.test(file))).toEqual([]);
   });
 
   it("holds nothing else: no test, benchmark, source, tooling or local-settings file", () => {
@@ -59,12 +71,12 @@ describe("the deployment package (.funcignore)", () => {
     expect(differences).toEqual([]);
   });
 
-  it("keeps every production dependency the app imports at run time", () => {
+  it("leaves out node_modules: the production dependencies are inside the bundle", () => {
     for (const dependency of Object.keys(pkg.dependencies)) {
       const manifest = `node_modules/${dependency}/package.json`;
       expect(existsSync(join(root, manifest)), `${manifest} (run npm ci)`).toBe(true);
-      expect(coreTools.ignores(manifest), manifest).toBe(false);
-      expect(azd.ignores(manifest), manifest).toBe(false);
+      expect(coreTools.ignores(manifest), manifest).toBe(true);
+      expect(azd.ignores(manifest), manifest).toBe(true);
     }
   });
 });
@@ -119,12 +131,14 @@ describe("the package on its own, as the Functions host loads it", () => {
     return { modelName: loaded.modelName as string, registrations: loaded.registrations as unknown[] };
   }
 
-  it("registers every function the repository registers", () => {
+  it("registers every function the repository registers, with no node_modules to find packages in", () => {
     for (const file of packaged) {
       mkdirSync(dirname(join(staging, file)), { recursive: true });
       cpSync(join(root, file), join(staging, file));
     }
-    symlinkSync(join(root, "node_modules"), join(staging, "node_modules"), "dir");
+    // Node looks for packages in every node_modules up the tree: none there either.
+    for (let dir = staging; dir !== dirname(dir); dir = dirname(dir))
+      expect(existsSync(join(dir, "node_modules")), dir).toBe(false);
 
     const fromRepository = register(root);
     const fromPackage = register(staging);

@@ -6,6 +6,8 @@
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import { build, type Metafile } from "esbuild";
+import { bundledPackages } from "./bundled-packages.js";
+import { slimPackages } from "./slim-packages.js";
 
 /**
  * Left out: the worker's own module, which the Functions host provides. The packages tollgate
@@ -25,6 +27,8 @@ export interface BundleResult {
   entries: string[];
   /** Output file → bytes, for the report. */
   outputs: Record<string, number>;
+  /** Every package with code in the bundle, as package-lock.json names it (`node_modules/...`). */
+  packages: string[];
 }
 
 export async function bundleApp(root: string, outdir: string, entries?: string[]): Promise<BundleResult> {
@@ -50,6 +54,7 @@ export async function bundleApp(root: string, outdir: string, entries?: string[]
     minifySyntax: true,
     external: EXTERNAL,
     banner: { js: REQUIRE_SHIM },
+    plugins: [slimPackages(join(root, "shared"))],
     metafile: true,
     logLevel: "warning",
   });
@@ -61,5 +66,6 @@ export async function bundleApp(root: string, outdir: string, entries?: string[]
         .filter(([file]) => file.endsWith(".js"))
         .map(([file, output]) => [file, output.bytes]),
     ),
+    packages: bundledPackages(metafile),
   };
 }

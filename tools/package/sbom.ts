@@ -1,12 +1,11 @@
-// A CycloneDX 1.5 SBOM of exactly what the artifact ships: one component per package in the
-// staged node_modules, with its licence and the lockfile's integrity hash. `npm sbom --omit dev`
-// was tried first and leaves out packages that do ship (winston-transport's tree under
-// @azure/monitor-opentelemetry, 69 of them), so the SBOM is read from the staged folder itself.
-// No timestamp or serial number: the same artifact gives the same SBOM.
+// A CycloneDX 1.5 SBOM of exactly what the artifact ships: the app is one esbuild bundle with no
+// node_modules beside it, so one component per package whose code is inside the bundle (esbuild's
+// metafile says which: tools/bundle/bundled-packages.ts), with its licence and the lockfile's
+// integrity hash. Packages a dependency declares but the app never imports are not in the bundle
+// and not listed. No timestamp or serial number: the same artifact gives the same SBOM.
 
-import { existsSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { productionPackages } from "./production-packages.js";
 
 interface Component {
   type: "library";
@@ -33,7 +32,8 @@ function purlOf(name: string, version: string): string {
   return `pkg:npm/${name.replace(/^@/, "%40")}@${version}`;
 }
 
-export function sbomOf(root: string, stagedApp: string): Sbom {
+/** `packages`: lockfile paths (`node_modules/a`, `node_modules/a/node_modules/b`) of what the bundle holds. */
+export function sbomOf(root: string, packages: readonly string[]): Sbom {
   const manifest = JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as {
     name: string;
     version: string;
@@ -42,9 +42,8 @@ export function sbomOf(root: string, stagedApp: string): Sbom {
     packages: Record<string, { integrity?: string }>;
   };
   const components = new Map<string, Component>();
-  for (const { path } of productionPackages(root)) {
-    const file = join(stagedApp, path, "package.json");
-    if (!existsSync(file)) continue;
+  for (const path of packages) {
+    const file = join(root, path, "package.json");
     const pkg = JSON.parse(readFileSync(file, "utf8")) as {
       name: string;
       version: string;

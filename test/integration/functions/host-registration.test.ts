@@ -27,7 +27,7 @@ describe("the Functions host's view of the app", () => {
     expect(run.stderr).not.toMatch(/Error/);
     expect(run.status).toBe(0);
     const loaded = JSON.parse(run.stdout.trim().split("\n").pop() ?? "{}");
-    expect(loaded.files).toContain("dist/functions/gateway.js");
+    expect(loaded.files).toContain("dist/bundle/functions/gateway.js");
     expect(loaded.modelName).toBe("@azure/functions");
     // HTTP streaming: the programming model asks for the proxy the host streams bodies through.
     expect(loaded.capabilities.HttpUri).toMatch(/^http:\/\/(127\.0\.0\.1|localhost):\d+/);

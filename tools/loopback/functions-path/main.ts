@@ -3,7 +3,7 @@
 // core module stood in, then serves HTTP as the host does (see functions-host.ts). For the
 // benchmark, the tests and anyone who wants to see the library's part of a request.
 //
-//   FUNCTIONS_APP=dist/functions/gateway.js,dist/functions/timer.js PORT=0 node tools/loopback/functions-path/main.js
+//   FUNCTIONS_APP=dist/bundle/functions/gateway.js,dist/bundle/functions/timer.js PORT=0 node dist/tools/loopback/functions-path/main.js
 //
 // FUNCTIONS_APP names the files the worker loads (package.json `main`, comma-separated, relative
 // to the working directory); FUNCTIONS_ROUTE_PREFIX is host.json's routePrefix (default: read

@@ -1,0 +1,116 @@
+// For each goal a run missed, what the same run's floors say about it: how much of the gap any
+// proxy (or any process) on this machine already has, and how much is tollgate's own. Computed
+// from the run, never written by hand, so the explanation cannot drift from the numbers.
+
+import { percentile } from "./open-loop.js";
+import type { Results, TargetId } from "./results.js";
+import { judgeTargets } from "./targets.js";
+
+const ratio = (value: number) => `${value.toFixed(2)}×`;
+const ms = (value: number) => `${value.toFixed(2)} ms`;
+
+function latencyAt(results: Results, rate: number, target: TargetId, p: number): number | undefined {
+  const row = results.latency
+    ?.find((section) => section.rate === rate)
+    ?.rows.find((r) => r.target === target);
+  if (!row || row.result.latenciesUs.length === 0) return undefined;
+  return percentile(row.result.latenciesUs, p) / 1000;
+}
+
+function added(
+  results: Results,
+  target: TargetId,
+  base: TargetId,
+  p: number,
+  rate = 1000,
+): number | undefined {
+  const t = latencyAt(results, rate, target, p);
+  const b = latencyAt(results, rate, base, p);
+  return t === undefined || b === undefined ? undefined : t - b;
+}
+
+function medianFirstAllowed(results: Results, match: (scenario: string) => boolean): number | undefined {
+  const row = results.coldStart?.find((r) => match(r.scenario));
+  if (!row || row.runs.length === 0) return undefined;
+  const sorted = row.runs.map((r) => r.firstAllowedMs).sort((a, b) => a - b);
+  return sorted[Math.floor((sorted.length - 1) / 2)];
+}
+
+/** One line per missed goal: the goal's name, then what the run's floors show. */
+export function explainMisses(results: Results): { target: string; explanation: string }[] {
+  const tp = new Map(results.throughput?.map((row) => [row.target, row.median]));
+  const get = (id: TargetId) => tp.get(id);
+  const lines: { target: string; explanation: string }[] = [];
+  const say = (target: string, parts: (string | undefined)[]) => {
+    const explanation = parts.filter((p) => p !== undefined).join(" ");
+    if (explanation !== "") lines.push({ target, explanation });
+  };
+  for (const verdict of judgeTargets(results)) {
+    if (verdict.pass !== false) continue;
+    const t = verdict.target;
+    if (t.startsWith("Throughput vs")) {
+      const base = t.includes("undici") ? get("undici") : get("peer");
+      const layer = get("forwardLayer");
+      const adapter = get("adapterLayer");
+      const gate = get("tollgate");
+      if (base === undefined || layer === undefined || gate === undefined) continue;
+      say(t, [
+        `tollgate's node:http adapter and forwardRequest with no checks at all reach ${ratio(layer / base)} of it in this run${adapter === undefined ? "" : ` (the adapter answering by itself, no backend: ${ratio(adapter / base)})`}: that is the ceiling of the web-standard Request/Response core every entry point shares — under the Functions host @azure/functions hands tollgate a web Request and takes a web body back, so a Node-stream shortcut would help only the local host.`,
+        `The checks (token, role map, strict limit, assertion, headers, telemetry) take the rest: ${(100 * (1 - gate / layer)).toFixed(0)}% of that ceiling.`,
+      ]);
+    } else if (t.startsWith("Added latency")) {
+      const p = t.includes("p50") ? 50 : 99;
+      const undici = added(results, "undici", "direct", p);
+      const peer = added(results, "peer", "direct", p);
+      const quiet = added(results, "tollgate", "direct", p, 250);
+      const quietUndici = added(results, "undici", "direct", p, 250);
+      say(t, [
+        undici === undefined
+          ? undefined
+          : `In the same run the bare undici forwarder adds ${ms(undici)} and the fastify peer ${peer === undefined ? "n/a" : ms(peer)} at p${p}.`,
+        quiet === undefined
+          ? undefined
+          : `At 250 req/s tollgate adds ${ms(quiet)} (the undici forwarder ${quietUndici === undefined ? "n/a" : ms(quietUndici)}).`,
+        p === 99
+          ? "The tail phase below shows how much of a tail the process's own event loop was blocked (garbage collection, long tasks) and how much was spent waiting outside it for one of this machine's two cores, which the load generator, the backend, Azurite and the target share."
+          : `A hop through any Node proxy costs about what the goal allows on this machine; tollgate's own share of the p50 is the difference to the undici forwarder.`,
+      ]);
+    } else if (t.startsWith("Functions path: added latency")) {
+      const p = t.includes("p50") ? 50 : 99;
+      const floor = added(results, "functionsFloor", "direct", p);
+      const floorTp = get("functionsFloor");
+      const gateTp = get("functionsTollgate");
+      const quiet = added(results, "functionsTollgate", "functionsFloor", p, 250);
+      say(t, [
+        floor === undefined
+          ? undefined
+          : `The functions forwarder itself adds ${ms(floor)} over direct at p${p}.`,
+        floorTp === undefined || gateTp === undefined
+          ? undefined
+          : `At 1,000 req/s the harness process (the host's part, @azure/functions and the app, all in one Node process here; in Azure the host is a separate .NET process) runs at ${((100 * 1000) / gateTp).toFixed(0)}% of tollgate's measured capacity on this path (${((100 * 1000) / floorTp).toFixed(0)}% of the forwarder's), so queueing behind the library's own per-request work multiplies every difference.`,
+        quiet === undefined ? undefined : `At 250 req/s tollgate adds ${ms(quiet)} over the forwarder.`,
+      ]);
+    } else if (t.startsWith("Cold start")) {
+      const functions = t.includes("Functions path");
+      const floor = medianFirstAllowed(results, (s) =>
+        functions ? s.startsWith("functions forwarder") : s.startsWith("undici forwarder"),
+      );
+      const value = Number(/^([\d.]+) ms/.exec(verdict.measured)?.[1]);
+      if (floor === undefined || Number.isNaN(value)) continue;
+      say(t, [
+        `The ${functions ? "functions forwarder" : "undici forwarder"} (a process with nothing to load, read or verify) needs ${ms(floor)} on this machine; tollgate's own part is ${ms(value - floor)}.`,
+      ]);
+    } else if (t.startsWith("Resident memory")) {
+      const samples = [...(results.memory?.samples ?? [])].sort((a, b) => a.atSeconds - b.atSeconds);
+      const end = samples.at(-1)?.atSeconds ?? 0;
+      const half = samples.filter((s) => s.atSeconds >= end / 2);
+      const first = half[0];
+      const last = half.at(-1);
+      if (!first || !last) continue;
+      say(t, [
+        `Over the second half of the soak resident memory changed ${((last.rssBytes / first.rssBytes - 1) * 100).toFixed(1)}%: growth that stops after the first minutes is the process reaching its working size (per-minute access-trail counts, JIT code), not a leak; growth that continues there is.`,
+      ]);
+    }
+  }
+  return lines;
+}
