@@ -16,6 +16,17 @@ import { windowAt } from "./windows.js";
 const LEASE_FRACTION = 1 / 8;
 
 /**
+ * The next lease starts in the background once the permits in hand fall to this share of the
+ * last lease, so that a steady caller never waits for storage in the middle of a window: without
+ * it every request arriving while a lease is in flight waits one storage round trip (with
+ * per-second windows, several times a second). Only for leases of at least PREFETCH_FROM
+ * permits: near the end of the budget leases shrink to one permit and are taken as needed, so no
+ * instance holds permits ahead of demand when they are scarce.
+ */
+const PREFETCH_AT = 1 / 4;
+const PREFETCH_FROM = 8;
+
+/**
  * Permits one lease asks for: an eighth of what is left, but no more than about an eighth of the
  * requests this instance saw for the key in a window (`recentDemand`), plus one. Without the cap,
  * at 50 instances the first few to lease took most of the budget and left it unspent while the
@@ -55,6 +66,8 @@ interface KeyState {
   exhausted: boolean;
   /** Requests this instance saw for the key in this window, admitted or not. */
   demand: number;
+  /** Permits the last lease added (0 before the first). */
+  lastLease: number;
   /** The same for the window before; undefined when this instance did not see that window. */
   previousDemand: number | undefined;
   leasing: Promise<void> | undefined;
@@ -117,6 +130,7 @@ export class StrictLimiter {
       const state = this.#state(key, windowSeconds, count);
       if (state.local > 0) {
         state.local--;
+        this.#prefetch(key, state, limit, storageAvailable);
         return { allowed: true, window: state.window, remaining: this.#remaining(state, limit) };
       }
       if (state.exhausted) return { allowed: false, window: state.window, remaining: 0 };
@@ -129,6 +143,20 @@ export class StrictLimiter {
       });
       await state.leasing;
     }
+  }
+
+  /**
+   * Starts the next lease while permits are still in hand (see PREFETCH_AT). Nobody waits for it:
+   * if it fails, the request that finds no permit left leases again and meets the failure itself.
+   */
+  #prefetch(key: string, state: KeyState, limit: number, storageAvailable: () => boolean): void {
+    if (state.leasing !== undefined || state.exhausted || state.lastLease < PREFETCH_FROM) return;
+    if (state.local > state.lastLease * PREFETCH_AT || !storageAvailable()) return;
+    state.leasing = this.#lease(key, state, limit)
+      .catch(() => {})
+      .finally(() => {
+        state.leasing = undefined;
+      });
   }
 
   #remaining(state: KeyState, limit: number): number {
@@ -153,6 +181,7 @@ export class StrictLimiter {
         home: shards === 1 ? 0 : Math.floor(Math.random() * shards),
         exhausted: false,
         demand: 0,
+        lastLease: 0,
         previousDemand,
         leasing: undefined,
       };
@@ -181,6 +210,7 @@ export class StrictLimiter {
     );
     if (this.#keys.get(key) !== state) return; // the window rolled over meanwhile
     state.local += result.added;
+    state.lastLease = result.added;
     shard.leased = result.count;
     shard.exhausted = result.count >= budget;
     // Permits already held are still spent first (take() looks at `local` before `exhausted`).
