@@ -4,6 +4,7 @@
 
 import { randomUUID } from "node:crypto";
 import type { Clock } from "../clock.js";
+import { FlushSchedule } from "../flush-schedule.js";
 import type { Principal } from "../token/principal.js";
 import {
   aggregateRowKey,
@@ -40,24 +41,21 @@ export class LifetimeAggregator {
   readonly #table: Pick<LifetimeTable, "write">;
   readonly #clock: Clock;
   readonly #instanceId: string;
-  readonly #intervalMs: number;
   readonly #maxAggregates: number;
   readonly #onEvent: ((event: LifetimeAggregatorEvent) => void) | undefined;
   readonly #aggregates = new Map<string, LifetimeAggregate>();
   /** Keys of aggregates changed since they were last written. */
   readonly #dirty = new Set<string>();
-  #lastFlushAt: number;
-  #flushing: Promise<void> | undefined;
+  readonly #flushes: FlushSchedule;
   #dropped = 0;
 
   constructor(options: LifetimeAggregatorOptions) {
     this.#table = options.table;
     this.#clock = options.clock;
     this.#instanceId = options.instanceId ?? randomUUID();
-    this.#intervalMs = options.flushIntervalMs ?? 60_000;
     this.#maxAggregates = options.maxAggregates ?? 1_000;
     this.#onEvent = options.onEvent;
-    this.#lastFlushAt = options.clock.now();
+    this.#flushes = new FlushSchedule(() => this.#flush(), options.clock, options.flushIntervalMs ?? 60_000);
   }
 
   /** Counts one verified token. Cheap and synchronous; may start a flush nobody waits for. */
@@ -99,31 +97,22 @@ export class LifetimeAggregator {
       });
     }
     this.#dirty.add(key);
-    if (this.#flushing === undefined && now - this.#lastFlushAt >= this.#intervalMs) {
-      this.#flushing = this.#flush().finally(() => {
-        this.#flushing = undefined;
-      });
-    }
+    this.#flushes.due(now);
   }
 
   /** Writes what is pending now, whatever the interval (at shutdown); resolves when written. */
-  async flush(): Promise<void> {
-    await this.#flushing;
-    this.#flushing = this.#flush().finally(() => {
-      this.#flushing = undefined;
-    });
-    await this.#flushing;
+  flush(): Promise<void> {
+    return this.#flushes.now();
   }
 
   /** Resolves once no flush is under way (tests). */
-  async idle(): Promise<void> {
-    while (this.#flushing !== undefined) await this.#flushing;
+  idle(): Promise<void> {
+    return this.#flushes.idle();
   }
 
   /** Never rejects: a failed write leaves the aggregates pending for the next flush. */
   async #flush(): Promise<void> {
     const now = this.#clock.now();
-    this.#lastFlushAt = now;
     if (this.#dropped > 0) {
       this.#emit({ type: "lifetimes_dropped", observations: this.#dropped });
       this.#dropped = 0;

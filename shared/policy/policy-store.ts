@@ -4,6 +4,7 @@
 
 import type { TableClient } from "@azure/data-tables";
 import { type Clock, systemClock } from "../clock.js";
+import { RefreshLoop } from "../storage/refresh-loop.js";
 import { parsePolicy } from "./parse-policy.js";
 import type { Policy } from "./policy-schema.js";
 import type { PolicyStoreEvent, PolicyStoreEventListener } from "./policy-store-events.js";
@@ -36,36 +37,29 @@ export type RefreshOutcome = "loaded" | "unchanged" | "missing" | "failed" | "re
 export class PolicyStore {
   readonly #client: TableClient;
   readonly #clock: Clock;
-  readonly #refreshMs: number;
   readonly #timeoutMs: number;
   readonly #onEvent: PolicyStoreEventListener | undefined;
   #current: LoadedPolicy | undefined;
   /** `versionId/sha256` of a version found unusable; versions are immutable, so it stays so. */
   #rejected: string | undefined;
-  #inFlight: Promise<RefreshOutcome> | undefined;
-  #timer: NodeJS.Timeout | undefined;
-  #running = false;
+  readonly #loop: RefreshLoop<RefreshOutcome>;
 
   constructor(options: PolicyStoreOptions) {
     if (!(options.refreshSeconds > 0)) throw new RangeError("refreshSeconds must be above 0");
     if (!(options.storageTimeoutMs > 0)) throw new RangeError("storageTimeoutMs must be above 0");
     this.#client = options.client;
     this.#clock = options.clock ?? systemClock;
-    this.#refreshMs = options.refreshSeconds * 1000;
     this.#timeoutMs = options.storageTimeoutMs;
     this.#onEvent = options.onEvent;
+    this.#loop = new RefreshLoop(() => this.#refresh(), options.refreshSeconds * 1000);
   }
 
   /**
    * Loads the policy once, then refreshes on the timer. Resolves even when storage is down;
    * `current()` is then undefined until a refresh succeeds (the gateway answers 503).
    */
-  async start(): Promise<RefreshOutcome> {
-    if (this.#running) return this.refreshNow();
-    this.#running = true;
-    const outcome = await this.refreshNow();
-    this.#schedule();
-    return outcome;
+  start(): Promise<RefreshOutcome> {
+    return this.#loop.start();
   }
 
   /** The policy in use, or undefined when none could be loaded yet. Never does I/O. */
@@ -75,26 +69,11 @@ export class PolicyStore {
 
   /** Reads storage now; concurrent callers share one read. Never throws. */
   refreshNow(): Promise<RefreshOutcome> {
-    this.#inFlight ??= this.#refresh().finally(() => {
-      this.#inFlight = undefined;
-    });
-    return this.#inFlight;
+    return this.#loop.refreshNow();
   }
 
   stop(): void {
-    this.#running = false;
-    if (this.#timer !== undefined) clearTimeout(this.#timer);
-    this.#timer = undefined;
-  }
-
-  // A chain of timeouts rather than an interval: a slow refresh never overlaps the next.
-  #schedule(): void {
-    if (!this.#running) return;
-    this.#timer = setTimeout(() => {
-      void this.refreshNow().finally(() => this.#schedule());
-    }, this.#refreshMs);
-    // The timer alone must not keep the process (or a test worker) alive.
-    this.#timer.unref();
+    this.#loop.stop();
   }
 
   async #refresh(): Promise<RefreshOutcome> {

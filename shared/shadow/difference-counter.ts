@@ -4,6 +4,7 @@
 import { randomUUID } from "node:crypto";
 import type { TableClient } from "@azure/data-tables";
 import type { Clock } from "../clock.js";
+import { FlushSchedule } from "../flush-schedule.js";
 import {
   type DifferenceCount,
   type DifferenceKey,
@@ -34,17 +35,14 @@ interface Tally extends DifferenceCount {
 export class DifferenceCounter {
   readonly #options: DifferenceCounterOptions;
   readonly #instanceId: string;
-  readonly #intervalMs: number;
   readonly #tallies = new Map<string, Tally>();
   readonly #dirty = new Set<string>();
-  #lastFlushAt: number;
-  #flushing: Promise<void> | undefined;
+  readonly #flushes: FlushSchedule;
 
   constructor(options: DifferenceCounterOptions) {
     this.#options = options;
     this.#instanceId = options.instanceId ?? randomUUID();
-    this.#intervalMs = options.flushIntervalMs ?? 60_000;
-    this.#lastFlushAt = options.clock.now();
+    this.#flushes = new FlushSchedule(() => this.#flush(), options.clock, options.flushIntervalMs ?? 60_000);
   }
 
   /** Counts one difference. Synchronous; may start a write nobody waits for. */
@@ -60,25 +58,16 @@ export class DifferenceCounter {
       this.#tallies.set(id, { versionId, ...key, count: 1, firstSeen: now, lastSeen: now });
     }
     this.#dirty.add(id);
-    if (this.#flushing === undefined && now - this.#lastFlushAt >= this.#intervalMs) {
-      this.#flushing = this.#flush().finally(() => {
-        this.#flushing = undefined;
-      });
-    }
+    this.#flushes.due(now);
   }
 
   /** Writes what is pending now, whatever the interval (at shutdown). */
-  async flush(): Promise<void> {
-    await this.#flushing;
-    this.#flushing = this.#flush().finally(() => {
-      this.#flushing = undefined;
-    });
-    await this.#flushing;
+  flush(): Promise<void> {
+    return this.#flushes.now();
   }
 
   /** Never rejects: a failed write leaves the counts pending for the next one. */
   async #flush(): Promise<void> {
-    this.#lastFlushAt = this.#options.clock.now();
     const ids = [...this.#dirty];
     if (ids.length === 0) return;
     this.#dirty.clear();

@@ -4,6 +4,7 @@
 
 import type { TableClient } from "@azure/data-tables";
 import { type Clock, systemClock } from "../clock.js";
+import { RefreshLoop } from "./refresh-loop.js";
 
 export type MirrorEvent =
   | { type: "mirror_loaded"; table: string; entityCount: number }
@@ -39,24 +40,19 @@ export class TableMirror<T> {
   readonly #clock: Clock;
   #current: Mirrored<T> | undefined;
   #lastError: string | undefined;
-  #inFlight: Promise<boolean> | undefined;
-  #timer: NodeJS.Timeout | undefined;
-  #running = false;
+  readonly #loop: RefreshLoop<boolean>;
 
   constructor(options: TableMirrorOptions<T>) {
     if (!(options.refreshSeconds > 0)) throw new RangeError("refreshSeconds must be above 0");
     if (!(options.storageTimeoutMs > 0)) throw new RangeError("storageTimeoutMs must be above 0");
     this.#options = options;
     this.#clock = options.clock ?? systemClock;
+    this.#loop = new RefreshLoop(() => this.#read(), options.refreshSeconds * 1000);
   }
 
   /** Reads once, then on the timer. Resolves even when storage is down (`current()` is then undefined). */
-  async start(): Promise<boolean> {
-    if (this.#running) return this.refreshNow();
-    this.#running = true;
-    const loaded = await this.refreshNow();
-    this.#schedule();
-    return loaded;
+  start(): Promise<boolean> {
+    return this.#loop.start();
   }
 
   /** The last good copy, or undefined when none could be read yet. Never does I/O. */
@@ -75,25 +71,11 @@ export class TableMirror<T> {
 
   /** Reads storage now; concurrent callers share one read. Never throws; true when it read. */
   refreshNow(): Promise<boolean> {
-    this.#inFlight ??= this.#read().finally(() => {
-      this.#inFlight = undefined;
-    });
-    return this.#inFlight;
+    return this.#loop.refreshNow();
   }
 
   stop(): void {
-    this.#running = false;
-    if (this.#timer !== undefined) clearTimeout(this.#timer);
-    this.#timer = undefined;
-  }
-
-  // A chain of timeouts rather than an interval: a slow read never overlaps the next.
-  #schedule(): void {
-    if (!this.#running) return;
-    this.#timer = setTimeout(() => {
-      void this.refreshNow().finally(() => this.#schedule());
-    }, this.#options.refreshSeconds * 1000);
-    this.#timer.unref();
+    this.#loop.stop();
   }
 
   async #read(): Promise<boolean> {

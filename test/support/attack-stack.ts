@@ -2,16 +2,13 @@
 // loopback Entra-shaped issuer, an echo backend, the role map pushed with the CLI, and local
 // hosts (the gateway as its own process) started on demand.
 
-import { writeFileSync } from "node:fs";
 import { get as httpGet } from "node:http";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { generateAssertionKey } from "../../shared/forward/assertion-keys.js";
-import { runCli } from "../../tools/cli/run-cli.js";
 import { type AzuriteHandle, startAzurite } from "../../tools/loopback/azurite.js";
 import { type EchoBackend, startEchoBackend } from "../../tools/loopback/echo-backend.js";
 import { EntraIssuer } from "../../tools/loopback/entra-issuer.js";
 import { type LocalHost, startFunctionsPathHost, startLocalHost } from "./local-host.js";
+import { pushWithCli } from "./push-with-cli.js";
 
 export const AUDIENCE = "api://tollgate-test";
 
@@ -51,23 +48,12 @@ export async function startStack(env: Record<string, string> = {}): Promise<Stac
     ...env,
   };
   const hosts: LocalHost[] = [];
-  let pushes = 0;
   return {
     azurite,
     issuer,
     backend,
     env: settings,
-    async push(document) {
-      const file = join(tmpdir(), `tollgate-policy-${process.pid}-${Date.now()}-${pushes++}.json`);
-      writeFileSync(file, JSON.stringify(document));
-      const errors: string[] = [];
-      const code = await runCli(["policy", "push", file], {
-        env: settings,
-        stdout: { write: () => true },
-        stderr: { write: (text: string) => errors.push(text) > 0 },
-      });
-      if (code !== 0) throw new Error(`policy push failed: ${errors.join("")}`);
-    },
+    push: (document) => pushWithCli(settings, document),
     async startHost(extra = {}, path = "local host") {
       const start = path === "functions path" ? startFunctionsPathHost : startLocalHost;
       const host = await start({ ...settings, ...extra });

@@ -130,3 +130,12 @@ async function spawnHost(
     },
   };
 }
+
+/** Polls the host's readiness until it answers 200 (keys and role map loaded); throws with its output. */
+export async function waitUntilReady(host: LocalHost, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while ((await fetch(`${host.url}/.tollgate/ready`)).status !== 200) {
+    if (Date.now() > deadline) throw new Error(`local host never became ready:\n${host.output()}`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}

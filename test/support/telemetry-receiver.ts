@@ -119,3 +119,12 @@ export async function startTelemetryReceiver(): Promise<TelemetryReceiver> {
     },
   };
 }
+
+/** A host's settings for sending its telemetry here: the endpoint, its certificate, no statsbeat. */
+export function exporterEnv(receiver: TelemetryReceiver): Record<string, string> {
+  return {
+    APPLICATIONINSIGHTS_CONNECTION_STRING: receiver.connectionString,
+    NODE_EXTRA_CA_CERTS: receiver.caFile,
+    APPLICATIONINSIGHTS_STATSBEAT_DISABLED_ALL: "true",
+  };
+}

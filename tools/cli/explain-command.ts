@@ -1,8 +1,6 @@
 // `tollgate explain`: what the gateway would answer to one request and why, from the gateway's
 // own validator and evaluator (shared/explain). Prints each step; never the token.
 
-import { readFile } from "node:fs/promises";
-import { resolve } from "node:path";
 import { parse as parseYaml } from "yaml";
 import { enforceLifetimeLimits } from "../../shared/audit/enforce-lifetime.js";
 import { lifetimeLimits } from "../../shared/audit/lifetime-limits.js";
@@ -19,6 +17,7 @@ import { createTableClientFactory } from "../../shared/storage/table-client.js";
 import { createTokenValidator } from "../../shared/token/create-token-validator.js";
 import { CliError, type CliIo, EXIT } from "./cli-io.js";
 import { readPolicyFile } from "./read-policy-file.js";
+import { readTextFile } from "./read-text-file.js";
 
 export interface ExplainOptions {
   method: string;
@@ -127,15 +126,7 @@ async function tokenFromStdin(io: CliIo): Promise<string> {
 }
 
 async function readClaims(file: string, io: CliIo): Promise<Record<string, unknown>> {
-  let text: string;
-  try {
-    text = await readFile(resolve(io.cwd ?? process.cwd(), file), "utf8");
-  } catch (error) {
-    throw new CliError(
-      `${file}: cannot be read (${(error as NodeJS.ErrnoException).code ?? "error"})`,
-      EXIT.usage,
-    );
-  }
+  const text = await readTextFile(file, io.cwd ?? process.cwd());
   let claims: unknown;
   try {
     claims = parseYaml(text);

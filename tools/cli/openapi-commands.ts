@@ -4,15 +4,14 @@
 
 import { resolve } from "node:path";
 import SwaggerParser from "@apidevtools/swagger-parser";
-import { Document, isScalar, visit } from "yaml";
 import { type Drift, findDrift, hasDrift } from "../../shared/openapi/drift.js";
 import { importPolicy } from "../../shared/openapi/import-policy.js";
 import { listOperations, type Operation, ROLES_EXTENSION } from "../../shared/openapi/operations.js";
 import { type PolicyFormat, validatePolicyDocument } from "../../shared/policy/parse-policy.js";
 import type { Policy } from "../../shared/policy/policy-schema.js";
-import { readCurrentPolicy } from "../../shared/policy/read-current-policy.js";
 import { CliError, type CliIo, EXIT } from "./cli-io.js";
-import { policyTableFromEnv } from "./cli-storage.js";
+import { asYaml } from "./policy-yaml.js";
+import { pushedPolicy } from "./pushed-policy.js";
 import { readPolicyFile } from "./read-policy-file.js";
 
 type Json = Record<string, unknown>;
@@ -184,27 +183,8 @@ async function policyFor(options: DriftOptions, io: CliIo): Promise<{ policy: Po
       );
     return { policy: read.policy, source: options.policyFile };
   }
-  let stored: Awaited<ReturnType<typeof readCurrentPolicy>>;
-  try {
-    stored = await readCurrentPolicy(policyTableFromEnv(io.env), { storageTimeoutMs: 15_000 });
-  } catch (error) {
-    if (error instanceof CliError) throw error;
-    throw new CliError(`The policy table could not be used: ${(error as Error).message}`, EXIT.storage);
-  }
-  if (stored === undefined)
-    throw new CliError("No policy has been pushed yet; name one with --policy.", EXIT.no);
+  const stored = await pushedPolicy(io);
   if (!stored.parsed.ok)
     throw new CliError(`The stored policy does not pass this tollgate's checks.`, EXIT.no);
   return { policy: stored.parsed.policy, source: `stored version ${stored.pointer.versionId}` };
-}
-
-/** As `policy show` prints: short lists of names inline. */
-function asYaml(document: unknown): string {
-  const doc = new Document(document);
-  visit(doc, {
-    Seq(_, node) {
-      if (node.items.every(isScalar)) node.flow = true;
-    },
-  });
-  return doc.toString({ lineWidth: 0 });
 }

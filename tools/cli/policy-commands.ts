@@ -2,7 +2,6 @@
 // exit code, printing to the streams it is given.
 
 import { hostname, userInfo } from "node:os";
-import { Document, isScalar, visit } from "yaml";
 import { canonicalJson } from "../../shared/policy/canonical-json.js";
 import { type PolicyFormat, validatePolicyDocument } from "../../shared/policy/parse-policy.js";
 import type { PolicyDocument } from "../../shared/policy/policy-schema.js";
@@ -14,6 +13,7 @@ import { CliError, type CliIo, EXIT } from "./cli-io.js";
 import { policyTableFromEnv } from "./cli-storage.js";
 import { unifiedDiff } from "./line-diff.js";
 import { bundledTestsFor, bundledTestsPass } from "./policy-test-command.js";
+import { asYaml } from "./policy-yaml.js";
 import { readPolicyFile } from "./read-policy-file.js";
 import { shadowTableFromEnv } from "./shadow-commands.js";
 
@@ -194,17 +194,6 @@ function storageError(error: unknown): CliError {
       : `The policy table could not be used: ${message}`,
     EXIT.storage,
   );
-}
-
-/** YAML as an operator would write it: short lists of names inline (`methods: [GET, HEAD]`). */
-function asYaml(document: unknown): string {
-  const doc = new Document(document);
-  visit(doc, {
-    Seq(_, node) {
-      if (node.items.every(isScalar)) node.flow = true;
-    },
-  });
-  return doc.toString({ lineWidth: 0 });
 }
 
 function lines(text: string): string[] {

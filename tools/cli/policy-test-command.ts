@@ -1,7 +1,7 @@
 // `tollgate policy test <tests.yaml>`, and the bundled tests `policy push` runs first: a policy
 // file's tests live beside it as `<name>.tests.yaml`.
 
-import { access, readFile } from "node:fs/promises";
+import { access } from "node:fs/promises";
 import { dirname, relative, resolve } from "node:path";
 import { systemClock } from "../../shared/clock.js";
 import {
@@ -13,10 +13,10 @@ import {
 } from "../../shared/explain/policy-tests.js";
 import type { PolicyFormat } from "../../shared/policy/parse-policy.js";
 import type { Policy } from "../../shared/policy/policy-schema.js";
-import { readCurrentPolicy } from "../../shared/policy/read-current-policy.js";
 import { CliError, type CliIo, EXIT } from "./cli-io.js";
-import { policyTableFromEnv } from "./cli-storage.js";
+import { pushedPolicy } from "./pushed-policy.js";
 import { readPolicyFile } from "./read-policy-file.js";
+import { readTextFile } from "./read-text-file.js";
 
 export interface TestOptions {
   file: string;
@@ -99,15 +99,7 @@ function report(results: readonly CaseResult[]): string {
 }
 
 async function readTests(file: string, cwd: string): Promise<PolicyTestFile> {
-  let text: string;
-  try {
-    text = await readFile(resolve(cwd, file), "utf8");
-  } catch (error) {
-    throw new CliError(
-      `${file}: cannot be read (${(error as NodeJS.ErrnoException).code ?? "error"})`,
-      EXIT.usage,
-    );
-  }
+  const text = await readTextFile(file, cwd);
   const parsed = parsePolicyTests(text);
   if (!parsed.ok)
     throw new CliError(`${file}: not a valid tests file:\n  ${parsed.errors.join("\n  ")}`, EXIT.usage);
@@ -126,15 +118,7 @@ async function policyFromFile(file: string, cwd: string, format: PolicyFormat | 
 }
 
 async function storedPolicy(io: CliIo): Promise<{ policy: Policy; source: string }> {
-  let stored: Awaited<ReturnType<typeof readCurrentPolicy>>;
-  try {
-    stored = await readCurrentPolicy(policyTableFromEnv(io.env), { storageTimeoutMs: 15_000 });
-  } catch (error) {
-    if (error instanceof CliError) throw error;
-    throw new CliError(`The policy table could not be used: ${(error as Error).message}`, EXIT.storage);
-  }
-  if (stored === undefined)
-    throw new CliError("No policy has been pushed yet; name one with --policy.", EXIT.no);
+  const stored = await pushedPolicy(io);
   if (!stored.parsed.ok) {
     throw new CliError(
       `The stored policy does not pass this tollgate's checks: ${stored.parsed.errors.join("; ")}`,

@@ -1,24 +1,14 @@
 // Reads a policy file for validate, push and diff; the extension chooses JSON or YAML.
 
-import { readFile } from "node:fs/promises";
-import { resolve } from "node:path";
 import { type ParsePolicyResult, type PolicyFormat, parsePolicy } from "../../shared/policy/parse-policy.js";
-import { CliError, EXIT } from "./cli-io.js";
+import { readTextFile } from "./read-text-file.js";
 
 export async function readPolicyFile(
   file: string,
   cwd: string,
   format: PolicyFormat | undefined,
 ): Promise<ParsePolicyResult> {
-  let text: string;
-  try {
-    text = await readFile(resolve(cwd, file), "utf8");
-  } catch (error) {
-    throw new CliError(
-      `${file}: cannot be read (${(error as NodeJS.ErrnoException).code ?? "error"})`,
-      EXIT.usage,
-    );
-  }
+  const text = await readTextFile(file, cwd);
   return parsePolicy(text, format ?? formatOf(file));
 }
 

@@ -1,19 +1,16 @@
 // The gateway through the local host, with the real parts around it: Azurite for the role map
 // and key snapshots, the loopback Entra-shaped issuer, and echo backends on loopback.
 
-import { writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { createLocalJWKSet, jwtVerify } from "jose";
 import { fetch as undiciFetch } from "undici";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { generateAssertionKey } from "../../../shared/forward/assertion-keys.js";
-import { runCli } from "../../../tools/cli/run-cli.js";
 import { type AzuriteHandle, startAzurite } from "../../../tools/loopback/azurite.js";
 import { type EchoBackend, startEchoBackend } from "../../../tools/loopback/echo-backend.js";
 import { EntraIssuer } from "../../../tools/loopback/entra-issuer.js";
 import { freePort } from "../../../tools/loopback/ports.js";
 import { type LocalHost, startFunctionsPathHost, startLocalHost } from "../../support/local-host.js";
+import { pushWithCli } from "../../support/push-with-cli.js";
 
 /** The local host here; gateway-functions-path.test.ts runs this same suite on the Functions path. */
 const onFunctionsPath =
@@ -72,17 +69,7 @@ function policy(extraRules: object[] = []) {
 }
 let goneUrl: string;
 
-async function push(document: object): Promise<void> {
-  const file = join(tmpdir(), `tollgate-policy-${process.pid}-${Date.now()}.json`);
-  writeFileSync(file, JSON.stringify(document));
-  const errors: string[] = [];
-  const code = await runCli(["policy", "push", file], {
-    env,
-    stdout: { write: () => true },
-    stderr: { write: (text: string) => errors.push(text) },
-  });
-  expect(code, errors.join("")).toBe(0);
-}
+const push = (document: object) => pushWithCli(env, document);
 
 interface Problem {
   status: number;

@@ -3,16 +3,13 @@
 // each MCP protocol revision, and what happens to bodies that are not one MCP message.
 
 import { randomUUID } from "node:crypto";
-import { writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { generateAssertionKey } from "../../../shared/forward/assertion-keys.js";
-import { runCli } from "../../../tools/cli/run-cli.js";
 import { type AzuriteHandle, startAzurite } from "../../../tools/loopback/azurite.js";
 import { EntraIssuer } from "../../../tools/loopback/entra-issuer.js";
 import { type LocalHost, startLocalHost } from "../../support/local-host.js";
+import { pushWithCli } from "../../support/push-with-cli.js";
 
 const MCP_MAX_BODY = 4096;
 let azurite: AzuriteHandle;
@@ -33,17 +30,7 @@ let backend: Server;
 let backendUrl: string;
 let releaseSse: (() => void) | undefined;
 
-async function push(document: object): Promise<void> {
-  const file = join(tmpdir(), `tollgate-mcp-rules-${process.pid}-${Date.now()}.json`);
-  writeFileSync(file, JSON.stringify(document));
-  const errors: string[] = [];
-  const code = await runCli(["policy", "push", file], {
-    env,
-    stdout: { write: () => true },
-    stderr: { write: (text: string) => errors.push(text) },
-  });
-  expect(code, errors.join("")).toBe(0);
-}
+const push = (document: object) => pushWithCli(env, document);
 
 async function eventually(check: () => Promise<boolean>, timeoutMs = 15_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;

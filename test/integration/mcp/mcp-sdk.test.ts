@@ -4,20 +4,17 @@
 // issuer's OpenID configuration (no RFC 8414 document), and signs in with client credentials.
 
 import { randomUUID } from "node:crypto";
-import { writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import type { OAuthDiscoveryState } from "@modelcontextprotocol/sdk/client/auth.js";
 import { ClientCredentialsProvider } from "@modelcontextprotocol/sdk/client/auth-extensions.js";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { generateAssertionKey } from "../../../shared/forward/assertion-keys.js";
-import { runCli } from "../../../tools/cli/run-cli.js";
 import { type AzuriteHandle, startAzurite } from "../../../tools/loopback/azurite.js";
 import { EntraIssuer } from "../../../tools/loopback/entra-issuer.js";
 import { MCP_TOOLS, type McpBackend, startMcpBackend } from "../../../tools/loopback/mcp-backend.js";
 import { type LocalHost, startLocalHost } from "../../support/local-host.js";
+import { pushWithCli } from "../../support/push-with-cli.js";
 
 const TOTAL_TIMEOUT_MS = 1500;
 let azurite: AzuriteHandle;
@@ -80,17 +77,7 @@ async function connect(credentials: { clientId: string; clientSecret: string }, 
   return { client, seen };
 }
 
-async function push(document: object): Promise<void> {
-  const file = join(tmpdir(), `tollgate-mcp-policy-${process.pid}-${Date.now()}.json`);
-  writeFileSync(file, JSON.stringify(document));
-  const errors: string[] = [];
-  const code = await runCli(["policy", "push", file], {
-    env,
-    stdout: { write: () => true },
-    stderr: { write: (text: string) => errors.push(text) },
-  });
-  expect(code, errors.join("")).toBe(0);
-}
+const push = (document: object) => pushWithCli(env, document);
 
 async function eventually(check: () => Promise<boolean> | boolean, timeoutMs = 15_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;

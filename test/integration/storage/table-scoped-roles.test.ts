@@ -9,6 +9,7 @@ import { pushPolicy } from "../../../shared/policy/push-policy.js";
 import { createTableClientFactory, parseStorageTarget } from "../../../shared/storage/table-client.js";
 import { type AzuriteHandle, startAzurite } from "../../../tools/loopback/azurite.js";
 import { type CountingProxy, startCountingProxy, viaProxy } from "../../support/counting-proxy.js";
+import { ORDERS_READ_RULE } from "../../support/orders-read-rule.js";
 
 let azurite: AzuriteHandle;
 let proxy: CountingProxy;
@@ -47,17 +48,7 @@ describe("a principal granted on the tables, not allowed to create tables", () =
   it("pushes the role map into the policy table the deployment made", async () => {
     const name = fresh("Policy");
     await direct()(name).createTable();
-    const pushed = await pushPolicy(scoped()(name), {
-      version: 1,
-      rules: [
-        {
-          id: "orders-read",
-          methods: ["GET"],
-          path: "/orders/**",
-          require: { roles: { anyOf: ["reader"] } },
-        },
-      ],
-    });
+    const pushed = await pushPolicy(scoped()(name), { version: 1, rules: [ORDERS_READ_RULE] });
     expect(pushed.changed).toBe(true);
   });
 

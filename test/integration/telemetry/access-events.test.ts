@@ -3,19 +3,18 @@
 // the events name callers by pseudonym only: no byte received holds the object id.
 
 import { randomUUID } from "node:crypto";
-import { writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { callerIdFor, HASHED_PREFIX } from "../../../shared/access/caller-id.js";
 import { EVENT_FIELDS, EVENTS } from "../../../shared/telemetry/names.js";
-import { runCli } from "../../../tools/cli/run-cli.js";
 import { type AzuriteHandle, startAzurite } from "../../../tools/loopback/azurite.js";
 import { type EchoBackend, startEchoBackend } from "../../../tools/loopback/echo-backend.js";
 import { EntraIssuer } from "../../../tools/loopback/entra-issuer.js";
 import { type LocalHost, startLocalHost } from "../../support/local-host.js";
+import { ORDERS_READ_RULE } from "../../support/orders-read-rule.js";
+import { pushWithCli } from "../../support/push-with-cli.js";
 import {
   type Envelope,
+  exporterEnv,
   startTelemetryReceiver,
   type TelemetryReceiver,
 } from "../../support/telemetry-receiver.js";
@@ -58,30 +57,16 @@ it("sends exact access counts and each refusal, naming callers by pseudonym only
     TOLLGATE_BACKEND_URL: backend.url,
     TOLLGATE_ACCESS_HASH_KEY: HASH_KEY,
   };
-  const file = join(tmpdir(), `tollgate-access-telemetry-${process.pid}.json`);
-  writeFileSync(
-    file,
-    JSON.stringify({
-      version: 1,
-      rules: [
-        {
-          id: "orders-read",
-          methods: ["GET"],
-          path: "/orders/**",
-          require: { roles: { anyOf: ["reader"] } },
-        },
-        { id: "manage", methods: ["GET"], path: "/manage/**", require: { roles: { anyOf: ["admin"] } } },
-      ],
-    }),
-  );
-  expect(
-    await runCli(["policy", "push", file], { env, stdout: { write: () => true }, stderr: process.stderr }),
-  ).toBe(0);
+  await pushWithCli(env, {
+    version: 1,
+    rules: [
+      ORDERS_READ_RULE,
+      { id: "manage", methods: ["GET"], path: "/manage/**", require: { roles: { anyOf: ["admin"] } } },
+    ],
+  });
   host = await startLocalHost({
     ...env,
-    APPLICATIONINSIGHTS_CONNECTION_STRING: receiver.connectionString,
-    NODE_EXTRA_CA_CERTS: receiver.caFile,
-    APPLICATIONINSIGHTS_STATSBEAT_DISABLED_ALL: "true",
+    ...exporterEnv(receiver),
     OTEL_BLRP_SCHEDULE_DELAY: "100",
   });
   const oid = randomUUID();

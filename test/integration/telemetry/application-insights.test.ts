@@ -2,9 +2,7 @@
 // exporter, pointed at a loopback HTTPS receiver, and the envelopes it really sends. The shipped
 // KQL queries are checked against those envelopes, so they cannot drift from what tollgate sends.
 
-import { readdirSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { readdirSync, readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   DECISION_ATTRIBUTES,
@@ -14,14 +12,20 @@ import {
   METRIC_ATTRIBUTES,
   METRICS,
 } from "../../../shared/telemetry/names.js";
-import { runCli } from "../../../tools/cli/run-cli.js";
 import { type AzuriteHandle, startAzurite } from "../../../tools/loopback/azurite.js";
 import { type EchoBackend, startEchoBackend } from "../../../tools/loopback/echo-backend.js";
 import { DEFAULT_USER, EntraIssuer } from "../../../tools/loopback/entra-issuer.js";
 import { freePort } from "../../../tools/loopback/ports.js";
 import { tableOf, tableShapes } from "../../support/app-insights-tables.js";
 import { kqlReferences } from "../../support/kql-references.js";
-import { type LocalHost, startFunctionsPathHost, startLocalHost } from "../../support/local-host.js";
+import {
+  type LocalHost,
+  startFunctionsPathHost,
+  startLocalHost,
+  waitUntilReady,
+} from "../../support/local-host.js";
+import { ORDERS_READ_RULE } from "../../support/orders-read-rule.js";
+import { pushWithCli } from "../../support/push-with-cli.js";
 
 /** The local host here; application-insights-functions-path.test.ts runs this suite on the Functions path. */
 const onFunctionsPath =
@@ -29,6 +33,7 @@ const onFunctionsPath =
 
 import {
   type Envelope,
+  exporterEnv,
   startTelemetryReceiver,
   type TelemetryReceiver,
 } from "../../support/telemetry-receiver.js";
@@ -96,42 +101,24 @@ beforeAll(async () => {
     TOLLGATE_BACKEND_URL: backend.url,
     TOLLGATE_POLICY_REFRESH_SECONDS: "1",
   };
-  const file = join(tmpdir(), `tollgate-telemetry-policy-${process.pid}.json`);
   // A port nothing listens on: the backend of the "down" route is an outage, not a refusal.
   const closedPort = await freePort();
-  writeFileSync(
-    file,
-    JSON.stringify({
-      version: 1,
-      rateLimits: { tiny: { requests: 2, window: "1h", key: [], mode: "strict" } },
-      backends: { down: { url: `http://127.0.0.1:${closedPort}` } },
-      rules: [
-        {
-          id: "orders-read",
-          methods: ["GET"],
-          path: "/orders/**",
-          require: { roles: { anyOf: ["reader"] } },
-        },
-        { id: "manage", methods: ["*"], path: "/manage/**", require: { roles: { anyOf: ["admin"] } } },
-        { id: "limited", methods: ["GET"], path: "/limited/**", rateLimit: "tiny" },
-        { id: "down", methods: ["GET"], path: "/down/**", backend: "down" },
-        { id: "status", methods: ["GET"], path: "/status", public: true },
-      ],
-    }),
-  );
-  const errors: string[] = [];
-  const code = await runCli(["policy", "push", file], {
-    env,
-    stdout: { write: () => true },
-    stderr: { write: (text: string) => errors.push(text) },
+  await pushWithCli(env, {
+    version: 1,
+    rateLimits: { tiny: { requests: 2, window: "1h", key: [], mode: "strict" } },
+    backends: { down: { url: `http://127.0.0.1:${closedPort}` } },
+    rules: [
+      ORDERS_READ_RULE,
+      { id: "manage", methods: ["*"], path: "/manage/**", require: { roles: { anyOf: ["admin"] } } },
+      { id: "limited", methods: ["GET"], path: "/limited/**", rateLimit: "tiny" },
+      { id: "down", methods: ["GET"], path: "/down/**", backend: "down" },
+      { id: "status", methods: ["GET"], path: "/status", public: true },
+    ],
   });
-  expect(code, errors.join("")).toBe(0);
 
   host = await (onFunctionsPath ? startFunctionsPathHost : startLocalHost)({
     ...env,
-    APPLICATIONINSIGHTS_CONNECTION_STRING: receiver.connectionString,
-    NODE_EXTRA_CA_CERTS: receiver.caFile,
-    APPLICATIONINSIGHTS_STATSBEAT_DISABLED_ALL: "true",
+    ...exporterEnv(receiver),
     // The test itself plays a trusted front end (the peer is 127.0.0.1 on both paths).
     TOLLGATE_TRUSTED_PROXIES: "127.0.0.0/8",
     // Every span, and exports often enough for a test to wait on.
@@ -145,11 +132,7 @@ beforeAll(async () => {
   readerToken = await issuer.mint({ roles: ["reader"], claims: { email: EMAIL } });
   const [header, payload] = (await issuer.mint({ roles: ["admin"] })).split(".");
   forgedToken = `${header}.${payload}.${Buffer.from("not the signature, but long enough to look like one").toString("base64url")}`;
-  const deadline = Date.now() + 20_000;
-  while ((await call("/.tollgate/ready")).status !== 200) {
-    if (Date.now() > deadline) throw new Error(`local host never became ready:\n${host.output()}`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
+  await waitUntilReady(host);
 }, 90_000);
 
 afterAll(async () => {

@@ -3,18 +3,17 @@
 // trace id (traceparent): one fixed id that hashes high was never sampled. Here the local host
 // with the real Azure Monitor exporter, pointed at the loopback receiver, at ratio 0.5.
 
-import { writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DECISION_ATTRIBUTES, METRICS } from "../../../shared/telemetry/names.js";
-import { runCli } from "../../../tools/cli/run-cli.js";
 import { type AzuriteHandle, startAzurite } from "../../../tools/loopback/azurite.js";
 import { type EchoBackend, startEchoBackend } from "../../../tools/loopback/echo-backend.js";
 import { EntraIssuer } from "../../../tools/loopback/entra-issuer.js";
-import { type LocalHost, startLocalHost } from "../../support/local-host.js";
+import { type LocalHost, startLocalHost, waitUntilReady } from "../../support/local-host.js";
+import { ORDERS_READ_RULE } from "../../support/orders-read-rule.js";
+import { pushWithCli } from "../../support/push-with-cli.js";
 import {
   type Envelope,
+  exporterEnv,
   startTelemetryReceiver,
   type TelemetryReceiver,
 } from "../../support/telemetry-receiver.js";
@@ -87,43 +86,16 @@ beforeAll(async () => {
     TOLLGATE_STORAGE: azurite.connectionString,
     TOLLGATE_BACKEND_URL: backend.url,
   };
-  const file = join(tmpdir(), `tollgate-sampling-policy-${process.pid}.json`);
-  writeFileSync(
-    file,
-    JSON.stringify({
-      version: 1,
-      rules: [
-        {
-          id: "orders-read",
-          methods: ["GET"],
-          path: "/orders/**",
-          require: { roles: { anyOf: ["reader"] } },
-        },
-      ],
-    }),
-  );
-  const errors: string[] = [];
-  const code = await runCli(["policy", "push", file], {
-    env,
-    stdout: { write: () => true },
-    stderr: { write: (text: string) => errors.push(text) },
-  });
-  expect(code, errors.join("")).toBe(0);
+  await pushWithCli(env, { version: 1, rules: [ORDERS_READ_RULE] });
   host = await startLocalHost({
     ...env,
-    APPLICATIONINSIGHTS_CONNECTION_STRING: receiver.connectionString,
-    NODE_EXTRA_CA_CERTS: receiver.caFile,
-    APPLICATIONINSIGHTS_STATSBEAT_DISABLED_ALL: "true",
+    ...exporterEnv(receiver),
     TOLLGATE_TELEMETRY_TRACES_PER_SECOND: "0",
     TOLLGATE_TELEMETRY_SAMPLING_RATIO: "0.5",
     OTEL_METRIC_EXPORT_INTERVAL: "500",
     OTEL_BSP_SCHEDULE_DELAY: "100",
   });
-  const deadline = Date.now() + 20_000;
-  while ((await fetch(`${host.url}/.tollgate/ready`)).status !== 200) {
-    if (Date.now() > deadline) throw new Error(`local host never became ready:\n${host.output()}`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
+  await waitUntilReady(host);
 }, 90_000);
 
 afterAll(async () => {

@@ -2,23 +2,14 @@
 // `> policy.yaml` and `tollgate policy validate`), the settings and what was not converted on
 // stderr. Exit 0 when the result validates (with or without things left over), 1 when it does not.
 
-import { readFile } from "node:fs/promises";
-import { resolve } from "node:path";
 import { stringify } from "yaml";
 import { parsePolicy } from "../../../shared/policy/parse-policy.js";
 import { CliError, type CliIo, EXIT } from "../cli-io.js";
+import { readTextFile } from "../read-text-file.js";
 import { ApimPolicyError, convertApimPolicy } from "./convert-apim-policy.js";
 
 export async function importApimCommand(options: { file: string }, io: CliIo): Promise<number> {
-  let xml: string;
-  try {
-    xml = await readFile(resolve(io.cwd ?? process.cwd(), options.file), "utf8");
-  } catch (error) {
-    throw new CliError(
-      `${options.file}: cannot be read (${(error as NodeJS.ErrnoException).code ?? "error"})`,
-      EXIT.usage,
-    );
-  }
+  const xml = await readTextFile(options.file, io.cwd ?? process.cwd());
   let conversion: ReturnType<typeof convertApimPolicy>;
   try {
     conversion = convertApimPolicy(xml);
