@@ -80,5 +80,5 @@ describe("a key planted in the Table snapshot", () => {
       headers: [["Authorization", `Bearer ${genuine}`]],
     });
     expect(ok.status).toBe(200);
-  }, 60_000);
+  }, 120_000);
 });

@@ -71,7 +71,6 @@ export async function startStack(env: Record<string, string> = {}): Promise<Stac
   };
 }
 
-/** Polls `check` every 100 ms until it holds; throws naming `what` after `timeoutMs`. */
 /**
  * GET on a connection of its own, closed right after: a pooled keep-alive connection would stay
  * open on the gateway and spoil the socket counts the fault tests take.
@@ -86,10 +85,15 @@ export function statusOnFreshConnection(url: string): Promise<number> {
   });
 }
 
+/**
+ * Polls `check` every 100 ms until it holds; throws naming `what` after `timeoutMs`. The bound
+ * only ends a wait that will never succeed: on a busy 2-core CI machine running every suite at
+ * once, a gateway's first key fetch and snapshot write took longer than 15 s.
+ */
 export async function eventually(
   check: () => boolean | Promise<boolean>,
   what: string,
-  timeoutMs = 15_000,
+  timeoutMs = 60_000,
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {

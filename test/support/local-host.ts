@@ -46,7 +46,7 @@ export function bundledApp(): string {
  * tollgate's deploy bundle on the Functions path (tools/loopback/functions-path): the real
  * @azure/functions library converts and streams every request, as under the Functions host.
  */
-export function startFunctionsPathHost(env: Record<string, string>, timeoutMs = 30_000): Promise<LocalHost> {
+export function startFunctionsPathHost(env: Record<string, string>, timeoutMs = 90_000): Promise<LocalHost> {
   return startFunctionsApp(bundledApp(), env, timeoutMs);
 }
 
@@ -54,7 +54,8 @@ export function startFunctionsPathHost(env: Record<string, string>, timeoutMs = 
 export function startFunctionsApp(
   files: string,
   env: Record<string, string>,
-  timeoutMs = 30_000,
+  // The same bound as startLocalHost's: it only ends a start that will never print its line.
+  timeoutMs = 90_000,
 ): Promise<LocalHost> {
   return spawnHost(
     "functions path host",
