@@ -75,6 +75,27 @@ export function explainMisses(results: Results): { target: string; explanation: 
           ? "The tail phase below shows how much of a tail the process's own event loop was blocked (garbage collection, long tasks) and how much was spent waiting outside it for one of this machine's two cores, which the load generator, the backend, Azurite and the target share."
           : `A hop through any Node proxy costs about what the goal allows on this machine; tollgate's own share of the p50 is the difference to the undici forwarder.`,
       ]);
+    } else if (t.startsWith("Functions path: throughput")) {
+      const floor = get("functionsFloor");
+      const gate = get("functionsTollgate");
+      const undici = get("undici");
+      const floorBuffered = get("functionsBuffered");
+      const gateBuffered = get("functionsTollgateBuffered");
+      if (floor === undefined || gate === undefined) continue;
+      say(t, [
+        undici === undefined
+          ? undefined
+          : `The functions forwarder itself serves ${ratio(floor / undici)} of the bare undici forwarder's requests: the library's stream proxy (a second HTTP hop inside the worker) and its own Request and Response around every call, with the host's part in the same process here.`,
+        `tollgate's checks cost the rest: ${(100 * (1 - gate / floor)).toFixed(0)}% of that floor.`,
+        floorBuffered === undefined || gateBuffered === undefined
+          ? undefined
+          : `Buffered (no stream proxy), tollgate serves ${ratio(gateBuffered / floorBuffered)} of its floor.`,
+        "Throughput runs of one target spread widely on this machine (the runs column); the ratio of medians moves with it.",
+      ]);
+    } else if (t.startsWith("Token path")) {
+      say(t, [
+        "With the cache off every token is verified afresh (RSA and the Entra rules); the cache-on row is what a repeat caller costs.",
+      ]);
     } else if (t.startsWith("Functions path: added latency")) {
       const p = t.includes("p50") ? 50 : 99;
       const floor = added(results, "functionsFloor", "direct", p);
