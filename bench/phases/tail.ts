@@ -75,6 +75,12 @@ export async function measureTail(context: BenchContext): Promise<TailResult[]> 
       nodeArgs: WORKER_NODE_ARGUMENTS,
     },
     {
+      name: "functions path, as deployed, unbundled (tsc output)",
+      entry: FUNCTIONS_HOST,
+      env: { ...env, FUNCTIONS_APP: TOLLGATE_FUNCTIONS.map((file) => compiled(file)).join(",") },
+      nodeArgs: WORKER_NODE_ARGUMENTS,
+    },
+    {
       name: "undici forwarder (floor), --max-semi-space-size=32",
       entry: "bench/servers/undici-forwarder.ts",
       env: { BENCH_BACKEND_URL: servers.direct.url },
