@@ -146,17 +146,20 @@ export class StrictLimiter {
   }
 
   /**
-   * Starts the next lease while permits are still in hand (see PREFETCH_AT). Nobody waits for it:
-   * if it fails, the request that finds no permit left leases again and meets the failure itself.
+   * Starts the next lease while permits are still in hand (see PREFETCH_AT). The request that
+   * started it does not wait for it. One that runs out of permits meanwhile waits for it like any
+   * lease and meets its failure itself, so a storage outage still costs a request one storage
+   * timeout at most, not the prefetch's and then its own.
    */
   #prefetch(key: string, state: KeyState, limit: number, storageAvailable: () => boolean): void {
     if (state.leasing !== undefined || state.exhausted || state.lastLease < PREFETCH_FROM) return;
     if (state.local > state.lastLease * PREFETCH_AT || !storageAvailable()) return;
-    state.leasing = this.#lease(key, state, limit)
-      .catch(() => {})
-      .finally(() => {
-        state.leasing = undefined;
-      });
+    const lease = this.#lease(key, state, limit).finally(() => {
+      state.leasing = undefined;
+    });
+    // Nobody may be waiting for it: a failure nobody meets is not an unhandled rejection.
+    lease.catch(() => {});
+    state.leasing = lease;
   }
 
   #remaining(state: KeyState, limit: number): number {
