@@ -51,7 +51,10 @@ export function configFor(argv: string[]): { config: RunConfig; outDir: string }
         soakSampleSeconds: 5,
         profileSeconds: 5,
         tailRate: 500,
+        tailWarmSeconds: 1,
         tailSeconds: 3,
+        // Too short for the memory reducer to act: it checks that the after-idle rows run.
+        tailIdleSeconds: 2,
       }
     : {
         mode: "full",
@@ -62,7 +65,10 @@ export function configFor(argv: string[]): { config: RunConfig; outDir: string }
         throughputSeconds: 5,
         throughputRuns: 3,
         rates: [1000, 250],
-        latencyWarmSeconds: 1,
+        // Each target sits idle while the others are measured, and a process that went quiet
+        // spends its first seconds regrowing its heap (the tail phase's after-idle rows measure
+        // that): the goals are about a process under steady load.
+        latencyWarmSeconds: 5,
         latencySeconds: { 1000: 10, 250: 4 },
         latencyTargets: ["direct", "tollgate", "peer", "undici", "functionsFloor", "functionsTollgate"],
         tokenPathSeconds: 2,
@@ -75,7 +81,12 @@ export function configFor(argv: string[]): { config: RunConfig; outDir: string }
         soakSampleSeconds: 10,
         profileSeconds: 8,
         tailRate: 500,
+        // A fresh process spends its first 10-15 s at this rate compiling its hot path (its CPU per
+        // request falls by half to two thirds over them): measure the tail of a warm process.
+        tailWarmSeconds: 15,
         tailSeconds: 15,
+        // Long enough for V8's memory reducer to act: here it shrank the heap 25 s after the load stopped.
+        tailIdleSeconds: 40,
       };
   return { config, outDir };
 }

@@ -10,9 +10,9 @@ import type { RunConfig, TargetId } from "./results.js";
 export const LOCAL_HOST = "tools/local-host/main.ts";
 /** The Functions-path harness: the host's part around the real @azure/functions. */
 export const FUNCTIONS_HOST = "tools/loopback/functions-path/main.ts";
-/** The local host runs with the worker's GC flag too (its header limit is its own server option). */
-export const LOCAL_HOST_NODE_ARGUMENTS = WORKER_NODE_ARGUMENTS.filter((flag) =>
-  flag.startsWith("--max-semi-space-size"),
+/** The local host runs with the worker's heap flags too (its header limit is its own server option). */
+export const LOCAL_HOST_NODE_ARGUMENTS = WORKER_NODE_ARGUMENTS.filter(
+  (flag) => !flag.startsWith("--max-http-header-size"),
 );
 /** tollgate's Functions app: every file in functions/, as package.json `main` names them. */
 export const TOLLGATE_FUNCTIONS = readdirSync(new URL("../../functions/", import.meta.url))

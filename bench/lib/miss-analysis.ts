@@ -36,6 +36,32 @@ function medianFirstAllowed(results: Results, match: (scenario: string) => boole
   return sorted[Math.floor((sorted.length - 1) / 2)];
 }
 
+/**
+ * What the tail phase's warm rows say about a p99 at 1,000 req/s: the longest full collection of
+ * the target and of its floor, and how long the requests queued behind such a pause wait at the
+ * share of its capacity that rate takes (pause / (1 − u), as for any single-server queue).
+ */
+function fullCollectionShare(
+  results: Results,
+  target: { variant: string; capacity: number | undefined },
+  floor: { variant: string; label: string },
+): string | undefined {
+  const warm = (prefix: string) =>
+    results.tail?.find((row) => row.after === "warm-up" && row.variant.startsWith(prefix));
+  const row = warm(target.variant);
+  const floorRow = warm(floor.variant);
+  if (!row || row.fullCollections === 0 || target.capacity === undefined) return undefined;
+  const busy = 1000 / target.capacity;
+  const floorText = floorRow
+    ? ` (${floor.label}: ${floorRow.fullCollections}, longest ${ms(floorRow.fullMaxMs)})`
+    : "";
+  const wait =
+    busy < 1
+      ? `at 1,000 req/s the process is busy about ${(100 * busy).toFixed(0)}% of its measured capacity, so the requests that queue behind such a pause wait about ${ms(row.fullMaxMs / (1 - busy))} before the queue is worked off`
+      : "at 1,000 req/s the process is at or past its measured capacity, so the queue behind such a pause does not drain";
+  return `In the tail phase (warm, ${results.config.tailRate} req/s, ${results.config.tailSeconds} s) it made ${row.fullCollections} full collection(s), the longest stopping it ${ms(row.fullMaxMs)}${floorText}; ${wait}.`;
+}
+
 /** One line per missed goal: the goal's name, then what the run's floors show. */
 export function explainMisses(results: Results): { target: string; explanation: string }[] {
   const tp = new Map(results.throughput?.map((row) => [row.target, row.median]));
@@ -71,6 +97,13 @@ export function explainMisses(results: Results): { target: string; explanation: 
         quiet === undefined
           ? undefined
           : `At 250 req/s tollgate adds ${ms(quiet)} (the undici forwarder ${quietUndici === undefined ? "n/a" : ms(quietUndici)}).`,
+        p === 99
+          ? fullCollectionShare(
+              results,
+              { variant: "local host, --max-semi-space-size", capacity: get("tollgate") },
+              { variant: "undici forwarder", label: "the undici forwarder" },
+            )
+          : undefined,
         p === 99
           ? "The tail phase below shows how much of a tail the process's own event loop was blocked (garbage collection, long tasks) and how much was spent waiting outside it for one of this machine's two cores, which the load generator, the backend, Azurite and the target share."
           : `A hop through any Node proxy costs about what the goal allows on this machine; tollgate's own share of the p50 is the difference to the undici forwarder.`,
@@ -110,6 +143,13 @@ export function explainMisses(results: Results): { target: string; explanation: 
           ? undefined
           : `At 1,000 req/s the harness process (the host's part, @azure/functions and the app, all in one Node process here; in Azure the host is a separate .NET process) runs at ${((100 * 1000) / gateTp).toFixed(0)}% of tollgate's measured capacity on this path (${((100 * 1000) / floorTp).toFixed(0)}% of the forwarder's), so queueing behind the library's own per-request work multiplies every difference.`,
         quiet === undefined ? undefined : `At 250 req/s tollgate adds ${ms(quiet)} over the forwarder.`,
+        p === 99
+          ? fullCollectionShare(
+              results,
+              { variant: "functions path, --max-semi-space-size", capacity: gateTp },
+              { variant: "functions forwarder", label: "the functions forwarder" },
+            )
+          : undefined,
       ]);
     } else if (t.startsWith("Cold start")) {
       const functions = t.includes("Functions path");

@@ -216,7 +216,7 @@ function tailSection(results: Results): string {
   if (!rows) return notRun("the tail");
   const c = results.config;
   return [
-    `What the tail is made of: each variant its own process under the same open-loop load (${c.tailRate.toLocaleString("en-US")} req/s for ${c.tailSeconds} s after a ${c.latencyWarmSeconds} s warm-up), printing its garbage collections (\`--trace-gc\`); only those during the measured seconds count. Young-generation collections (scavenges) stop the process for their pause; full collections (mark-compact) are the long ones. The flags are those \`infra/\` sets for the worker (\`languageWorkers__node__arguments\`, see \`tools/loopback/functions-path/worker-node-arguments.ts\`); the local host runs with the same semi-space flag (\`npm run serve\`). _Event-loop delay_ is each process's own (\`monitorEventLoopDelay\`, preloaded by \`bench/servers/loop-delay-probe.ts\`): how long its loop was kept from running; a latency tail larger than it was spent outside the process (waiting for a core, the backend or the client). The floors run the same way.`,
+    `What the tail is made of: each variant its own process under the same open-loop load (${c.tailRate.toLocaleString("en-US")} req/s for ${c.tailSeconds} s after ${c.tailWarmSeconds} s at that rate to warm up: a fresh process compiles its hot path over its first 10-15 s), printing its garbage collections (\`--trace-gc\`); only those during the measured seconds count. Young-generation collections (scavenges) stop the process for their pause; full collections (mark-compact) are the long ones, and a process busy a share _u_ of the time takes about pause / (1 − _u_) to work off the requests that queued behind one. The flags are those \`infra/\` sets for the worker (\`languageWorkers__node__arguments\`, see \`tools/loopback/functions-path/worker-node-arguments.ts\`); the local host runs with the same heap flags (\`npm run serve\`). _Event-loop delay_ is each process's own (\`monitorEventLoopDelay\`, preloaded by \`bench/servers/loop-delay-probe.ts\`): how long its loop was kept from running; a latency tail larger than it was spent outside the process (waiting for a core, the backend or the client). The floors run the same way.${c.tailIdleSeconds > 0 ? ` The _burst after idle_ rows warm up the same way, get no request for ${c.tailIdleSeconds} s, then are measured at once: what an instance that went quiet meets on the next burst, with V8's memory reducer off (as deployed) and on (Node's default).` : ""}`,
     "",
     table(
       [
@@ -224,7 +224,7 @@ function tailSection(results: Results): string {
         "answers",
         "scavenges",
         "scavenge pauses, total / max (ms)",
-        "full collections (total ms)",
+        "full collections (total / max ms)",
         "event-loop delay p99 / max (ms)",
         "p50 / p99 (ms)",
       ],
@@ -234,7 +234,7 @@ function tailSection(results: Results): string {
         int(row.answers),
         String(row.scavenges),
         `${row.scavengeTotalMs.toFixed(1)} / ${row.scavengeMaxMs.toFixed(1)}`,
-        `${row.fullCollections} (${row.fullTotalMs.toFixed(1)})`,
+        `${row.fullCollections} (${row.fullTotalMs.toFixed(1)} / ${(row.fullMaxMs ?? 0).toFixed(1)})`,
         row.loopDelay ? `${row.loopDelay.p99Ms.toFixed(1)} / ${row.loopDelay.maxMs.toFixed(1)}` : "n/a",
         `${ms(row.p50Ms * 1000)} / ${ms(row.p99Ms * 1000)}`,
       ]),

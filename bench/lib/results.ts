@@ -54,9 +54,12 @@ export interface RunConfig {
   soakSeconds: number;
   soakSampleSeconds: number;
   profileSeconds: number;
-  /** The tail phase: open-loop rate and measured seconds per variant. */
+  /** The tail phase: open-loop rate, warm-up and measured seconds per variant. */
   tailRate: number;
+  tailWarmSeconds: number;
   tailSeconds: number;
+  /** Quiet seconds before the after-idle variants' measured burst (0: those variants not run). */
+  tailIdleSeconds: number;
 }
 
 export interface TailResult {
@@ -67,6 +70,9 @@ export interface TailResult {
   scavengeMaxMs: number;
   fullCollections: number;
   fullTotalMs: number;
+  fullMaxMs: number;
+  /** Measured right after the warm-up, or as a burst after tailIdleSeconds without requests. */
+  after: "warm-up" | "idle";
   p50Ms: number;
   p99Ms: number;
   /** The process's own event-loop delay over the measured seconds (the probe's). */

@@ -22,7 +22,17 @@ import {
 import { openLoop, percentile } from "../lib/open-loop.js";
 import type { TailResult } from "../lib/results.js";
 
-const HEADER_FLAGS = WORKER_NODE_ARGUMENTS.filter((flag) => !flag.startsWith("--max-semi-space-size"));
+const WITHOUT_SEMI_SPACE = WORKER_NODE_ARGUMENTS.filter((flag) => !flag.startsWith("--max-semi-space-size"));
+const WITH_MEMORY_REDUCER = WORKER_NODE_ARGUMENTS.filter((flag) => flag !== "--no-memory-reducer");
+
+interface Variant {
+  name: string;
+  entry: string;
+  env: Record<string, string>;
+  nodeArgs: string[];
+  /** Measured as a burst after config.tailIdleSeconds without requests. */
+  idle?: boolean;
+}
 const LOOP_DELAY_PROBE = ["--import", pathToFileURL(compiled("bench/servers/loop-delay-probe.ts")).href];
 
 /** The probe's last `loop-delay {json}` line in `text`. */
@@ -54,7 +64,8 @@ export async function measureTail(context: BenchContext): Promise<TailResult[]> 
       .map((file) => compiled(file))
       .join(","),
   };
-  const variants: { name: string; entry: string; env: Record<string, string>; nodeArgs: string[] }[] = [
+  const functionsAsDeployed = { entry: FUNCTIONS_HOST, env: { ...env, ...functionsApp } };
+  const variants: Variant[] = [
     { name: "local host, Node's default young generation", entry: LOCAL_HOST, env, nodeArgs: [] },
     {
       name: `local host, ${LOCAL_HOST_NODE_ARGUMENTS.join(" ")}`,
@@ -64,24 +75,16 @@ export async function measureTail(context: BenchContext): Promise<TailResult[]> 
     },
     {
       name: "functions path, Node's default young generation",
-      entry: FUNCTIONS_HOST,
-      env: { ...env, ...functionsApp },
-      nodeArgs: HEADER_FLAGS,
+      ...functionsAsDeployed,
+      nodeArgs: WITHOUT_SEMI_SPACE,
     },
     {
       name: `functions path, ${WORKER_NODE_ARGUMENTS.join(" ")} (as deployed)`,
-      entry: FUNCTIONS_HOST,
-      env: { ...env, ...functionsApp },
+      ...functionsAsDeployed,
       nodeArgs: WORKER_NODE_ARGUMENTS,
     },
     {
-      name: "functions path, as deployed, unbundled (tsc output)",
-      entry: FUNCTIONS_HOST,
-      env: { ...env, FUNCTIONS_APP: TOLLGATE_FUNCTIONS.map((file) => compiled(file)).join(",") },
-      nodeArgs: WORKER_NODE_ARGUMENTS,
-    },
-    {
-      name: "undici forwarder (floor), --max-semi-space-size=32",
+      name: `undici forwarder (floor), ${LOCAL_HOST_NODE_ARGUMENTS.join(" ")}`,
       entry: "bench/servers/undici-forwarder.ts",
       env: { BENCH_BACKEND_URL: servers.direct.url },
       nodeArgs: LOCAL_HOST_NODE_ARGUMENTS,
@@ -97,6 +100,25 @@ export async function measureTail(context: BenchContext): Promise<TailResult[]> 
       nodeArgs: WORKER_NODE_ARGUMENTS,
     },
   ];
+  if (config.tailIdleSeconds > 0) {
+    // What an instance that went quiet meets on the next burst: the same warm-up, no request for
+    // tailIdleSeconds, then the measured seconds straight away.
+    const idle = `a burst after ${config.tailIdleSeconds} s idle`;
+    variants.push(
+      {
+        name: `functions path, as deployed, ${idle}`,
+        ...functionsAsDeployed,
+        nodeArgs: WORKER_NODE_ARGUMENTS,
+        idle: true,
+      },
+      {
+        name: `functions path, as deployed but with V8's memory reducer on, ${idle}`,
+        ...functionsAsDeployed,
+        nodeArgs: WITH_MEMORY_REDUCER,
+        idle: true,
+      },
+    );
+  }
   const rows: TailResult[] = [];
   for (const variant of variants) {
     const server = await startServer(`tail: ${variant.name}`, {
@@ -107,13 +129,16 @@ export async function measureTail(context: BenchContext): Promise<TailResult[]> 
     const probe = () => process.kill(server.pid, "SIGUSR2");
     try {
       let mark = 0;
+      const load = { url: server.url, rate: config.tailRate, tokens: fixture.tokens, path };
+      if (variant.idle) {
+        await openLoop({ ...load, seconds: config.tailWarmSeconds });
+        // The scenario is the quiet period itself: a duration, not a condition to wait for.
+        await new Promise((resolve) => setTimeout(resolve, config.tailIdleSeconds * 1000));
+      }
       const result = await openLoop({
-        url: server.url,
-        rate: config.tailRate,
-        warmupSeconds: config.latencyWarmSeconds,
+        ...load,
+        warmupSeconds: variant.idle ? 0 : config.tailWarmSeconds,
         seconds: config.tailSeconds,
-        tokens: fixture.tokens,
-        path,
         onMeasureStart: () => {
           mark = server.output().length;
           probe();
@@ -134,6 +159,8 @@ export async function measureTail(context: BenchContext): Promise<TailResult[]> 
         scavengeMaxMs: Math.max(0, ...scavengeMs),
         fullCollections: fullMs.length,
         fullTotalMs: sum(fullMs),
+        fullMaxMs: Math.max(0, ...fullMs),
+        after: variant.idle ? "idle" : "warm-up",
         p50Ms: percentile(result.latenciesUs, 50) / 1000,
         p99Ms: percentile(result.latenciesUs, 99) / 1000,
         ...(loopDelay ? { loopDelay } : {}),

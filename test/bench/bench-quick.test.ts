@@ -136,6 +136,9 @@ describe("npm run bench -- --quick", () => {
       // The event-loop delay column: p99 / max, measured by the preloaded probe.
       expect(row).toMatch(/\| [\d.]+ \/ [\d.]+ \| [\d.]+ \/ [\d.]+ \|$/);
     }
+    // The next burst after a quiet spell, as deployed and with V8's memory reducer left on.
+    const idle = tail.split("\n").filter((line) => /a burst after \d+ s idle \| [\d,]+ \|/.test(line));
+    expect(idle.map((line) => line.includes("memory reducer on"))).toEqual([false, true]);
   });
 
   it("checks where the keys came from in both cold starts", () => {
