@@ -2,6 +2,7 @@
 // The same door serves the CLI, the push and the store reading a stored version back.
 
 import { isMap, parseDocument } from "yaml";
+import { jsonDuplicateKeys } from "./json-duplicate-keys.js";
 import { referenceErrors } from "./policy-references.js";
 import { type Policy, type PolicyDocument, policySchema } from "./policy-schema.js";
 import { policyWarnings } from "./policy-warnings.js";
@@ -64,12 +65,16 @@ function readJson(text: string): Read {
     return { ok: false, errors: [`(document): is not valid JSON: ${(error as Error).message}`] };
   }
   // JSON.parse keeps the last of two equal keys without a word; a second `require` or `path`
-  // would silently replace the first. The YAML parser (JSON is YAML) reports them.
-  const duplicates = parseDocument(text, { uniqueKeys: true, prettyErrors: true }).errors.filter(
-    (e) => e.code === "DUPLICATE_KEY",
-  );
-  if (duplicates.length > 0)
-    return { ok: false, errors: duplicates.map((e) => `(document): ${oneLine(e.message)}`) };
+  // would silently replace the first.
+  const duplicates = jsonDuplicateKeys(text);
+  if (duplicates.length > 0) {
+    return {
+      ok: false,
+      errors: duplicates.map(
+        (d) => `(document): duplicate key '${d.key}' at line ${d.line}, column ${d.column}`,
+      ),
+    };
+  }
   return { ok: true, value };
 }
 

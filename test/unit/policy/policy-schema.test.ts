@@ -349,7 +349,7 @@ rules:
       "(document): YAML duplicate key at line 3, column 1",
     ]);
     expect(errorsOf('{"version": 1, "rules": [], "rules": []}')).toEqual([
-      "(document): duplicate key at line 1, column 29",
+      "(document): duplicate key 'rules' at line 1, column 29",
     ]);
   });
 
