@@ -68,8 +68,12 @@ export async function coldStart(options: {
         await server;
         return { listeningMs: Math.min(listeningMs, firstAllowedMs), firstAllowedMs };
       }
-      if (Date.now() > deadline)
-        throw new Error(`no allowed answer within ${options.timeoutMs ?? 30_000} ms`);
+      if (Date.now() > deadline) {
+        const output = listeningMs >= 0 ? (await server)?.output().slice(-2000) : undefined;
+        throw new Error(
+          `no allowed answer within ${options.timeoutMs ?? 30_000} ms (last status ${status || "none"})${output ? `; it printed:\n${output}` : ""}`,
+        );
+      }
       await new Promise((resolve) => setTimeout(resolve, options.pollMs ?? 5));
     }
   } finally {

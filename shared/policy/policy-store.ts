@@ -51,7 +51,12 @@ export class PolicyStore {
     this.#clock = options.clock ?? systemClock;
     this.#timeoutMs = options.storageTimeoutMs;
     this.#onEvent = options.onEvent;
-    this.#loop = new RefreshLoop(() => this.#refresh(), options.refreshSeconds * 1000);
+    this.#loop = new RefreshLoop(
+      () => this.#refresh(),
+      options.refreshSeconds * 1000,
+      // No role map yet and storage failed: every request gets 503 until a read succeeds.
+      (outcome) => outcome === "failed" && this.#current === undefined,
+    );
   }
 
   /**

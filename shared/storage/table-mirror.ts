@@ -47,7 +47,11 @@ export class TableMirror<T> {
     if (!(options.storageTimeoutMs > 0)) throw new RangeError("storageTimeoutMs must be above 0");
     this.#options = options;
     this.#clock = options.clock ?? systemClock;
-    this.#loop = new RefreshLoop(() => this.#read(), options.refreshSeconds * 1000);
+    this.#loop = new RefreshLoop(
+      () => this.#read(),
+      options.refreshSeconds * 1000,
+      (read) => !read && this.#current === undefined,
+    );
   }
 
   /** Reads once, then on the timer. Resolves even when storage is down (`current()` is then undefined). */
