@@ -7,6 +7,8 @@
 // (bench/servers/loop-delay-probe.ts): a tail the loop's delay does not show was spent waiting
 // outside the process (for a core, the backend or the client), not in its code. The floors run
 // the same way, so what a gateway adds to the tail can be told from what any proxy here has.
+// Every variant is warmed first (a fresh process's first 10-15 s are its JIT's, not its tail),
+// and two after-idle variants show what V8's memory reducer does to the next burst.
 
 import { pathToFileURL } from "node:url";
 import { WORKER_NODE_ARGUMENTS } from "../../tools/loopback/functions-path/worker-node-arguments.js";
