@@ -234,7 +234,7 @@ function tailSection(results: Results): string {
         int(row.answers),
         String(row.scavenges),
         `${row.scavengeTotalMs.toFixed(1)} / ${row.scavengeMaxMs.toFixed(1)}`,
-        `${row.fullCollections} (${row.fullTotalMs.toFixed(1)} / ${(row.fullMaxMs ?? 0).toFixed(1)})`,
+        `${row.fullCollections} (${row.fullTotalMs.toFixed(1)} / ${row.fullMaxMs.toFixed(1)})`,
         row.loopDelay ? `${row.loopDelay.p99Ms.toFixed(1)} / ${row.loopDelay.maxMs.toFixed(1)}` : "n/a",
         `${ms(row.p50Ms * 1000)} / ${ms(row.p99Ms * 1000)}`,
       ]),

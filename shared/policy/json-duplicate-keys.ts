@@ -30,7 +30,11 @@ export function jsonDuplicateKeys(text: string): DuplicateKey[] {
       lineStart = i + 1;
     } else if (c === 0x22 /* " */) {
       const start = i;
-      for (i++; text.charCodeAt(i) !== 0x22; i++) if (text.charCodeAt(i) === 0x5c /* \ */) i++;
+      // Bounded by the text's end too, so a text JSON.parse did not see cannot loop forever.
+      for (i++; i < text.length && text.charCodeAt(i) !== 0x22; i++) {
+        if (text.charCodeAt(i) === 0x5c /* \ */) i++;
+      }
+      if (i >= text.length) break;
       const keys = open.at(-1);
       if (expectKey && keys) {
         const key = JSON.parse(text.slice(start, i + 1)) as string;

@@ -27,4 +27,8 @@ describe("jsonDuplicateKeys", () => {
   it("reports every repeat, not only the first", () => {
     expect(jsonDuplicateKeys('{"a":1,"a":2,"a":3}').map((d) => d.column)).toEqual([8, 14]);
   });
+
+  it("ends on text cut off inside a string instead of scanning past its end", () => {
+    expect(jsonDuplicateKeys('{"a": 1, "a')).toEqual([]);
+  });
 });
