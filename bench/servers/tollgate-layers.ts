@@ -7,6 +7,7 @@
 
 import { BackendPools } from "../../shared/forward/backend-pools.js";
 import { forwardRequest } from "../../shared/forward/forward-request.js";
+import { HeaderList } from "../../shared/forward/header-list.js";
 import { createNodeServer } from "../../tools/local-host/node-http-adapter.js";
 
 const layer = process.env.BENCH_LAYER;
@@ -20,7 +21,7 @@ const answer = JSON.stringify({ layer });
 
 const server = createNodeServer(async (request, context) => {
   if (layer === "adapter") return new Response(answer, { headers: { "content-type": "application/json" } });
-  const headers = new Headers(request.headers);
+  const headers = HeaderList.from(request.headers);
   headers.delete("connection");
   return forwardRequest(
     request,

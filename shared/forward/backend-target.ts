@@ -49,8 +49,8 @@ export function parseBackendUrl(backendUrl: string): BackendTarget {
  * The path and query of `requestUrl` exactly as serialised (an empty `?` included), without the
  * fragment. A Request's URL is already in the WHATWG form the gateway matched routes against.
  */
-export function pathAndQuery(requestUrl: string): string {
-  const url = new URL(requestUrl);
+export function pathAndQuery(requestUrl: string | URL): string {
+  const url = typeof requestUrl === "string" ? new URL(requestUrl) : requestUrl;
   // href keeps an empty query's '?', which url.search drops. For http(s) it starts with the origin.
   const href = url.href;
   const rest = href.startsWith(url.origin) ? href.slice(url.origin.length) : url.pathname + url.search;

@@ -2,10 +2,12 @@
 // streamed, over a keep-alive pool per backend, with 413, 502 and 504 for what can go wrong.
 
 import type { Dispatcher } from "undici";
+import type { IncomingRequest } from "../http/request-handler.js";
 import { backendFailure, totalTimeout } from "./backend-errors.js";
 import { type BackendPools, sharedBackendPools } from "./backend-pools.js";
 import { parseBackendUrl, pathAndQuery } from "./backend-target.js";
-import { cleanResponseHeaders } from "./header-hygiene.js";
+import { responseHeaderPairs } from "./header-hygiene.js";
+import type { HeaderList } from "./header-list.js";
 import { checkDeclaredLength, limitedBody, RequestBodyReadError } from "./request-body.js";
 import { responseStream } from "./response-body.js";
 
@@ -30,12 +32,17 @@ export interface ForwardTimeouts {
 
 export interface ForwardOptions {
   /** The request headers to send: buildUpstreamHeaders' result. */
-  headers: Headers;
+  headers: HeaderList;
   /** The largest request body let through. */
   maxBodyBytes: number;
   timeouts: ForwardTimeouts;
   /** Aborts when the caller has gone away: the backend request is abandoned and its socket freed. */
   signal?: AbortSignal | undefined;
+  /**
+   * `request.url` already parsed, when the caller has it (the gateway does): its path and query
+   * are what the backend gets, so the URL need not be parsed a second time. Its host may differ.
+   */
+  requestUrl?: URL | undefined;
   /** The connection pools to use; one shared set by default. */
   pools?: BackendPools | undefined;
 }
@@ -60,27 +67,12 @@ function checkArguments(timeouts: ForwardTimeouts, maxBodyBytes: number): void {
 }
 
 /** Headers as the HTTP client takes them; a Content-Length that is not a number is not passed on. */
-function headerList(headers: Headers): string[] {
+function headerList(headers: HeaderList): readonly string[] {
+  const contentLength = headers.get("content-length");
+  if (contentLength === null || /^\d+$/.test(contentLength.trim())) return headers.flat;
   const list: string[] = [];
-  for (const [name, value] of headers) {
-    if (name === "content-length" && !/^\d+$/.test(value.trim())) continue;
-    list.push(name, value);
-  }
+  for (const [name, value] of headers) if (name !== "content-length") list.push(name, value);
   return list;
-}
-
-/** Response headers from the HTTP client's form (several Set-Cookie come as an array). */
-function responseHeaders(raw: Dispatcher.ResponseData["headers"]): Headers {
-  const headers = new Headers();
-  for (const [name, value] of Object.entries(raw)) {
-    if (value === undefined) continue;
-    if (Array.isArray(value)) {
-      for (const item of value) headers.append(name, item);
-    } else {
-      headers.append(name, value);
-    }
-  }
-  return cleanResponseHeaders(headers);
 }
 
 /**
@@ -98,7 +90,7 @@ function responseHeaders(raw: Dispatcher.ResponseData["headers"]): Headers {
  * itself is passed on as its cause was thrown.
  */
 export async function forwardRequest(
-  request: Request,
+  request: IncomingRequest,
   target: ForwardTarget,
   opts: ForwardOptions,
 ): Promise<Response> {
@@ -134,9 +126,9 @@ export async function forwardRequest(
   let answer: Dispatcher.ResponseData;
   try {
     answer = await (opts.pools ?? sharedBackendPools).pool(backend.origin, timeouts.connectMs).request({
-      path: backend.basePath + pathAndQuery(request.url),
+      path: backend.basePath + pathAndQuery(opts.requestUrl ?? request.url),
       method: request.method as Dispatcher.HttpMethod,
-      headers: headerList(opts.headers),
+      headers: headerList(opts.headers) as string[],
       body: request.body === null ? null : limitedBody(request.body, maxBodyBytes),
       signal: exchange.signal,
       headersTimeout: timeouts.firstByteMs,
@@ -153,7 +145,7 @@ export async function forwardRequest(
     body.destroy();
     throw backendFailure(new Error(`The backend answered with status ${statusCode}.`));
   }
-  const headers = responseHeaders(answer.headers);
+  const headers = responseHeaderPairs(answer.headers);
   if (NULL_BODY_STATUSES.has(statusCode) || request.method === "HEAD") {
     // Nothing to pass on; reading the (empty) rest lets the connection go back to the pool.
     body.dump().then(settle, settle);

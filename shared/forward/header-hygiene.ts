@@ -3,6 +3,7 @@
 
 import type { Principal } from "../token/principal.js";
 import { easyAuthHeaders } from "./easy-auth-headers.js";
+import { HeaderList } from "./header-list.js";
 import { headerSafe, headerSafeList } from "./header-value.js";
 
 /** Every identity header tollgate sets starts with this; callers can never send one through. */
@@ -106,11 +107,11 @@ export interface UpstreamHeaderOptions {
 }
 
 /** The names a Connection header lists (RFC 9110 §7.6.1), lowercased. */
-function connectionNamed(headers: Headers): Set<string> {
+function connectionNamed(value: string | readonly string[] | null | undefined): Set<string> {
   const named = new Set<string>();
-  const value = headers.get("connection");
-  if (value === null) return named;
-  for (const token of value.split(",")) {
+  if (value === null || value === undefined) return named;
+  const text = typeof value === "string" ? value : value.join(",");
+  for (const token of text.split(",")) {
     const name = token.trim().toLowerCase();
     if (name !== "") named.add(name);
   }
@@ -136,12 +137,13 @@ function callerMayNotSend(name: string): boolean {
  * identity headers. Connection is applied before tollgate's own headers go in, so a caller's
  * `Connection: x-tollgate-roles` can never remove them.
  */
-export function buildUpstreamHeaders(incoming: Headers, opts: UpstreamHeaderOptions): Headers {
-  const dropped = connectionNamed(incoming);
+export function buildUpstreamHeaders(incoming: Headers, opts: UpstreamHeaderOptions): HeaderList {
+  const dropped = connectionNamed(incoming.get("connection"));
   for (const name of opts.strip ?? []) dropped.add(name.toLowerCase());
   if (opts.forwardAuthorization !== true) dropped.add("authorization");
 
-  const upstream = new Headers();
+  // A web Headers iterates lowercase names, each once with its values joined (Set-Cookie apart).
+  const upstream = new HeaderList();
   for (const [name, value] of incoming) {
     if (HOP_BY_HOP.has(name) || dropped.has(name) || callerMayNotSend(name)) continue;
     upstream.append(name, value);
@@ -188,13 +190,21 @@ function identityHeadersOf(principal: IdentityClaims): readonly (readonly [strin
   return headers;
 }
 
-/** The backend's response headers without hop-by-hop and Connection-named ones, for the caller. */
-export function cleanResponseHeaders(headers: Headers): Headers {
-  const dropped = connectionNamed(headers);
-  const clean = new Headers();
-  for (const [name, value] of headers) {
-    if (HOP_BY_HOP.has(name) || dropped.has(name)) continue;
-    clean.append(name, value);
+/** Response headers as the HTTP client hands them over: lowercase names, several Set-Cookie as an array. */
+export type RawResponseHeaders = Readonly<Record<string, string | string[] | undefined>>;
+
+/**
+ * The backend's response headers without hop-by-hop and Connection-named ones, for the caller, as
+ * pairs a Response takes directly: a Headers built here would only be copied into the Response's own.
+ */
+export function responseHeaderPairs(raw: RawResponseHeaders): [string, string][] {
+  const dropped = connectionNamed(raw.connection);
+  const pairs: [string, string][] = [];
+  for (const name in raw) {
+    const value = raw[name];
+    if (value === undefined || HOP_BY_HOP.has(name) || dropped.has(name)) continue;
+    if (Array.isArray(value)) for (const item of value) pairs.push([name, item]);
+    else pairs.push([name, value]);
   }
-  return clean;
+  return pairs;
 }

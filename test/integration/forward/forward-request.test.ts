@@ -7,6 +7,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { BackendPools } from "../../../shared/forward/backend-pools.js";
 import { type ForwardOptions, forwardRequest } from "../../../shared/forward/forward-request.js";
 import { buildUpstreamHeaders } from "../../../shared/forward/header-hygiene.js";
+import { HeaderList } from "../../../shared/forward/header-list.js";
 import { TollgateError } from "../../../shared/reasons.js";
 import { type EchoAnswer, type EchoBackend, startEchoBackend } from "../../../tools/loopback/echo-backend.js";
 
@@ -303,7 +304,7 @@ describe("forwardRequest: backend trouble", () => {
         request,
         { backendUrl: "http://tollgate-no-such-backend.invalid" },
         {
-          headers: new Headers(),
+          headers: new HeaderList(),
           maxBodyBytes: MiB,
           timeouts: { connectMs: 2_000, firstByteMs: 2_000, totalMs: 5_000 },
           pools,

@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import {
   buildUpstreamHeaders,
-  cleanResponseHeaders,
   type IdentityClaims,
+  responseHeaderPairs,
   type UpstreamHeaderOptions,
 } from "../../../shared/forward/header-hygiene.js";
 import { principal } from "../../../tools/loopback/principal.js";
@@ -232,9 +232,9 @@ describe("buildUpstreamHeaders", () => {
   });
 });
 
-describe("cleanResponseHeaders", () => {
+describe("responseHeaderPairs", () => {
   it("drops hop-by-hop and Connection-named headers and keeps the rest", () => {
-    const headers = new Headers({
+    const pairs = responseHeaderPairs({
       connection: "keep-alive, x-hop",
       "keep-alive": "timeout=5",
       "transfer-encoding": "chunked",
@@ -242,14 +242,19 @@ describe("cleanResponseHeaders", () => {
       "content-type": "application/json",
       "content-length": "42",
       "cache-control": "no-store",
+      "set-cookie": ["a=1", "b=2"],
+      "x-absent": undefined,
     });
-    headers.append("set-cookie", "a=1");
-    headers.append("set-cookie", "b=2");
-    const clean = cleanResponseHeaders(headers);
+    const clean = new Headers(pairs);
     expect(new Set(clean.keys())).toEqual(
       new Set(["cache-control", "content-length", "content-type", "set-cookie"]),
     );
     expect(clean.getSetCookie()).toEqual(["a=1", "b=2"]);
+  });
+
+  it("reads a Connection header the client handed over as several values", () => {
+    const pairs = responseHeaderPairs({ connection: ["close", "X-Hop"], "x-hop": "1", "x-kept": "2" });
+    expect(pairs).toEqual([["x-kept", "2"]]);
   });
 });
 
