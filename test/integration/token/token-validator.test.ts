@@ -328,6 +328,15 @@ describe("the verified-token cache", () => {
     const forged = Buffer.from(
       JSON.stringify({ ...JSON.parse(Buffer.from(p ?? "", "base64url").toString()), roles: ["admin"] }),
     ).toString("base64url");
+    // The forgery ends as the cached token does, so it lands on that token's cache entry (keyed by
+    // the signature's end): only the whole-text comparison sends it to verification.
     expect(await reasonOf(validator.validateToken(`${h}.${forged}.${s}`))).toBe("signature_invalid");
+    // And the real token's entry is still there: answered with the issuer unreachable.
+    issuer.setMode("down");
+    try {
+      expect(await reasonOf(validator.validateToken(token))).toBe("accepted");
+    } finally {
+      issuer.setMode("up");
+    }
   });
 });
