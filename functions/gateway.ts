@@ -5,7 +5,7 @@ import "./telemetry-bootstrap.js";
 import { app, type HttpMethod, type HttpRequest, type HttpResponseInit } from "@azure/functions";
 import { GATEWAY_METHODS } from "../shared/http/gateway-methods.js";
 import { HEALTH_PATH, JWKS_PATH, READY_PATH } from "../shared/own-routes.js";
-import { contextOf, toResponseInit, toWebRequest } from "./http-conversion.js";
+import { contextOf, toIncomingRequest, toResponseInit } from "./http-conversion.js";
 import { tollgate } from "./tollgate-app.js";
 
 // Request and response bodies stream through instead of being buffered by the host.
@@ -19,7 +19,7 @@ const routeOf = (path: string) => path.slice(1);
 
 async function handle(request: HttpRequest): Promise<HttpResponseInit> {
   const core = await tollgate();
-  return toResponseInit(await core.handle(toWebRequest(request), contextOf(request)));
+  return toResponseInit(await core.handle(toIncomingRequest(request), contextOf(request)));
 }
 
 app.http("gateway", { route: "{*path}", methods: ALL_METHODS, authLevel: "anonymous", handler: handle });

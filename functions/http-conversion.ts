@@ -3,16 +3,24 @@
 
 import "./telemetry-bootstrap.js";
 import type { HttpRequest, HttpResponseInit } from "@azure/functions";
-import type { RequestContext } from "../shared/http/request-handler.js";
+import type { IncomingRequest, RequestContext } from "../shared/http/request-handler.js";
 
-export function toWebRequest(request: HttpRequest): Request {
-  const hasBody = request.method !== "GET" && request.method !== "HEAD" && request.body !== null;
-  return new Request(request.url, {
-    method: request.method,
+/**
+ * The request as the core reads it. The library's HttpRequest already wraps a web Request (its
+ * getters read it), so its parts are handed over as they are rather than copied into a second
+ * Request: that cost a URL parse, a Headers copy and an AbortSignal per call, about 1% of the
+ * Functions path's CPU. Read once here, so the core's many header reads skip the getters.
+ */
+export function toIncomingRequest(request: HttpRequest): IncomingRequest {
+  const method = request.method;
+  // The library gives GET and HEAD no body already; this keeps it so whatever it does.
+  const hasBody = method !== "GET" && method !== "HEAD" && request.body !== null;
+  return {
+    method,
+    url: request.url,
     headers: request.headers as unknown as Headers,
-    body: hasBody ? (request.body as unknown as ReadableStream<Uint8Array>) : undefined,
-    duplex: "half",
-  } as RequestInit & { duplex: "half" });
+    body: hasBody ? (request.body as unknown as ReadableStream<Uint8Array>) : null,
+  };
 }
 
 /**
@@ -29,9 +37,12 @@ export function clientIpOf(request: HttpRequest): string {
   return /^[\d.]+:\d+$/.test(last) ? (last.split(":")[0] ?? "") : last;
 }
 
+// The Functions request exposes no client-disconnect signal; backend timeouts bound the call. One
+// signal that never aborts serves every request: a controller per request only made garbage.
+const NEVER_ABORTED = new AbortController().signal;
+
 export function contextOf(request: HttpRequest): RequestContext {
-  // The Functions request exposes no client-disconnect signal; backend timeouts bound the call.
-  return { clientIp: clientIpOf(request), peerInForwardedFor: true, signal: new AbortController().signal };
+  return { clientIp: clientIpOf(request), peerInForwardedFor: true, signal: NEVER_ABORTED };
 }
 
 export function toResponseInit(response: Response): HttpResponseInit {

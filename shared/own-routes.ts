@@ -4,6 +4,7 @@
 import type { ContinuousAccessStatus } from "./continuous-access/continuous-access.js";
 import { checkGatewayBypass, type GatewayBypassConfig } from "./forward/bypass-defence.js";
 import type { AssertionSigner } from "./forward/identity-assertion.js";
+import type { IncomingRequest } from "./http/request-handler.js";
 import type { KeySourceStatus } from "./keys/key-store.js";
 
 export const HEALTH_PATH = "/.tollgate/health";
@@ -46,7 +47,7 @@ const json = (status: number, body: unknown, extra: Record<string, string> = {})
   });
 
 /** True when the request passes the bypass defence (always, when none is configured). */
-function throughFrontEnd(request: Request, bypass: GatewayBypassConfig): boolean {
+function throughFrontEnd(request: IncomingRequest, bypass: GatewayBypassConfig): boolean {
   try {
     checkGatewayBypass(request.headers, bypass);
     return true;
@@ -65,7 +66,7 @@ export function createOwnRoutes(
   sources: ReadinessSources,
   bypass: GatewayBypassConfig = {},
 ) {
-  return async (request: Request, url: URL): Promise<Response | undefined> => {
+  return async (request: IncomingRequest, url: URL): Promise<Response | undefined> => {
     if (request.method !== "GET" && request.method !== "HEAD") return undefined;
     switch (url.pathname) {
       case HEALTH_PATH:

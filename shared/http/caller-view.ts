@@ -6,7 +6,7 @@
 import { BlockList, isIP } from "node:net";
 import type { TrustedProxySettings } from "../config/trusted-proxy-settings.js";
 import { TollgateError } from "../reasons.js";
-import type { RequestContext } from "./request-handler.js";
+import type { IncomingRequest, RequestContext } from "./request-handler.js";
 
 export interface CallerView {
   /** The URL with the caller's host and scheme; path and query are tollgate's own, always. */
@@ -81,7 +81,7 @@ function refuse(problem: string): never {
  * and what it forwarded cannot be read; with no trust configured it is tollgate's view, as is.
  */
 export function callerView(
-  request: Request,
+  request: IncomingRequest,
   context: RequestContext,
   trust: ProxyTrust | undefined,
 ): CallerView {

@@ -4,13 +4,13 @@
 // the app can read refusals (401, 403, 429) as well as answers.
 
 import type { CorsPolicy } from "../policy/cors-schema.js";
-import type { RequestContext, RequestHandler } from "./request-handler.js";
+import type { IncomingRequest, RequestContext, RequestHandler } from "./request-handler.js";
 
 /** What a browser app needs to read from a refusal: the challenge, limits, when to retry. */
 const EXPOSED = "www-authenticate, ratelimit, ratelimit-policy, retry-after";
 
 export function withCors(inner: RequestHandler, cors: () => CorsPolicy | undefined): RequestHandler {
-  return async (request: Request, context: RequestContext): Promise<Response> => {
+  return async (request: IncomingRequest, context: RequestContext): Promise<Response> => {
     const origin = request.headers.get("origin");
     const policy = origin === null ? undefined : cors();
     const allowed = policy !== undefined && origin !== null && policy.origins.includes(origin.toLowerCase());

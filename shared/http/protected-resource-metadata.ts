@@ -4,6 +4,7 @@
 
 import type { Policy } from "../policy/policy-schema.js";
 import { metadataPath, type ProtectedResource, requestableScopes } from "../policy/resources.js";
+import type { IncomingRequest } from "./request-handler.js";
 
 /** Exactly the RFC 9728 §2 members tollgate can state; empty ones are left out. */
 export function metadataDocument(resource: ProtectedResource): Record<string, unknown> {
@@ -31,7 +32,7 @@ export function resourceAtMetadataPath(
 /** The metadata answer, or undefined when the request is not for a resource's metadata. */
 export function protectedResourceMetadata(
   policy: Policy | undefined,
-  request: Request,
+  request: IncomingRequest,
   url: URL,
 ): Response | undefined {
   if (policy === undefined || (request.method !== "GET" && request.method !== "HEAD")) return undefined;

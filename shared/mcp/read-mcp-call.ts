@@ -2,6 +2,7 @@
 // name. Bounded (a size setting), strict about what an MCP message is, and the bytes read are the
 // bytes the backend gets: the body is sent on unchanged.
 
+import type { IncomingRequest } from "../http/request-handler.js";
 import { TollgateError } from "../reasons.js";
 import { ambiguousKey } from "./json-duplicate-keys.js";
 import type { McpCall } from "./mcp-rule.js";
@@ -150,7 +151,7 @@ function checkMirroredHeaders(call: McpCall, headers: Headers): void {
  * server's SSE stream, DELETE ends a session) carry no message: their call is empty, so only
  * rules without `mcp` match them.
  */
-export async function readMcpCall(request: Request, maxBytes: number): Promise<McpRead> {
+export async function readMcpCall(request: IncomingRequest, maxBytes: number): Promise<McpRead> {
   if (request.method !== "POST") {
     const protocolVersion = request.headers.get(MCP_PROTOCOL_VERSION_HEADER)?.trim();
     return { call: protocolVersion ? { protocolVersion } : {} };

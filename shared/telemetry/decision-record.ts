@@ -1,6 +1,7 @@
 // One request's decision as telemetry records it, and the seam the gateway reports it through.
 // The gateway fills the record; telemetry (or nothing) turns it into a span and metrics.
 
+import type { IncomingRequest } from "../http/request-handler.js";
 import { traceIdFor } from "../http/trace-id.js";
 import type { LimitOutcome } from "../limits/rate-limiter.js";
 import type { McpCall } from "../mcp/mcp-rule.js";
@@ -41,7 +42,7 @@ export interface DecisionRecord {
  * names the trace id the problem body will carry, so a caller's report leads to the exact trace.
  */
 export interface RequestTelemetry {
-  begin(request: Request, url?: URL): { traceId: string; end(record: DecisionRecord): void };
+  begin(request: IncomingRequest, url?: URL): { traceId: string; end(record: DecisionRecord): void };
 }
 
 /** Without telemetry: the caller's traceparent trace id, or a fresh one. */
