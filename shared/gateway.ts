@@ -11,7 +11,7 @@ import type { AssertionSigner } from "./forward/identity-assertion.js";
 import { type CallerView, callerView, proxyTrust } from "./http/caller-view.js";
 import { problemResponse } from "./http/problem-response.js";
 import { protectedResourceMetadata } from "./http/protected-resource-metadata.js";
-import type { RequestContext, RequestHandler } from "./http/request-handler.js";
+import type { IncomingRequest, RequestContext, RequestHandler } from "./http/request-handler.js";
 import type { LimitVerdict, RateLimiter } from "./limits/rate-limiter.js";
 import { type McpRead, readMcpCall } from "./mcp/read-mcp-call.js";
 import { authorize, type Decision } from "./policy/authorize.js";
@@ -51,7 +51,7 @@ export interface GatewayDeps {
   /** Told each request's live decision, to evaluate a shadow candidate beside it (shared/shadow). */
   shadow?: ShadowObserver;
   /** Answers for tollgate's own paths (health, readiness); undefined means "not mine". */
-  ownRoutes?: (request: Request, url: URL) => Promise<Response | undefined>;
+  ownRoutes?: (request: IncomingRequest, url: URL) => Promise<Response | undefined>;
   /**
    * Checks on every verified caller, cached token or not, before any rule or rate limit: throws
    * the refusal (revoked token, suspended tenant). In memory only; never does I/O.
@@ -63,15 +63,6 @@ export interface GatewayDeps {
   overageGroups?: (principal: Principal) => Promise<Principal>;
   /** The refusal when a rule needs an authentication context the sign-in did not meet. */
   stepUp?: (principal: Principal, contextId: string, message: string) => TollgateError;
-}
-
-function limitFields(limit: LimitVerdict | undefined): Partial<DecisionRecord> {
-  if (limit === undefined) return {};
-  return {
-    rateLimitPolicy: limit.policyName,
-    rateLimitOutcome: limit.outcome,
-    ...(limit.remaining !== undefined ? { rateLimitRemaining: limit.remaining } : {}),
-  };
 }
 
 /** Adds the RateLimit fields; a Response with immutable headers is copied instead. */
@@ -125,7 +116,7 @@ export function createGateway(deps: GatewayDeps): RequestHandler {
     settings.trustedProxies &&
     proxyTrust(settings.trustedProxies, (headers) => passesGatewayBypass(headers, bypass));
 
-  return async (request: Request, context: RequestContext): Promise<Response> => {
+  return async (request: IncomingRequest, context: RequestContext): Promise<Response> => {
     // The caller's address, host and scheme, once, before anything reads them; what a trusted
     // front end forwarded and cannot be read is refused below, after the bypass defence.
     let caller: CallerView | TollgateError;
@@ -161,18 +152,35 @@ export function createGateway(deps: GatewayDeps): RequestHandler {
     let limit: LimitVerdict | undefined;
     let mcpRead: McpRead | undefined;
     const route = { method: request.method, path: url.pathname, host: url.host };
-    const routeFields = (): Pick<DecisionRecord, "resource" | "mcp"> => ({
-      ...(decision?.rule?.resource !== undefined ? { resource: decision.rule.resource } : {}),
-      ...(mcpRead !== undefined ? { mcp: mcpRead.call } : {}),
-    });
     // Durations, not time of day: monotonic and finer than a millisecond (a signature check is
     // well under one), so performance.now() rather than the injectable clock.
     let verifyMs: number | undefined;
     let backendStarted: number | undefined;
-    const timings = (): Pick<DecisionRecord, "verifyMs" | "backendMs"> => ({
-      ...(verifyMs !== undefined ? { verifyMs } : {}),
-      ...(backendStarted !== undefined ? { backendMs: performance.now() - backendStarted } : {}),
-    });
+    // Records are filled in place, field by field: building them from conditional spreads made a
+    // throwaway object per optional field on every request.
+    /** Adds the timings and the whole duration, which every record ends with. */
+    const timed = (record: DecisionRecord): DecisionRecord => {
+      if (verifyMs !== undefined) record.verifyMs = verifyMs;
+      if (backendStarted !== undefined) record.backendMs = performance.now() - backendStarted;
+      record.durationMs = deps.clock.now() - started;
+      return record;
+    };
+    /** Adds what is known of the decision so far (rule, caller, resource, MCP call, limit), then the timings. */
+    const detailed = (record: DecisionRecord): DecisionRecord => {
+      const ruleId = decision && ruleIdOf(decision);
+      if (ruleId) record.ruleId = ruleId;
+      // None on a public route: an allow with no principal.
+      if (principal) record.principal = principal;
+      const resource = decision?.rule?.resource;
+      if (resource !== undefined) record.resource = resource;
+      if (mcpRead !== undefined) record.mcp = mcpRead.call;
+      if (limit !== undefined) {
+        record.rateLimitPolicy = limit.policyName;
+        record.rateLimitOutcome = limit.outcome;
+        if (limit.remaining !== undefined) record.rateLimitRemaining = limit.remaining;
+      }
+      return timed(record);
+    };
     try {
       checkGatewayBypass(request.headers, bypass);
       if (caller instanceof TollgateError) throw caller;
@@ -307,52 +315,41 @@ export function createGateway(deps: GatewayDeps): RequestHandler {
           timeouts: { ...timeouts, ...routeTimeouts(resource, decision.rule) },
           signal: context.signal,
           pools: deps.pools,
+          // Only the caller's host and scheme differ from request.url's; path and query are its own.
+          requestUrl: url,
         },
       );
-      report({
+      const reportOnly = decision.outcome === "report_only_deny";
+      const allowed: DecisionRecord = {
         traceId,
-        outcome: decision.outcome === "report_only_deny" ? "report_only_deny" : "allow",
-        ...(decision.outcome === "report_only_deny" && decision.reason ? { reason: decision.reason } : {}),
-        ...(ruleIdOf(decision) ? { ruleId: ruleIdOf(decision) } : {}),
+        outcome: reportOnly ? "report_only_deny" : "allow",
         status: response.status,
-        // None on a public route: an allow with no principal.
-        ...(principal ? { principal } : {}),
         backendStatus: response.status,
-        ...routeFields(),
-        ...limitFields(limit),
-        ...timings(),
-        durationMs: deps.clock.now() - started,
-      });
+        durationMs: 0,
+      };
+      if (reportOnly && decision.reason) allowed.reason = decision.reason;
+      report(detailed(allowed));
       return settings.rateLimitHeaders && limit?.headers ? withHeaders(response, limit.headers) : response;
     } catch (error) {
       if (context.signal.aborted && !(error instanceof TollgateError)) {
         // The client went away and the backend call was aborted with it: nobody reads this answer,
         // so it is neither a refusal nor an outage. 499 is the status proxies log for it.
-        report({
-          traceId,
-          outcome: "abandoned",
-          status: 499,
-          ...timings(),
-          durationMs: deps.clock.now() - started,
-        });
+        report(timed({ traceId, outcome: "abandoned", status: 499, durationMs: 0 }));
         return new Response(null, { status: 499 });
       }
       const refusal =
         error instanceof TollgateError
           ? error
           : new TollgateError("internal_error", "tollgate could not handle this request.", { cause: error });
-      report({
-        traceId,
-        outcome: outcomeOf(refusal.reason),
-        reason: refusal.reason,
-        ...(decision && ruleIdOf(decision) ? { ruleId: ruleIdOf(decision) } : {}),
-        status: refusal.status,
-        ...(principal ? { principal } : {}),
-        ...routeFields(),
-        ...limitFields(limit),
-        ...timings(),
-        durationMs: deps.clock.now() - started,
-      });
+      report(
+        detailed({
+          traceId,
+          outcome: outcomeOf(refusal.reason),
+          reason: refusal.reason,
+          status: refusal.status,
+          durationMs: 0,
+        }),
+      );
       return problemResponse(refusal, traceId, {}, challengeExtras(deps.policy(), decision, route, refusal));
     }
   };

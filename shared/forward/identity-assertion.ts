@@ -116,7 +116,9 @@ export class AssertionSigner {
     this.#audience = options.audience;
     this.#lifetimeSeconds = checked.lifetimeSeconds;
     this.#clock = checked.clock;
-    this.#cache = new BoundedCache({ maxEntries: checked.cacheSize, refreshOnHit: true });
+    // Oldest first rather than least recently used: every entry is re-signed within a lifetime
+    // anyway, so the order barely matters, and a hit then costs one lookup (no delete and set).
+    this.#cache = new BoundedCache({ maxEntries: checked.cacheSize, refreshOnHit: false });
   }
 
   /** A signer for the keys in a setting (see parseAssertionKeys for the accepted forms). */

@@ -16,10 +16,12 @@ type Claim = (typeof LIMIT_KEY_CLAIMS)[number];
 
 /**
  * Keys per principal: the token cache hands back the same Principal object for a repeat caller,
- * so the hash is computed once per caller and policy, not on every request. Not for keys with
- * the address in them, which would grow one principal's entry with every address it used.
+ * so the hash is computed once per caller, policy and rule, not on every request. Not for keys
+ * with the address in them, which would grow one principal's entry with every address it used.
+ * The inner key names the policy object as well as its name, so a reloaded role map (new policy
+ * objects, perhaps keyed by other claims) never reuses a key computed for the old one.
  */
-const memo = new WeakMap<Principal, Map<string, string>>();
+const memo = new WeakMap<Principal, WeakMap<LimitPolicy, Map<string, string>>>();
 
 function keyPart(
   part: LimitPolicy["key"][number],
@@ -32,6 +34,20 @@ function keyPart(
   return `${part}=${CLAIM_VALUE[part as Claim](principal)}`;
 }
 
+function digestOf(
+  policyName: string,
+  policy: LimitPolicy,
+  principal: Principal | undefined,
+  ruleId: string,
+  clientIp: string,
+): string {
+  const parts = policy.key.map((part) => keyPart(part, principal, clientIp));
+  if (policy.perRoute) parts.push(`rule=${ruleId}`);
+  const digest = createHash("sha256").update(parts.join("&")).digest("base64url").slice(0, 27);
+  // Partition by key, not by window: each caller's counters spread across partitions.
+  return `${policyName}~${digest}`;
+}
+
 /** `principal` is undefined on a public rule; `clientIp` is the caller's address (caller-view.ts). */
 export function limitKey(
   policyName: string,
@@ -40,24 +56,23 @@ export function limitKey(
   ruleId: string,
   clientIp = "",
 ): string {
-  const parts = policy.key.map((part) => keyPart(part, principal, clientIp));
-  if (policy.perRoute) parts.push(`rule=${ruleId}`);
-  const digestOf = () => {
-    const digest = createHash("sha256").update(parts.join("&")).digest("base64url").slice(0, 27);
-    // Partition by key, not by window: each caller's counters spread across partitions.
-    return `${policyName}~${digest}`;
-  };
-  if (principal === undefined || policy.key.includes("clientIp")) return digestOf();
-  const material = `${policyName}\n${parts.join("&")}`;
-  let keys = memo.get(principal);
+  if (principal === undefined || policy.key.includes("clientIp"))
+    return digestOf(policyName, policy, principal, ruleId, clientIp);
+  let byPolicy = memo.get(principal);
+  if (byPolicy === undefined) {
+    byPolicy = new WeakMap();
+    memo.set(principal, byPolicy);
+  }
+  let keys = byPolicy.get(policy);
   if (keys === undefined) {
     keys = new Map();
-    memo.set(principal, keys);
+    byPolicy.set(policy, keys);
   }
-  let key = keys.get(material);
+  const within = policy.perRoute ? `${policyName}\n${ruleId}` : policyName;
+  let key = keys.get(within);
   if (key === undefined) {
-    key = digestOf();
-    keys.set(material, key);
+    key = digestOf(policyName, policy, principal, ruleId, clientIp);
+    keys.set(within, key);
   }
   return key;
 }
