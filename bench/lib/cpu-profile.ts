@@ -142,3 +142,155 @@ export function summariseProfile(data: unknown, top = 15): ProfileSummary {
     ownInclusive: rank(inclusive),
   };
 }
+
+/** A part of tollgate's pipeline, known in a profile by the functions that do it. */
+export interface PipelineStep {
+  name: string;
+  /** What the step does per request, and why it cannot be done once per caller instead. */
+  why: string;
+  /** Matches a frame (function name and the source path under shared/ or functions/). */
+  frames: readonly { fn: string; file: string }[];
+}
+
+/**
+ * tollgate's per-request steps, each charged with the samples of its functions and everything
+ * they call: a sample goes to the innermost step on its stack, so forwarding called from the
+ * gateway counts as forwarding, not as the gateway's own time.
+ */
+export const PIPELINE_STEPS: readonly PipelineStep[] = [
+  {
+    name: "token (cache lookup, key still published)",
+    why: "a verified token costs one Map lookup by its last 43 characters, a comparison of the whole token and a check that its key is still published (a withdrawn key or an expired token must stop working at once); the RSA verification is not in it",
+    frames: [{ fn: "validateAuthorization", file: "shared/token/" }],
+  },
+  {
+    name: "role map (path checks, rule match)",
+    why: "the path checks that keep the matcher and the backend reading one path (encoded slashes, dot segments, overrides) and the first matching rule: both depend on the route, so they run on every request",
+    frames: [
+      { fn: "authorize", file: "shared/policy/authorize" },
+      { fn: "splitRequestPath", file: "shared/policy/" },
+      { fn: "methodOverrideRefusal", file: "shared/policy/" },
+      { fn: "publicDecision", file: "shared/policy/" },
+      { fn: "takesMcpRules", file: "shared/policy/" },
+      { fn: "enforceDecision", file: "shared/policy/" },
+      { fn: "protectedResourceMetadata", file: "shared/http/" },
+    ],
+  },
+  {
+    name: "rate limit (strict)",
+    why: "the caller's counter in memory: permits leased from Table Storage in blocks and spent one per request, so the limit holds across instances with no storage call per request",
+    frames: [{ fn: "check", file: "shared/limits/rate-limiter" }],
+  },
+  {
+    name: "identity assertion (cached per caller)",
+    why: "the signed assertion is signed once per caller and backend and reused until near its expiry: what is left is the lookup",
+    frames: [{ fn: "sign", file: "shared/forward/identity-assertion" }],
+  },
+  {
+    name: "header hygiene and identity headers",
+    why: "every caller header is tested against the hop-by-hop, spoofing and underscore rules, and the X-Forwarded-* and identity headers (escaped once per token) are added",
+    frames: [{ fn: "buildUpstreamHeaders", file: "shared/forward/" }],
+  },
+  {
+    name: "caller view and bypass defence",
+    why: "the caller's address, host and scheme, and the front-end secret check",
+    frames: [
+      { fn: "callerView", file: "shared/http/" },
+      { fn: "checkGatewayBypass", file: "shared/forward/" },
+    ],
+  },
+  {
+    name: "decision report (trace id, access trail, lifetimes)",
+    why: "a trace id, the per-minute access-trail count and the token-lifetime audit: counted in memory, written at most once a minute",
+    frames: [
+      { fn: "report", file: "shared/gateway" },
+      { fn: "begin", file: "shared/telemetry/" },
+    ],
+  },
+  {
+    name: "forwarding (forwardRequest, in the no-check layer too)",
+    why: "undici's request and the web Response around the backend's answer; the no-check layer pays it as well",
+    frames: [{ fn: "forwardRequest", file: "shared/forward/" }],
+  },
+  {
+    name: "own routes, CORS, RateLimit headers",
+    why: "the health and JWKS routes, the CORS check and the RateLimit headers on the answer",
+    frames: [
+      { fn: "", file: "shared/http/cors" },
+      { fn: "", file: "shared/own-routes" },
+      { fn: "withHeaders", file: "shared/gateway" },
+    ],
+  },
+  {
+    name: "the gateway's own steps",
+    why: "the pipeline's own code between the steps: its async function, closures, the decision record",
+    frames: [{ fn: "", file: "shared/gateway" }],
+  },
+  {
+    name: "the Functions entry (request and response hand-over)",
+    why: "the app's handler: the library's request handed to the core and the Response handed back",
+    frames: [{ fn: "", file: "functions/" }],
+  },
+];
+
+export interface StepCost {
+  name: string;
+  why: string;
+  /** Share of all samples, in percent. */
+  percent: number;
+  /** CPU per request, in µs, at the profiled rate. */
+  microsPerRequest: number;
+}
+
+/** What each pipeline step costs per request, from a profile taken at `requestsPerSecond`. */
+export function pipelineCosts(data: unknown, requestsPerSecond: number): StepCost[] {
+  const profile = data as Profile;
+  const byId = new Map(profile.nodes.map((node) => [node.id, node]));
+  const parent = new Map<number, number>();
+  for (const node of profile.nodes) for (const child of node.children ?? []) parent.set(child, node.id);
+  const stepOf = new Map<number, string | undefined>();
+  const frameStep = (node: ProfileNode): string | undefined => {
+    const path = ownPath(node.callFrame.url);
+    if (path.includes("/node_modules/")) return undefined;
+    const step = PIPELINE_STEPS.find((candidate) =>
+      candidate.frames.some(
+        (frame) =>
+          path.includes(`/${frame.file}`) && (frame.fn === "" || node.callFrame.functionName === frame.fn),
+      ),
+    );
+    return step?.name;
+  };
+  const counts = new Map<string, number>();
+  const samples = profile.samples ?? [];
+  for (const id of samples) {
+    let step = stepOf.get(id);
+    if (!stepOf.has(id)) {
+      for (let at: number | undefined = id; at !== undefined && step === undefined; at = parent.get(at)) {
+        const node = byId.get(at);
+        if (node) step = frameStep(node);
+      }
+      stepOf.set(id, step);
+    }
+    if (step !== undefined) counts.set(step, (counts.get(step) ?? 0) + 1);
+  }
+  const total = samples.length;
+  const seconds = ((profile.endTime ?? 0) - (profile.startTime ?? 0)) / 1e6;
+  const requests = requestsPerSecond * seconds;
+  const microsPerSample = total > 0 ? (seconds * 1e6) / total : 0;
+  return PIPELINE_STEPS.map(({ name, why }) => {
+    const count = counts.get(name) ?? 0;
+    return {
+      name,
+      why,
+      percent: total > 0 ? (100 * count) / total : 0,
+      microsPerRequest: requests > 0 ? (count * microsPerSample) / requests : 0,
+    };
+  });
+}
+
+/** The CPU the checks cost per request, from a profile: every step but forwarding and the Functions entry. */
+export function checksMicros(steps: readonly StepCost[]): number {
+  return steps
+    .filter((step) => !step.name.startsWith("forwarding") && !step.name.startsWith("the Functions entry"))
+    .reduce((sum, step) => sum + step.microsPerRequest, 0);
+}

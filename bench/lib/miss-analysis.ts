@@ -2,6 +2,7 @@
 // proxy (or any process) on this machine already has, and how much is tollgate's own. Computed
 // from the run, never written by hand, so the explanation cannot drift from the numbers.
 
+import { checksMicros, type StepCost } from "./cpu-profile.js";
 import { percentile } from "./open-loop.js";
 import type { Results, TargetId } from "./results.js";
 import { judgeTargets } from "./targets.js";
@@ -62,6 +63,27 @@ function fullCollectionShare(
   return `In the tail phase (warm, ${results.config.tailRate} req/s, ${results.config.tailSeconds} s) it made ${row.fullCollections} full collection(s), the longest stopping it ${ms(row.fullMaxMs)}${floorText}; ${wait}.`;
 }
 
+/**
+ * A throughput gap turned into CPU per request and set against what the profile charges to the
+ * checks, step by step: how much of the gap the checks' own code explains, and which steps lead.
+ */
+function checksShare(
+  steps: readonly StepCost[] | undefined,
+  slower: number,
+  faster: number,
+): string | undefined {
+  if (steps === undefined) return undefined;
+  const gap = 1e6 / slower - 1e6 / faster;
+  const checks = checksMicros(steps);
+  const leading = steps
+    .filter((step) => !step.name.startsWith("forwarding") && !step.name.startsWith("the Functions entry"))
+    .sort((a, b) => b.microsPerRequest - a.microsPerRequest)
+    .slice(0, 3)
+    .map((step) => `${step.name} ${step.microsPerRequest.toFixed(1)} µs`)
+    .join(", ");
+  return `Per request that gap is ${gap.toFixed(0)} µs of CPU; the profile charges ${checks.toFixed(0)} µs to the checks' own code (leading: ${leading}) and the rest is what they add around it (their garbage, the extra header bytes written and parsed). Each step and why it runs per request: "tollgate's steps, per request" below.`;
+}
+
 /** One line per missed goal: the goal's name, then what the run's floors show. */
 export function explainMisses(results: Results): { target: string; explanation: string }[] {
   const tp = new Map(results.throughput?.map((row) => [row.target, row.median]));
@@ -83,6 +105,7 @@ export function explainMisses(results: Results): { target: string; explanation: 
       say(t, [
         `tollgate's node:http adapter and forwardRequest with no checks at all reach ${ratio(layer / base)} of it in this run${adapter === undefined ? "" : ` (the adapter answering by itself, no backend: ${ratio(adapter / base)})`}: that is the ceiling of the web-standard Request/Response core every entry point shares — under the Functions host @azure/functions hands tollgate a web Request and takes a web body back, so a Node-stream shortcut would help only the local host.`,
         `The checks (token, role map, strict limit, assertion, headers, telemetry) take the rest: ${(100 * (1 - gate / layer)).toFixed(0)}% of that ceiling.`,
+        checksShare(results.profile?.steps, gate, layer),
       ]);
     } else if (t.startsWith("Added latency")) {
       const p = t.includes("p50") ? 50 : 99;
@@ -120,6 +143,7 @@ export function explainMisses(results: Results): { target: string; explanation: 
           ? undefined
           : `The functions forwarder itself serves ${ratio(floor / undici)} of the bare undici forwarder's requests: the library's stream proxy (a second HTTP hop inside the worker) and its own Request and Response around every call, with the host's part in the same process here.`,
         `tollgate's checks cost the rest: ${(100 * (1 - gate / floor)).toFixed(0)}% of that floor.`,
+        checksShare(results.functionsProfile?.steps, gate, floor),
         floorBuffered === undefined || gateBuffered === undefined
           ? undefined
           : `Buffered (no stream proxy), tollgate serves ${ratio(gateBuffered / floorBuffered)} of its floor.`,

@@ -1,6 +1,7 @@
 // The report (bench/RESULTS.md): a header saying what it was measured on, the targets with their
 // verdicts, then one table per part. Plain Markdown tables, so the README can quote them.
 
+import { checksMicros, type StepCost } from "./cpu-profile.js";
 import { formatLoad } from "./machine.js";
 import { explainMisses } from "./miss-analysis.js";
 import { percentile } from "./open-loop.js";
@@ -341,6 +342,46 @@ function layersTable(results: Results): string {
   ].join("\n");
 }
 
+/** Each of tollgate's steps with its CPU per request, on both paths, and what it does. */
+function stepsSection(results: Results): string[] {
+  const local = results.profile?.steps;
+  const functions = results.functionsProfile?.steps;
+  if (!local && !functions) return [];
+  const cell = (steps: readonly StepCost[] | undefined, name: string) => {
+    const step = steps?.find((s) => s.name === name);
+    return step === undefined ? "" : `${step.microsPerRequest.toFixed(1)} (${step.percent.toFixed(1)}%)`;
+  };
+  const names = (local ?? functions ?? []).map((step) => step.name);
+  const whyOf = (name: string) => (local ?? functions ?? []).find((s) => s.name === name)?.why ?? "";
+  const total = (steps: readonly StepCost[] | undefined) =>
+    steps === undefined ? "" : `**${checksMicros(steps).toFixed(1)}**`;
+  return [
+    "### tollgate's steps, per request",
+    "",
+    "From the two profiles below: each sample is charged to the innermost of tollgate's steps on its stack (`PIPELINE_STEPS` in `bench/lib/cpu-profile.ts`), and a step's CPU per request is its samples' time over the requests answered while profiled. Everything a step calls (Node, undici, V8's builtins) counts to it; garbage collection and the socket writes do not. The profiler slows each process a little, so the rates are below the throughput phase's.",
+    "",
+    table(
+      [
+        "Step",
+        "local host: µs per request (share)",
+        "Functions path: µs per request (share)",
+        "what it does per request",
+      ],
+      ["l", "r", "r", "l"],
+      [
+        ...names.map((name) => [name, cell(local, name), cell(functions, name), whyOf(name)]),
+        [
+          "**the checks** (every step but forwarding and the Functions entry)",
+          total(local),
+          total(functions),
+          "",
+        ],
+      ],
+    ),
+    "",
+  ];
+}
+
 function profileSection(results: Results): string {
   const profile = results.profile;
   const layers = results.throughput ? [layersTable(results), ""] : [];
@@ -355,6 +396,7 @@ function profileSection(results: Results): string {
   const { summary } = profile;
   return [
     ...layers,
+    ...stepsSection(results),
     `A second tollgate process (same settings and tables), profiled through the inspector (V8's sampling profiler, every 200 µs) only while autocannon loaded it (${results.config.connections} connections, ${results.config.profileSeconds} s, ${int(profile.requestsPerSecond)} req/s while profiled), so its start is left out. Self time as a share of the sampled time; the process was busy ${summary.busyPercent.toFixed(0)}% of it. The profile was written to \`${profile.file}\` (open it in Chrome DevTools or speedscope).`,
     "",
     table(

@@ -3,7 +3,7 @@
 import type { ShadowPathResult } from "../shadow-path.js";
 import type { TokenPathResult } from "../token-path.js";
 import type { ColdStart } from "./cold-start.js";
-import type { ProfileSummary } from "./cpu-profile.js";
+import type { ProfileSummary, StepCost } from "./cpu-profile.js";
 import type { Machine } from "./machine.js";
 import type { OpenLoopResult } from "./open-loop.js";
 import type { ThroughputRun } from "./throughput.js";
@@ -125,8 +125,16 @@ export interface Results {
   shadowPath?: ShadowPathResult[];
   coldStart?: ColdStartResult[];
   memory?: MemoryResult;
-  profile?: { summary: ProfileSummary; file: string; requestsPerSecond: number };
+  profile?: ProfileResult;
   /** The same on the Functions path (the harness and @azure/functions in the same process). */
   tail?: TailResult[];
-  functionsProfile?: { summary: ProfileSummary; file: string; requestsPerSecond: number };
+  functionsProfile?: ProfileResult;
+}
+
+export interface ProfileResult {
+  summary: ProfileSummary;
+  /** tollgate's pipeline steps, each with its CPU per request (cpu-profile.ts, PIPELINE_STEPS). */
+  steps: StepCost[];
+  file: string;
+  requestsPerSecond: number;
 }

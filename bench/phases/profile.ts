@@ -17,7 +17,7 @@ import {
   LOCAL_HOST_NODE_ARGUMENTS,
   TOLLGATE_FUNCTIONS,
 } from "../lib/context.js";
-import { summariseProfile } from "../lib/cpu-profile.js";
+import { pipelineCosts, summariseProfile } from "../lib/cpu-profile.js";
 import { profileDuring } from "../lib/inspector-profile.js";
 import type { Results } from "../lib/results.js";
 import { throughputRun } from "../lib/throughput.js";
@@ -60,7 +60,12 @@ export async function profileHotPath(
     const file = join(mkdtempSync(join(tmpdir(), "tollgate-bench-")), `${name}.cpuprofile`);
     writeFileSync(file, JSON.stringify(profile));
     log(`profile: ${file} (open in Chrome DevTools or speedscope)`);
-    return { summary: summariseProfile(profile), file, requestsPerSecond: result.requestsPerSecond };
+    return {
+      summary: summariseProfile(profile),
+      steps: pipelineCosts(profile, result.requestsPerSecond),
+      file,
+      requestsPerSecond: result.requestsPerSecond,
+    };
   } finally {
     await profiled.stop();
   }
