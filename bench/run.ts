@@ -68,6 +68,7 @@ async function measure(results: Results): Promise<void> {
       if (wants("profile")) {
         results.profile = await profileHotPath(context);
         results.functionsProfile = await profileHotPath(context, "functions path");
+        results.functionsFloorProfile = await profileHotPath(context, "functions floor");
       }
     }
     if (wants("token")) {

@@ -444,6 +444,50 @@ function functionsProfileSection(results: Results): string[] {
       ["l", "r"],
       summary.functions.map((f) => [`\`${f.name}\``, `${f.percent.toFixed(1)}%`]),
     ),
+    ...floorComparison(results),
+  ];
+}
+
+/**
+ * tollgate on the Functions path against its floor, part by part, in CPU per request: where the
+ * library and the host spend more for tollgate's calls than for the bare forwarder's.
+ */
+function floorComparison(results: Results): string[] {
+  const gate = results.functionsProfile;
+  const floor = results.functionsFloorProfile;
+  if (!gate || !floor) return [];
+  const floorOf = new Map(floor.areas.map((area) => [area.name, area.microsPerRequest]));
+  const gateOf = new Map(gate.areas.map((area) => [area.name, area.microsPerRequest]));
+  const names = [...new Set([...gateOf.keys(), ...floorOf.keys()])];
+  const rows = names
+    .map((name) => ({ name, gate: gateOf.get(name) ?? 0, floor: floorOf.get(name) ?? 0 }))
+    .map((row) => ({ ...row, more: row.gate - row.floor }))
+    .sort((a, b) => Math.abs(b.more) - Math.abs(a.more));
+  const sum = (key: "gate" | "floor" | "more") => rows.reduce((total, row) => total + row[key], 0);
+  const us = (value: number) => value.toFixed(1);
+  const signed = (value: number) => `${value >= 0 ? "+" : ""}${value.toFixed(1)}`;
+  return [
+    "",
+    `The functions forwarder, profiled the same way (tsc output; ${int(floor.requestsPerSecond)} req/s while profiled; busy ${floor.summary.busyPercent.toFixed(0)}%; \`${floor.file}\`), against tollgate, part by part in CPU per request at each one's profiled rate (self time, so a part's callees count to their own part). The biggest differences first; \`shared\` and \`functions\` are tollgate's own, the rest is what the library, the host's part, Node and undici spend on each one's calls.`,
+    "",
+    table(
+      [
+        "Part of the code",
+        "tollgate: µs per request",
+        "functions forwarder: µs per request",
+        "tollgate spends more",
+      ],
+      ["l", "r", "r", "r"],
+      [
+        ...rows.slice(0, 14).map((row) => [`\`${row.name}\``, us(row.gate), us(row.floor), signed(row.more)]),
+        [
+          "**every part** (idle left out)",
+          `**${us(sum("gate"))}**`,
+          `**${us(sum("floor"))}**`,
+          `**${signed(sum("more"))}**`,
+        ],
+      ],
+    ),
   ];
 }
 

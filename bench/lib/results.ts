@@ -3,7 +3,7 @@
 import type { ShadowPathResult } from "../shadow-path.js";
 import type { TokenPathResult } from "../token-path.js";
 import type { ColdStart } from "./cold-start.js";
-import type { ProfileSummary, StepCost } from "./cpu-profile.js";
+import type { AreaCost, ProfileSummary, StepCost } from "./cpu-profile.js";
 import type { Machine } from "./machine.js";
 import type { OpenLoopResult } from "./open-loop.js";
 import type { ThroughputRun } from "./throughput.js";
@@ -129,12 +129,16 @@ export interface Results {
   /** The same on the Functions path (the harness and @azure/functions in the same process). */
   tail?: TailResult[];
   functionsProfile?: ProfileResult;
+  /** The functions forwarder (the Functions path's floor) profiled the same way, to compare by part. */
+  functionsFloorProfile?: ProfileResult;
 }
 
 export interface ProfileResult {
   summary: ProfileSummary;
   /** tollgate's pipeline steps, each with its CPU per request (cpu-profile.ts, PIPELINE_STEPS). */
   steps: StepCost[];
+  /** Every part of the code with its CPU per request. */
+  areas: AreaCost[];
   file: string;
   requestsPerSecond: number;
 }

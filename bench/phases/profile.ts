@@ -17,26 +17,33 @@ import {
   LOCAL_HOST_NODE_ARGUMENTS,
   TOLLGATE_FUNCTIONS,
 } from "../lib/context.js";
-import { pipelineCosts, summariseProfile } from "../lib/cpu-profile.js";
+import { areaCosts, pipelineCosts, summariseProfile } from "../lib/cpu-profile.js";
 import { profileDuring } from "../lib/inspector-profile.js";
 import type { Results } from "../lib/results.js";
 import { throughputRun } from "../lib/throughput.js";
 
 export async function profileHotPath(
   context: BenchContext,
-  on: "local host" | "functions path" = "local host",
+  on: "local host" | "functions path" | "functions floor" = "local host",
 ): Promise<NonNullable<Results["profile"]>> {
   const { config, fixture, servers, mainPrefix, path, log } = context;
   const env = fixture.tollgateEnv(mainPrefix, servers.direct.url);
+  const functionsApp = (files: string[], appEnv: Record<string, string>) => ({
+    entry: FUNCTIONS_HOST,
+    env: { ...appEnv, FUNCTIONS_APP: files.map((file) => compiled(file)).join(",") },
+    nodeArgs: ["--inspect=127.0.0.1:0", ...WORKER_NODE_ARGUMENTS],
+  });
   const profiled = await startServer(
-    `tollgate (${on}, profiled)`,
+    `${on === "functions floor" ? "functions forwarder" : `tollgate (${on}`}, profiled)`,
     on === "local host"
       ? { entry: LOCAL_HOST, env, nodeArgs: ["--inspect=127.0.0.1:0", ...LOCAL_HOST_NODE_ARGUMENTS] }
-      : {
-          entry: FUNCTIONS_HOST,
-          env: { ...env, FUNCTIONS_APP: TOLLGATE_FUNCTIONS.map((file) => compiled(file)).join(",") },
-          nodeArgs: ["--inspect=127.0.0.1:0", ...WORKER_NODE_ARGUMENTS],
-        },
+      : on === "functions path"
+        ? functionsApp(TOLLGATE_FUNCTIONS, env)
+        : // The floor from tsc's output too, so that its frames name the same parts as tollgate's.
+          functionsApp(["bench/servers/functions-forwarder.ts"], {
+            BENCH_BACKEND_URL: servers.direct.url,
+            BENCH_STREAM: "true",
+          }),
   );
   try {
     await checkAllowed(
@@ -56,13 +63,18 @@ export async function profileHotPath(
     await load(1);
     // Only the load is profiled: the process's start would otherwise dominate a short profile.
     const { profile, result } = await profileDuring(profiled, () => load(config.profileSeconds));
-    const name = on === "local host" ? "tollgate-hot-path" : "tollgate-functions-path";
+    const name = {
+      "local host": "tollgate-hot-path",
+      "functions path": "tollgate-functions-path",
+      "functions floor": "functions-forwarder",
+    }[on];
     const file = join(mkdtempSync(join(tmpdir(), "tollgate-bench-")), `${name}.cpuprofile`);
     writeFileSync(file, JSON.stringify(profile));
     log(`profile: ${file} (open in Chrome DevTools or speedscope)`);
     return {
       summary: summariseProfile(profile),
       steps: pipelineCosts(profile, result.requestsPerSecond),
+      areas: areaCosts(profile, result.requestsPerSecond),
       file,
       requestsPerSecond: result.requestsPerSecond,
     };

@@ -56,6 +56,26 @@ export interface AccessRecorderOptions {
   onEvent?: (event: AccessRecorderEvent) => void;
 }
 
+type Caller = NonNullable<AccessDecision["principal"]>;
+
+const ANONYMOUS_CALLER: CallerFields = {
+  tenantId: NO_TENANT,
+  callerId: ANONYMOUS,
+  clientAppId: "",
+  kind: "none",
+  key: `${NO_TENANT}\u0000${ANONYMOUS}\u0000\u0000none`,
+};
+
+/** Who a decision counts for, worked out once per verified token (see #callerOf). */
+interface CallerFields {
+  tenantId: string;
+  callerId: string;
+  clientAppId: string;
+  kind: AccessSummary["kind"];
+  /** The four joined, the caller's part of a summary's key. */
+  key: string;
+}
+
 interface Entry {
   row: AccessSummary;
   /** How much of `row.count` telemetry has already been told (events are deltas, so KQL sums). */
@@ -75,6 +95,12 @@ export class AccessRecorder {
   #flushing: Promise<void> | undefined;
   #dropped = 0;
   #timer: ReturnType<typeof setInterval> | undefined;
+  /**
+   * The token cache hands out one principal object per verified token, so its fields, its
+   * pseudonym (an HMAC when TOLLGATE_ACCESS_HASH_KEY is set) and its part of the key are computed
+   * once per token rather than on every request; the entry lives exactly as long as the principal.
+   */
+  readonly #callers = new WeakMap<Caller, CallerFields>();
 
   constructor(options: AccessRecorderOptions) {
     this.#o = {
@@ -107,14 +133,11 @@ export class AccessRecorder {
   record(decision: AccessDecision): void {
     const now = this.#o.clock.now();
     const minute = minuteOf(now);
-    const p = decision.principal;
-    const tenantId = p?.tenantId ?? NO_TENANT;
-    const callerId = p === undefined ? ANONYMOUS : this.#o.callerId(p.objectId);
-    const clientAppId = p?.clientAppId ?? "";
-    const kind = p?.kind ?? "none";
+    const caller = this.#callerOf(decision.principal);
+    const { tenantId, callerId, clientAppId, kind } = caller;
     const ruleId = decision.ruleId ?? "";
     const reason = decision.reason ?? "";
-    const key = `${minute}\u0000${tenantId}\u0000${callerId}\u0000${clientAppId}\u0000${kind}\u0000${ruleId}\u0000${decision.outcome}\u0000${reason}`;
+    const key = `${minute}\u0000${caller.key}\u0000${ruleId}\u0000${decision.outcome}\u0000${reason}`;
 
     let entry = this.#entries.get(key);
     if (entry === undefined) {
@@ -153,6 +176,23 @@ export class AccessRecorder {
       this.#refusal(decision, entry.row, now, minute);
     }
     this.#maybeFlush(now);
+  }
+
+  #callerOf(p: Caller | undefined): CallerFields {
+    if (p === undefined) return ANONYMOUS_CALLER;
+    let fields = this.#callers.get(p);
+    if (fields === undefined) {
+      const callerId = this.#o.callerId(p.objectId);
+      fields = {
+        tenantId: p.tenantId,
+        callerId,
+        clientAppId: p.clientAppId,
+        kind: p.kind,
+        key: `${p.tenantId}\u0000${callerId}\u0000${p.clientAppId}\u0000${p.kind}`,
+      };
+      this.#callers.set(p, fields);
+    }
+    return fields;
   }
 
   #refusal(decision: AccessDecision, row: AccessSummary, now: number, minute: number): void {

@@ -48,6 +48,11 @@ export class LifetimeAggregator {
   readonly #dirty = new Set<string>();
   readonly #flushes: FlushSchedule;
   #dropped = 0;
+  /**
+   * Each verified token's row key, made once: the token cache hands out one principal object per
+   * token, and the entry lives exactly as long as it. The hour is added per request.
+   */
+  readonly #rowKeys = new WeakMap<ObservedToken, string>();
 
   constructor(options: LifetimeAggregatorOptions) {
     this.#table = options.table;
@@ -63,13 +68,12 @@ export class LifetimeAggregator {
     const now = this.#clock.now();
     const lifetime = token.expiresAt - token.issuedAt;
     const start = windowStart(now);
-    const identity = {
-      tenantId: token.tenantId,
-      clientAppId: token.clientAppId,
-      caeCapable: token.caeCapable,
-      instanceId: this.#instanceId,
-    };
-    const key = `${start}/${aggregateRowKey(identity)}`;
+    let rowKey = this.#rowKeys.get(token);
+    if (rowKey === undefined) {
+      rowKey = aggregateRowKey({ ...token, instanceId: this.#instanceId });
+      this.#rowKeys.set(token, rowKey);
+    }
+    const key = `${start}/${rowKey}`;
     const aggregate = this.#aggregates.get(key);
     if (aggregate === undefined && this.#aggregates.size >= this.#maxAggregates) {
       // Memory stays bounded whoever calls; the loss is reported at the next flush.
@@ -86,7 +90,10 @@ export class LifetimeAggregator {
     } else {
       this.#aggregates.set(key, {
         windowStart: start,
-        ...identity,
+        tenantId: token.tenantId,
+        clientAppId: token.clientAppId,
+        caeCapable: token.caeCapable,
+        instanceId: this.#instanceId,
         count: 1,
         minSeconds: lifetime,
         maxSeconds: lifetime,
