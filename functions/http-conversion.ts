@@ -37,12 +37,9 @@ export function clientIpOf(request: HttpRequest): string {
   return /^[\d.]+:\d+$/.test(last) ? (last.split(":")[0] ?? "") : last;
 }
 
-// The Functions request exposes no client-disconnect signal; backend timeouts bound the call. One
-// signal that never aborts serves every request: a controller per request only made garbage.
-const NEVER_ABORTED = new AbortController().signal;
-
+/** The Functions request exposes no client-disconnect signal: backend timeouts bound the call. */
 export function contextOf(request: HttpRequest): RequestContext {
-  return { clientIp: clientIpOf(request), peerInForwardedFor: true, signal: NEVER_ABORTED };
+  return { clientIp: clientIpOf(request), peerInForwardedFor: true };
 }
 
 export function toResponseInit(response: Response): HttpResponseInit {

@@ -51,7 +51,7 @@ export interface GatewayDeps {
   /** Told each request's live decision, to evaluate a shadow candidate beside it (shared/shadow). */
   shadow?: ShadowObserver;
   /** Answers for tollgate's own paths (health, readiness); undefined means "not mine". */
-  ownRoutes?: (request: IncomingRequest, url: URL) => Promise<Response | undefined>;
+  ownRoutes?: (request: IncomingRequest, url: URL) => Response | undefined;
   /**
    * Checks on every verified caller, cached token or not, before any rule or rate limit: throws
    * the refusal (revoked token, suspended tenant). In memory only; never does I/O.
@@ -128,7 +128,7 @@ export function createGateway(deps: GatewayDeps): RequestHandler {
     }
     const url = caller instanceof TollgateError ? new URL(request.url) : caller.url;
     // Health and the assertion JWKS are public, answered for platform probes, and not decisions.
-    const own = await deps.ownRoutes?.(request, url);
+    const own = deps.ownRoutes?.(request, url);
     if (own) return own;
     // RFC 9728 metadata is public: a client reads it to learn how to get the token it lacks.
     const metadata = protectedResourceMetadata(deps.policy(), request, url);
@@ -331,7 +331,7 @@ export function createGateway(deps: GatewayDeps): RequestHandler {
       report(detailed(allowed));
       return settings.rateLimitHeaders && limit?.headers ? withHeaders(response, limit.headers) : response;
     } catch (error) {
-      if (context.signal.aborted && !(error instanceof TollgateError)) {
+      if (context.signal?.aborted === true && !(error instanceof TollgateError)) {
         // The client went away and the backend call was aborted with it: nobody reads this answer,
         // so it is neither a refusal nor an outage. 499 is the status proxies log for it.
         report(timed({ traceId, outcome: "abandoned", status: 499, durationMs: 0 }));

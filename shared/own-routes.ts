@@ -66,7 +66,8 @@ export function createOwnRoutes(
   sources: ReadinessSources,
   bypass: GatewayBypassConfig = {},
 ) {
-  return async (request: IncomingRequest, url: URL): Promise<Response | undefined> => {
+  // Synchronous: every request asks first, and an async function's promise cost each one a tick.
+  return (request: IncomingRequest, url: URL): Response | undefined => {
     if (request.method !== "GET" && request.method !== "HEAD") return undefined;
     switch (url.pathname) {
       case HEALTH_PATH:
