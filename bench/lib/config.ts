@@ -70,7 +70,17 @@ export function configFor(argv: string[]): { config: RunConfig; outDir: string }
         // that): the goals are about a process under steady load.
         latencyWarmSeconds: 5,
         latencySeconds: { 1000: 10, 250: 4 },
-        latencyTargets: ["direct", "tollgate", "peer", "undici", "functionsFloor", "functionsTollgate"],
+        // The no-check layer too: it splits tollgate's added latency into the core's hop (the
+        // web-standard Request/Response and forwardRequest) and what the checks add on top.
+        latencyTargets: [
+          "direct",
+          "tollgate",
+          "peer",
+          "undici",
+          "forwardLayer",
+          "functionsFloor",
+          "functionsTollgate",
+        ],
         tokenPathSeconds: 2,
         coldStartRuns: 3,
         soakRate: 1000,

@@ -113,10 +113,15 @@ export function explainMisses(results: Results): { target: string; explanation: 
       const peer = added(results, "peer", "direct", p);
       const quiet = added(results, "tollgate", "direct", p, 250);
       const quietUndici = added(results, "undici", "direct", p, 250);
+      const core = added(results, "forwardLayer", "direct", p);
+      const gate = added(results, "tollgate", "direct", p);
       say(t, [
         undici === undefined
           ? undefined
           : `In the same run the bare undici forwarder adds ${ms(undici)} and the fastify peer ${peer === undefined ? "n/a" : ms(peer)} at p${p}.`,
+        core === undefined || gate === undefined
+          ? undefined
+          : `tollgate's adapter and forwardRequest with no checks add ${ms(core)}: the web-standard core's own hop, which every entry point shares; the checks add the other ${ms(gate - core)}.`,
         quiet === undefined
           ? undefined
           : `At 250 req/s tollgate adds ${ms(quiet)} (the undici forwarder ${quietUndici === undefined ? "n/a" : ms(quietUndici)}).`,
