@@ -33,7 +33,8 @@ export const GATEWAY_KEY_HEADER = "x-tollgate-gateway-key";
 export interface GatewayDeps {
   settings: Pick<Settings, "backend" | "bypass" | "rateLimitHeaders" | "easyAuthHeaders"> &
     Partial<Pick<Settings, "trustedProxies">>;
-  validator: Pick<TokenValidator, "validateAuthorization">;
+  /** `verifiedBefore`, where the validator has it, answers a repeat caller without a promise. */
+  validator: Pick<TokenValidator, "validateAuthorization"> & Partial<Pick<TokenValidator, "verifiedBefore">>;
   /** The role map in memory; undefined until the first load succeeds. */
   policy: () => Policy | undefined;
   signer: AssertionSigner | undefined;
@@ -201,11 +202,11 @@ export function createGateway(deps: GatewayDeps): RequestHandler {
       } else {
         const verifyStarted = performance.now();
         try {
-          principal = await deps.validator.validateAuthorization(
-            request.headers.get("authorization"),
-            url,
-            trace?.tokenChecks,
-          );
+          const authorization = request.headers.get("authorization");
+          // A debug trace lists every token check, so it takes the full path.
+          principal =
+            (trace === undefined ? deps.validator.verifiedBefore?.(authorization) : undefined) ??
+            (await deps.validator.validateAuthorization(authorization, url, trace?.tokenChecks));
         } finally {
           verifyMs = performance.now() - verifyStarted;
         }

@@ -161,7 +161,10 @@ export const PIPELINE_STEPS: readonly PipelineStep[] = [
   {
     name: "token (cache lookup, key still published)",
     why: "a verified token costs one Map lookup by its last 43 characters, a comparison of the whole token and a check that its key is still published (a withdrawn key or an expired token must stop working at once); the RSA verification is not in it",
-    frames: [{ fn: "validateAuthorization", file: "shared/token/" }],
+    frames: [
+      { fn: "verifiedBefore", file: "shared/token/" },
+      { fn: "validateAuthorization", file: "shared/token/" },
+    ],
   },
   {
     name: "role map (path checks, rule match)",

@@ -95,6 +95,18 @@ export class KeyStore implements SigningKeys {
     return set;
   }
 
+  publishedKeyNow(source: KeySource, kid: string): VerificationKey | undefined {
+    const state = this.#sources.get(source.id);
+    const set = state?.current;
+    if (state === undefined || set === undefined) return undefined;
+    // Past the refresh interval keySet starts a refresh (or, past the staleness limit, waits for
+    // one or refuses): that is getKey's to decide.
+    const { refreshSeconds, maxStalenessSeconds } = this.#deps.keys;
+    if (this.#now() - set.fetchedAt > Math.min(refreshSeconds, maxStalenessSeconds) * 1000) return undefined;
+    this.#checkSnapshotInBackground(state);
+    return this.#usable(set.keys.get(kid));
+  }
+
   async getKey(source: KeySource, kid: string): Promise<VerificationKey> {
     const held = (await this.keySet(source)).keys.get(kid);
     const known = this.#usable(held);

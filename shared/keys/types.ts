@@ -63,4 +63,10 @@ export interface SigningKeys {
    * every request waiting for it. Throws `key_not_found` (401) or `keys_unavailable` (503).
    */
   getKey(source: KeySource, kid: string): Promise<VerificationKey>;
+  /**
+   * The key with this `kid`, synchronously, only when the source's set is fresh (within its
+   * refresh interval) and holds it usable: what getKey would answer at once. Undefined otherwise,
+   * and the caller then asks getKey, which refreshes, refetches or refuses.
+   */
+  publishedKeyNow?(source: KeySource, kid: string): VerificationKey | undefined;
 }

@@ -320,6 +320,58 @@ describe("the verified-token cache", () => {
     expect(await reasonOf(validator.validateToken(token))).toBe("key_not_found");
   });
 
+  it("answers a repeat caller without a promise only where the full check would accept it", async () => {
+    const { validator } = validatorFor({
+      TOLLGATE_KEYS_REFETCH_COOLDOWN_SECONDS: "0",
+      TOLLGATE_KEYS_REMOVED_KEY_GRACE_SECONDS: "0",
+    });
+    const kid = await issuer.addKey({ publish: true });
+    const token = await issuer.mint({ kid, roles: ["reader"], lifetimeSeconds: 3600 });
+    const header = `Bearer ${token}`;
+    expect(validator.verifiedBefore(header)).toBeUndefined(); // never verified: the full path
+    const principal = await validator.validateAuthorization(header);
+    expect(validator.verifiedBefore(header)).toBe(principal);
+    expect(validator.verifiedBefore(`bearer ${token}`)).toBe(principal); // the scheme is case-insensitive
+
+    // Whatever the full path would refuse, or must look at again, is not answered here.
+    const [h, p, sig] = token.split(".");
+    const forged = Buffer.from(
+      JSON.stringify({ ...JSON.parse(Buffer.from(p ?? "", "base64url").toString()), roles: ["admin"] }),
+    ).toString("base64url");
+    expect(validator.verifiedBefore(`Bearer ${h}.${forged}.${sig}`)).toBeUndefined();
+    expect(validator.verifiedBefore(`${header}, Bearer ${token}`)).toBeUndefined();
+    expect(validator.verifiedBefore(`Basic ${token}`)).toBeUndefined();
+    expect(validator.verifiedBefore(null)).toBeUndefined();
+
+    // A withdrawn key: refused at once, by the full path too.
+    issuer.unpublish(kid);
+    await reasonOf(
+      validator.validateToken(await issuer.mint({ kid: await issuer.addKey({ publish: false }) })),
+    );
+    expect(validator.verifiedBefore(header)).toBeUndefined();
+    expect(await reasonOf(validator.validateAuthorization(header))).toBe("key_not_found");
+  });
+
+  it("leaves a repeat caller to the full path when the keys are due a refresh", async () => {
+    const { validator } = validatorFor({ TOLLGATE_KEYS_REFRESH_SECONDS: "60" });
+    const header = `Bearer ${await issuer.mint({ lifetimeSeconds: 3600 })}`;
+    const principal = await validator.validateAuthorization(header);
+    expect(validator.verifiedBefore(header)).toBe(principal);
+    clock.advance(120_000);
+    expect(validator.verifiedBefore(header)).toBeUndefined();
+    expect(await reasonOf(validator.validateAuthorization(header))).toBe("accepted");
+  });
+
+  it("never answers a repeat caller without a promise once the token has expired", async () => {
+    const { validator } = validatorFor();
+    const token = await issuer.mint({ lifetimeSeconds: 600 });
+    await validator.validateToken(token);
+    expect(validator.verifiedBefore(`Bearer ${token}`)).toBeDefined();
+    clock.advance(661_000); // past exp plus the 60 s skew
+    expect(validator.verifiedBefore(`Bearer ${token}`)).toBeUndefined();
+    expect(await reasonOf(validator.validateToken(token))).toBe("token_expired");
+  });
+
   it("never lets a cached token through with a changed payload or signature", async () => {
     const { validator } = validatorFor();
     const token = await issuer.mint({ roles: ["reader"] });
