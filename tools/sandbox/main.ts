@@ -4,6 +4,7 @@
 
 import { randomUUID } from "node:crypto";
 import { readFileSync, rmSync, writeFileSync } from "node:fs";
+import type { Server } from "node:http";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -11,6 +12,7 @@ import { parseArgs } from "node:util";
 import { parse, stringify } from "yaml";
 import { loadSettings } from "../../shared/config/settings.js";
 import { generateAssertionKey } from "../../shared/forward/assertion-keys.js";
+import type { RequestHandler } from "../../shared/http/request-handler.js";
 import { createTollgate } from "../../shared/tollgate.js";
 import { runCli } from "../cli/run-cli.js";
 import { createNodeServer } from "../local-host/node-http-adapter.js";
@@ -18,7 +20,6 @@ import { startAzurite } from "../loopback/azurite.js";
 import { startEchoBackend } from "../loopback/echo-backend.js";
 import { EntraIssuer } from "../loopback/entra-issuer.js";
 import { startMcpBackend } from "../loopback/mcp-backend.js";
-import { freePort } from "../loopback/ports.js";
 import { printable, sandboxScript } from "./curl-lines.js";
 
 const DEMO_AUDIENCE = "api://tollgate-demo";
@@ -51,12 +52,19 @@ async function main(): Promise<void> {
   const say = (line: string) => process.stdout.write(`${line}\n`);
   say("tollgate sandbox: starting Azurite, the Entra-shaped issuer, the echo backend and the gateway…");
 
+  // The gateway's port is held from the start: the demo role map names the gateway's URL, so the
+  // port must be known before tollgate exists, and a port only probed free could be taken (by any
+  // outgoing connection's local port, too) in the seconds Azurite and tollgate take to start.
+  // Until tollgate is up, the listener answers 503.
+  let handle: RequestHandler = async () =>
+    new Response("The sandbox is still starting.\n", { status: 503, headers: { "retry-after": "1" } });
+  const server = createNodeServer((request, context) => handle(request, context));
   const [azurite, issuer, backend, mcpBackend, port] = await Promise.all([
     startAzurite(),
     EntraIssuer.start({ defaultAudience: DEMO_AUDIENCE }),
     startEchoBackend(),
     startMcpBackend({ stateless: true }),
-    freePort(),
+    listenOnFreePort(server),
   ]);
   const gateway = `http://127.0.0.1:${port}`;
   const env = {
@@ -89,8 +97,7 @@ async function main(): Promise<void> {
 
   const tollgate = await createTollgate(loadSettings(env), { log: (line) => say(`  [tollgate] ${line}`) });
   await tollgate.start();
-  const server = createNodeServer(tollgate.handle);
-  await new Promise<void>((resolve) => server.listen(port, "127.0.0.1", resolve));
+  handle = tollgate.handle;
 
   say("");
   say(`gateway   ${gateway}   (role map: ${policyFile})`);
@@ -119,6 +126,19 @@ async function main(): Promise<void> {
   };
   process.once("SIGINT", () => void stop());
   process.once("SIGTERM", () => void stop());
+}
+
+/** Listens on a port the OS picks on 127.0.0.1 and returns it. */
+function listenOnFreePort(server: Server): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once("error", reject);
+    server.listen({ host: "127.0.0.1", port: 0 }, () => {
+      server.off("error", reject);
+      const address = server.address();
+      if (typeof address === "object" && address !== null) resolve(address.port);
+      else reject(new Error("the gateway's listener reported no TCP port"));
+    });
+  });
 }
 
 main().catch((error: unknown) => {
