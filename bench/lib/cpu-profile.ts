@@ -182,12 +182,18 @@ export const PIPELINE_STEPS: readonly PipelineStep[] = [
   {
     name: "rate limit (strict)",
     why: "the caller's counter in memory: permits leased from Table Storage in blocks and spent one per request, so the limit holds across instances with no storage call per request",
-    frames: [{ fn: "check", file: "shared/limits/rate-limiter" }],
+    frames: [
+      { fn: "check", file: "shared/limits/rate-limiter" },
+      { fn: "checkNow", file: "shared/limits/rate-limiter" },
+    ],
   },
   {
     name: "identity assertion (cached per caller)",
     why: "the signed assertion is signed once per caller and backend and reused until near its expiry: what is left is the lookup",
-    frames: [{ fn: "sign", file: "shared/forward/identity-assertion" }],
+    frames: [
+      { fn: "sign", file: "shared/forward/identity-assertion" },
+      { fn: "signedBefore", file: "shared/forward/identity-assertion" },
+    ],
   },
   {
     name: "header hygiene and identity headers",

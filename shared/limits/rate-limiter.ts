@@ -57,6 +57,31 @@ export class RateLimiter {
     this.#timer.unref();
   }
 
+  /**
+   * check() without a promise when the answer needs no storage: an approximate limit, or a
+   * strict one with a permit in hand or its window's budget spent. Undefined when only storage
+   * can answer; then call check(). The breaker is left alone, as storage was not asked.
+   */
+  checkNow(
+    policyName: string,
+    policy: LimitPolicy,
+    principal: Principal | undefined,
+    ruleId: string,
+    clientIp = "",
+  ): LimitVerdict | undefined {
+    if (policy.mode === "approximate")
+      return this.#checkApproximate(policyName, policy, principal, ruleId, clientIp);
+    const key = limitKey(policyName, policy, principal, ruleId, clientIp);
+    const verdict = this.#strict.takeNow(
+      key,
+      policy.requests,
+      policy.window,
+      () => !this.#breaker.isOpen(),
+      policy.shards,
+    );
+    return verdict && this.#verdict(policyName, policy, verdict.allowed, verdict.window, verdict.remaining);
+  }
+
   async check(
     policyName: string,
     policy: LimitPolicy,
@@ -65,13 +90,9 @@ export class RateLimiter {
     ruleId: string,
     clientIp = "",
   ): Promise<LimitVerdict> {
+    if (policy.mode === "approximate")
+      return this.#checkApproximate(policyName, policy, principal, ruleId, clientIp);
     const key = limitKey(policyName, policy, principal, ruleId, clientIp);
-    if (policy.mode === "approximate") {
-      if (this.#breaker.isOpen() && policy.onStorageError === "closed")
-        return this.#storageDown(policyName, policy);
-      const verdict = this.#approximate.take(key, policy.requests, policy.window);
-      return this.#verdict(policyName, policy, verdict.allowed, verdict.window, verdict.remaining);
-    }
     try {
       const verdict = await this.#strict.take(
         key,
@@ -89,6 +110,21 @@ export class RateLimiter {
       if (!this.#breaker.isOpen()) this.#breaker.failed();
       return this.#storageDown(policyName, policy);
     }
+  }
+
+  /** Approximate limits count in memory and push later: never a wait for storage. */
+  #checkApproximate(
+    policyName: string,
+    policy: LimitPolicy,
+    principal: Principal | undefined,
+    ruleId: string,
+    clientIp: string,
+  ): LimitVerdict {
+    if (this.#breaker.isOpen() && policy.onStorageError === "closed")
+      return this.#storageDown(policyName, policy);
+    const key = limitKey(policyName, policy, principal, ruleId, clientIp);
+    const verdict = this.#approximate.take(key, policy.requests, policy.window);
+    return this.#verdict(policyName, policy, verdict.allowed, verdict.window, verdict.remaining);
   }
 
   /** Pushes approximate counts now (tests, shutdown). */

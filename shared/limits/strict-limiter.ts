@@ -80,6 +80,11 @@ export interface StrictVerdict {
   remaining: number;
 }
 
+/** Sub-counters a key is split into: the policy's `shards`, at least one and at most the limit. */
+function shardCount(shards: number, limit: number): number {
+  return Math.max(1, Math.min(Math.floor(shards), limit));
+}
+
 /** Below this many keys the map is never scanned. */
 const SWEEP_FROM = 10_000;
 /** Keys held at most (about 100 bytes each): past it the oldest are dropped. */
@@ -124,16 +129,12 @@ export class StrictLimiter {
     storageAvailable: () => boolean = () => true,
     shards = 1,
   ): Promise<StrictVerdict> {
-    const count = Math.max(1, Math.min(Math.floor(shards), limit));
+    const count = shardCount(shards, limit);
     this.#state(key, windowSeconds, count).demand++;
     for (;;) {
       const state = this.#state(key, windowSeconds, count);
-      if (state.local > 0) {
-        state.local--;
-        this.#prefetch(key, state, limit, storageAvailable);
-        return { allowed: true, window: state.window, remaining: this.#remaining(state, limit) };
-      }
-      if (state.exhausted) return { allowed: false, window: state.window, remaining: 0 };
+      const decided = this.#decideInHand(key, state, limit, storageAvailable);
+      if (decided !== undefined) return decided;
       if (state.leasing === undefined && !storageAvailable()) {
         throw new CounterStorageError("storage is presumed down after a recent failure");
       }
@@ -143,6 +144,40 @@ export class StrictLimiter {
       });
       await state.leasing;
     }
+  }
+
+  /**
+   * take() without a promise, for when no lease is needed: a permit in hand, or the window's
+   * budget known to be spent. Undefined when only storage can answer (then call take(), which
+   * counts the request itself); it never waits and never throws.
+   */
+  takeNow(
+    key: string,
+    limit: number,
+    windowSeconds: number,
+    storageAvailable: () => boolean = () => true,
+    shards = 1,
+  ): StrictVerdict | undefined {
+    const state = this.#state(key, windowSeconds, shardCount(shards, limit));
+    if (state.local <= 0 && !state.exhausted) return undefined;
+    state.demand++;
+    return this.#decideInHand(key, state, limit, storageAvailable);
+  }
+
+  /** Spends a permit in hand, or refuses when the window's budget is spent; undefined otherwise. */
+  #decideInHand(
+    key: string,
+    state: KeyState,
+    limit: number,
+    storageAvailable: () => boolean,
+  ): StrictVerdict | undefined {
+    if (state.local > 0) {
+      state.local--;
+      this.#prefetch(key, state, limit, storageAvailable);
+      return { allowed: true, window: state.window, remaining: this.#remaining(state, limit) };
+    }
+    if (state.exhausted) return { allowed: false, window: state.window, remaining: 0 };
+    return undefined;
   }
 
   /**
@@ -164,9 +199,10 @@ export class StrictLimiter {
 
   #remaining(state: KeyState, limit: number): number {
     let left = state.local;
-    state.shards.forEach((shard, index) => {
-      left += Math.max(0, shardBudget(limit, state.shards.length, index) - shard.leased);
-    });
+    const count = state.shards.length;
+    for (let index = 0; index < count; index++) {
+      left += Math.max(0, shardBudget(limit, count, index) - (state.shards[index] as ShardState).leased);
+    }
     return left;
   }
 

@@ -176,6 +176,43 @@ describe("strict limits across instances", () => {
   });
 });
 
+describe("answers without a promise (checkNow)", () => {
+  it("come only from permits in hand or a spent budget, never past the limit, and leave the rest to storage", async () => {
+    const clock = new ManualClock(Date.UTC(2026, 10, 26, 12, 0, 5));
+    const { limiters, counter, stop } = instances(2, clock);
+    const p = policy({ requests: 40 });
+    const [first, second] = limiters;
+    if (!first || !second) throw new Error("no limiters");
+    // Nothing leased yet: only storage can answer.
+    expect(first.checkNow("now", p, caller, "r")).toBeUndefined();
+    const outcomes: string[] = [];
+    let fromHand = 0;
+    for (let i = 0; i < 100; i++) {
+      const limiter = i % 2 === 0 ? first : second;
+      const callsBefore = counter.calls;
+      const now = limiter.checkNow("now", p, caller, "r");
+      if (now !== undefined) {
+        fromHand++;
+        // Decided in memory: storage was not asked for it.
+        expect(counter.calls).toBe(callsBefore);
+      }
+      outcomes.push((now ?? (await limiter.check("now", p, caller, "r"))).outcome);
+    }
+    expect(outcomes.filter((o) => o === "allow").length).toBeLessThanOrEqual(40);
+    expect(outcomes.filter((o) => o === "allow").length).toBeGreaterThanOrEqual(35);
+    expect(outcomes.slice(-10)).toEqual(Array(10).fill("deny"));
+    expect(fromHand).toBeGreaterThan(50);
+    // A spent budget is refused at once, with when to come back.
+    const refused = first.checkNow("now", p, caller, "r");
+    expect(refused).toMatchObject({ outcome: "deny", retryAfterSeconds: 55 });
+    // Permits and spent budgets die with their window: the next one starts from storage.
+    clock.advance(60_000);
+    expect(first.checkNow("now", p, caller, "r")).toBeUndefined();
+    expect((await first.check("now", p, caller, "r")).outcome).toBe("allow");
+    stop();
+  });
+});
+
 describe("approximate limits", () => {
   it("stay within the stated bound, with storage off the request path", async () => {
     const clock = new ManualClock(Date.UTC(2026, 10, 26, 12, 0, 5));
@@ -207,6 +244,7 @@ describe("storage down", () => {
     const closed = policy({ requests: 40 });
     const open = policy({ requests: 40, onStorageError: "open" });
     expect((await limiter.check("closed", closed, caller, "r")).outcome).toBe("allow");
+    expect((await limiter.check("other", closed, caller, "r")).outcome).toBe("allow");
     await azurite.stop();
     try {
       // Permits already leased are still spent...
@@ -223,6 +261,13 @@ describe("storage down", () => {
       expect((await limiter.check("closed", closed, caller, "r")).outcome).toBe("storage_closed");
       expect(counter.calls).toBe(callsBefore);
       expect((await limiter.check("open", open, caller, "r")).outcome).toBe("storage_open");
+      // A permit in hand under another limit is still spent, without a promise, and says nothing
+      // of storage: the breaker stays open, so the first limit still answers without a call.
+      expect(limiter.checkNow("other", closed, caller, "r")).toMatchObject({ outcome: "allow" });
+      expect(limiter.checkNow("closed", closed, caller, "r")).toBeUndefined();
+      const spent = counter.calls;
+      expect((await limiter.check("closed", closed, caller, "r")).outcome).toBe("storage_closed");
+      expect(counter.calls).toBe(spent);
     } finally {
       await azurite.restart();
       stop();
