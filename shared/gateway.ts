@@ -39,7 +39,7 @@ export interface GatewayDeps {
   policy: () => Policy | undefined;
   signer: AssertionSigner | undefined;
   /** Without it, rules' rate limits are not enforced (tests of other parts). */
-  limiter?: Pick<RateLimiter, "check">;
+  limiter?: Pick<RateLimiter, "check"> & Partial<Pick<RateLimiter, "checkNow">>;
   pools: BackendPools;
   clock: Clock;
   onDecision?: (record: DecisionRecord) => void;
@@ -253,13 +253,11 @@ export function createGateway(deps: GatewayDeps): RequestHandler {
       const limitPolicy =
         decision.rateLimit === undefined ? undefined : policy.rateLimits[decision.rateLimit];
       if (limitPolicy !== undefined && decision.rateLimit !== undefined && deps.limiter) {
-        limit = await deps.limiter.check(
-          decision.rateLimit,
-          limitPolicy,
-          principal,
-          ruleIdOf(decision) ?? "default",
-          caller.clientIp,
-        );
+        const ruleId = ruleIdOf(decision) ?? "default";
+        // Most requests are decided by permits in hand: no promise for those.
+        limit =
+          deps.limiter.checkNow?.(decision.rateLimit, limitPolicy, principal, ruleId, caller.clientIp) ??
+          (await deps.limiter.check(decision.rateLimit, limitPolicy, principal, ruleId, caller.clientIp));
         if (limit.outcome === "deny") {
           throw new TollgateError(
             "rate_limited",
@@ -286,7 +284,12 @@ export function createGateway(deps: GatewayDeps): RequestHandler {
         throw new TollgateError("backend_unavailable", "No backend is configured for this route.");
       }
       // A public route's backend gets no identity: no assertion, no identity headers.
-      const assertion = deps.signer && principal ? await deps.signer.sign(principal, backendUrl) : undefined;
+      // An assertion still reusable for this caller and backend is taken without a promise.
+      const assertion =
+        deps.signer && principal
+          ? (deps.signer.signedBefore(principal, backendUrl) ??
+            (await deps.signer.sign(principal, backendUrl)))
+          : undefined;
       const headers = buildUpstreamHeaders(request.headers, {
         clientIp: caller.clientIp,
         proto: url.protocol === "https:" ? "https" : "http",

@@ -161,13 +161,26 @@ export class AssertionSigner {
     return audience;
   }
 
+  /**
+   * sign() without a promise when an assertion for this subject and backend is still reusable;
+   * undefined when a new one must be signed (then call sign()).
+   */
+  signedBefore(subject: AssertionSubject, backendUrl: string): string | undefined {
+    const nowMs = this.#clock.now();
+    const cached = this.#cache.get(
+      cacheKeyOf(subject, this.audienceFor(backendUrl)),
+      (entry) => nowMs >= entry.reuseUntilMs,
+    );
+    return cached?.token;
+  }
+
   /** An assertion of `subject`'s identity for the backend at `backendUrl`. */
   async sign(subject: AssertionSubject, backendUrl: string): Promise<string> {
+    const reusable = this.signedBefore(subject, backendUrl);
+    if (reusable !== undefined) return reusable;
     const audience = this.audienceFor(backendUrl);
     const nowMs = this.#clock.now();
     const cacheKey = cacheKeyOf(subject, audience);
-    const cached = this.#cache.get(cacheKey, (entry) => nowMs >= entry.reuseUntilMs);
-    if (cached !== undefined) return cached.token;
 
     const iat = Math.floor(nowMs / 1000);
     let exp = iat + this.#lifetimeSeconds;

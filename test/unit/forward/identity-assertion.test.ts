@@ -121,6 +121,24 @@ describe("AssertionSigner", () => {
     expect(await signer.sign(SUBJECT, BACKEND)).not.toBe(first);
   });
 
+  it("answers a reusable assertion without a promise, and nothing once it must be signed again", async () => {
+    const clock = new ManualClock(NOW_MS);
+    const signer = await AssertionSigner.fromSetting(generateAssertionKey(), { clock });
+    expect(signer.signedBefore(SUBJECT, BACKEND)).toBeUndefined();
+    const first = await signer.sign(SUBJECT, BACKEND);
+    expect(signer.signedBefore(SUBJECT, BACKEND)).toBe(first);
+    expect(signer.signedBefore(SUBJECT, "https://billing.internal")).toBeUndefined();
+    expect(signer.signedBefore({ ...SUBJECT, roles: ["Orders.Read"] }, BACKEND)).toBeUndefined();
+    clock.advance(49_000);
+    expect(signer.signedBefore(SUBJECT, BACKEND)).toBe(first);
+    // Within 10 s of its expiry it is no longer handed out.
+    clock.advance(1_000);
+    expect(signer.signedBefore(SUBJECT, BACKEND)).toBeUndefined();
+    const second = await signer.sign(SUBJECT, BACKEND);
+    expect(second).not.toBe(first);
+    expect(signer.signedBefore(SUBJECT, BACKEND)).toBe(second);
+  });
+
   it("signs afresh every time when reuse is off", async () => {
     const signer = await AssertionSigner.fromSetting(generateAssertionKey(), { cacheSize: 0 });
     expect(await signer.sign(SUBJECT, BACKEND)).not.toBe(await signer.sign(SUBJECT, BACKEND));
