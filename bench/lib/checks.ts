@@ -9,13 +9,23 @@ async function status(url: string, token?: string): Promise<{ status: number; bo
   return { status: response.status, body: await response.text() };
 }
 
+/** How long a target may take to become ready before the run gives up on it. */
+const READY_WITHIN_MS = 120_000;
+
 export async function checkAllowed(
   name: string,
   url: string,
   token: string,
   server?: ChildServer,
 ): Promise<void> {
-  const answer = await status(url, token);
+  // A target still loading its role map or tables answers 503 (a slow start on a busy machine,
+  // or storage slow to answer its first read): wait for it to be ready, not for a duration.
+  const deadline = Date.now() + READY_WITHIN_MS;
+  let answer = await status(url, token);
+  while (answer.status === 503 && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    answer = await status(url, token);
+  }
   if (answer.status !== 200) {
     throw new Error(
       `${name} answered ${answer.status} to an allowed request: ${answer.body}\n${server?.output() ?? ""}`,
