@@ -69,6 +69,23 @@ describe("startAzurite", () => {
 });
 
 describe("startAzurite failures", () => {
+  it("starts on another free port when another process takes its first one", async () => {
+    // The race freePort() leaves open, made certain: the first port handed out is already taken.
+    const squatter = createServer((socket) => socket.destroy());
+    await new Promise<void>((resolve) => squatter.listen(0, "127.0.0.1", resolve));
+    const taken = (squatter.address() as { port: number }).port;
+    const ports = [taken];
+    const azurite = await startAzurite(async () => ports.shift() ?? freePort());
+    try {
+      expect(ports).toEqual([]);
+      expect(azurite.port).not.toBe(taken);
+      await table(azurite, "tbl4").createTable();
+    } finally {
+      await new Promise((resolve) => squatter.close(resolve));
+      await azurite.stop();
+    }
+  });
+
   it("restart() names the port and shows Azurite's output when the port is taken", async () => {
     const azurite = await startAzurite();
     await azurite.stop();

@@ -29,12 +29,32 @@ const START_TIMEOUT_MS = 20_000;
 const POLL_INTERVAL_MS = 50;
 const OUTPUT_TAIL_CHARS = 4_000;
 
-export async function startAzurite(): Promise<AzuriteHandle> {
-  const port = await freePort();
-  const azurite = new AzuriteProcess(port);
-  await azurite.restart();
-  return azurite;
+/** Fresh ports tried before giving up, when another process takes each one first. */
+const START_ATTEMPTS = 5;
+
+/**
+ * A free port is only free until someone binds it, and Azurite binds it a second or so after
+ * freePort() closed its listener: on a busy machine (the whole suite's workers starting servers
+ * at once) another process can take it in between, and Azurite exits with EADDRINUSE. Then it
+ * starts again on another free port.
+ */
+export async function startAzurite(
+  /** Where ports come from; tests hand it a taken one first. */
+  nextPort: () => Promise<number> = freePort,
+): Promise<AzuriteHandle> {
+  for (let attempt = 1; ; attempt++) {
+    const azurite = new AzuriteProcess(await nextPort());
+    try {
+      await azurite.restart();
+      return azurite;
+    } catch (error) {
+      if (!(error instanceof PortTakenError) || attempt >= START_ATTEMPTS) throw error;
+    }
+  }
 }
+
+/** Azurite ended at start because something else holds its port. */
+class PortTakenError extends Error {}
 
 class AzuriteProcess implements AzuriteHandle {
   readonly port: number;
@@ -86,7 +106,8 @@ async function launch(port: number): Promise<ChildProcess> {
   killOnProcessExit(child);
   const output = captureOutput(child);
   let exited = false;
-  child.once("exit", () => {
+  // "close", not "exit": by then its output has been read, and it says why it ended.
+  child.once("close", () => {
     exited = true;
   });
   let spawnError: Error | undefined;
@@ -99,7 +120,8 @@ async function launch(port: number): Promise<ChildProcess> {
   for (;;) {
     if (exited) {
       const how = spawnError ? spawnError.message : `exit code ${child.exitCode}, signal ${child.signalCode}`;
-      throw new Error(`Azurite (table) on port ${port} ended before it listened (${how}).\n${output()}`);
+      const message = `Azurite (table) on port ${port} ended before it listened (${how}).\n${output()}`;
+      throw output().includes("EADDRINUSE") ? new PortTakenError(message) : new Error(message);
     }
     if (await answersAsAzurite(port)) return child;
     if (Date.now() > deadline) {
