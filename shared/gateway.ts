@@ -226,7 +226,8 @@ export function createGateway(deps: GatewayDeps): RequestHandler {
         // MCP rules match on the JSON-RPC message, so on their routes the (bounded) body is read first.
         if (takesMcpRules(policy, route))
           mcpRead = await readMcpCall(request, settings.backend.mcpMaxBodyBytes);
-        const routeRequest = { ...route, ...(mcpRead ? { mcp: mcpRead.call } : {}) };
+        // Most routes carry no MCP call: those match on `route` itself, with no copy made.
+        const routeRequest = mcpRead ? { ...route, mcp: mcpRead.call } : route;
         decision = authorize(policy, routeRequest, principal, trace);
         if (decision.groupsOverage && deps.overageGroups) {
           // Graph only when the groups the token left out decide the request.

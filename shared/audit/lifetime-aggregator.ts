@@ -50,9 +50,10 @@ export class LifetimeAggregator {
   #dropped = 0;
   /**
    * Each verified token's row key, made once: the token cache hands out one principal object per
-   * token, and the entry lives exactly as long as it. The hour is added per request.
+   * token, and the entry lives exactly as long as it. The aggregate's key (hour and row key) is
+   * made again only when the hour turns.
    */
-  readonly #rowKeys = new WeakMap<ObservedToken, string>();
+  readonly #rowKeys = new WeakMap<ObservedToken, { rowKey: string; start: number; key: string }>();
 
   constructor(options: LifetimeAggregatorOptions) {
     this.#table = options.table;
@@ -68,12 +69,17 @@ export class LifetimeAggregator {
     const now = this.#clock.now();
     const lifetime = token.expiresAt - token.issuedAt;
     const start = windowStart(now);
-    let rowKey = this.#rowKeys.get(token);
-    if (rowKey === undefined) {
-      rowKey = aggregateRowKey({ ...token, instanceId: this.#instanceId });
-      this.#rowKeys.set(token, rowKey);
+    let keys = this.#rowKeys.get(token);
+    if (keys === undefined) {
+      const rowKey = aggregateRowKey({ ...token, instanceId: this.#instanceId });
+      keys = { rowKey, start, key: `${start}/${rowKey}` };
+      this.#rowKeys.set(token, keys);
+    } else if (keys.start !== start) {
+      keys.start = start;
+      keys.key = `${start}/${keys.rowKey}`;
     }
-    const key = `${start}/${rowKey}`;
+    // The same string object every request within the hour: its hash is computed once.
+    const key = keys.key;
     const aggregate = this.#aggregates.get(key);
     if (aggregate === undefined && this.#aggregates.size >= this.#maxAggregates) {
       // Memory stays bounded whoever calls; the loss is reported at the next flush.

@@ -113,6 +113,34 @@ describe("observed token lifetimes", () => {
     expect(few).toBeLessThanOrEqual(5 * 2 + 2);
   });
 
+  it("counts a token seen on both sides of the hour in each hour's aggregate", async () => {
+    const prefix = newPrefix();
+    clock.set(Date.UTC(2026, 2, 1, 9, 59, 0));
+    const gateway = await startInProcessTollgate(envFor(prefix), { clock, tables: storage.tables });
+    // 100 requests over two minutes with the same two tokens: 50 before 10:00, 50 after.
+    await traffic(gateway, 100, 2 * 60_000);
+    await gateway.stop();
+    const stored = await createLifetimeTable({
+      tables: storage.tables,
+      tablePrefix: prefix,
+      storageTimeoutMs: 2_000,
+    }).readSince(0);
+    const byHour = (app: string) =>
+      stored
+        .filter((row) => row.clientAppId === app)
+        .map((row) => [new Date(row.windowStart).toISOString().slice(11, 16), row.count])
+        .sort();
+    // The 100th request lands on 10:01:00 exactly; the 50th, 09:59:00 + 60 s, opens the new hour.
+    expect(byHour(LONG_APP)).toEqual([
+      ["09:00", 25],
+      ["10:00", 25],
+    ]);
+    expect(byHour(SHORT_APP)).toEqual([
+      ["09:00", 24],
+      ["10:00", 26],
+    ]);
+  });
+
   it("8-hour tokens from one client app make one finding for that app; 75-minute tokens make none", async () => {
     const prefix = newPrefix();
     const env = envFor(prefix);
