@@ -23,6 +23,7 @@ function table(head: string[], align: ("l" | "r")[], rows: string[][]): string {
 }
 
 function verdictCell(verdict: TargetVerdict): string {
+  if (verdict.unmeasurable !== undefined) return `**NOT MEASURABLE HERE**: ${verdict.unmeasurable}`;
   if (verdict.pass === undefined) return "not run";
   return verdict.pass ? "**PASS**" : `**MISS**: ${verdict.shortfall}`;
 }
