@@ -60,7 +60,7 @@ function throughputSection(results: Results): string {
   const undici = byId.get("undici");
   const direct = byId.get("direct");
   return [
-    `autocannon, ${c.connections} connections, ${c.throughputSeconds} s per run after a ${c.throughputWarmSeconds} s warm-up per target, ${c.throughputRuns} run(s) per target (targets interleaved), median shown. Each request carries the next of ${c.tokenPool} distinct tokens.`,
+    `autocannon, ${c.connections} connections, ${c.throughputSeconds} s per run after a warm-up per target (every token of the pool once, then ${c.throughputWarmSeconds} s), ${c.throughputRuns} run(s) per target (targets interleaved), median shown. Each request carries the next of ${c.tokenPool} distinct tokens.`,
     "",
     table(
       [

@@ -20,7 +20,7 @@ import {
 import { areaCosts, pipelineCosts, summariseProfile } from "../lib/cpu-profile.js";
 import { profileDuring } from "../lib/inspector-profile.js";
 import type { Results } from "../lib/results.js";
-import { throughputRun } from "../lib/throughput.js";
+import { throughputRun, warmUp } from "../lib/throughput.js";
 
 export async function profileHotPath(
   context: BenchContext,
@@ -52,17 +52,12 @@ export async function profileHotPath(
       fixture.tokens[0] as string,
       profiled,
     );
-    const load = (seconds: number) =>
-      throughputRun({
-        url: profiled.url,
-        tokens: fixture.tokens,
-        path,
-        connections: config.connections,
-        seconds,
-      });
-    await load(1);
+    const load = { url: profiled.url, tokens: fixture.tokens, path, connections: config.connections };
+    await warmUp(load, 1);
     // Only the load is profiled: the process's start would otherwise dominate a short profile.
-    const { profile, result } = await profileDuring(profiled, () => load(config.profileSeconds));
+    const { profile, result } = await profileDuring(profiled, () =>
+      throughputRun({ ...load, seconds: config.profileSeconds }),
+    );
     const name = {
       "local host": "tollgate-hot-path",
       "functions path": "tollgate-functions-path",

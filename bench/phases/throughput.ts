@@ -3,7 +3,7 @@
 
 import type { BenchContext } from "../lib/context.js";
 import type { TargetId, ThroughputResult } from "../lib/results.js";
-import { median, type ThroughputRun, throughputRun } from "../lib/throughput.js";
+import { median, type ThroughputRun, throughputRun, warmUp } from "../lib/throughput.js";
 
 const ORDER: TargetId[] = [
   "direct",
@@ -20,15 +20,14 @@ const ORDER: TargetId[] = [
 
 export async function measureThroughput(context: BenchContext): Promise<ThroughputResult[]> {
   const { config, fixture, servers, path, log } = context;
-  const run = (id: TargetId, seconds: number) =>
-    throughputRun({
-      url: servers[id].url,
-      tokens: fixture.tokens,
-      path,
-      connections: config.connections,
-      seconds,
-    });
-  for (const id of ORDER) await run(id, config.throughputWarmSeconds);
+  const target = (id: TargetId) => ({
+    url: servers[id].url,
+    tokens: fixture.tokens,
+    path,
+    connections: config.connections,
+  });
+  const run = (id: TargetId, seconds: number) => throughputRun({ ...target(id), seconds });
+  for (const id of ORDER) await warmUp(target(id), config.throughputWarmSeconds);
   const runs = new Map<TargetId, ThroughputRun[]>(ORDER.map((id) => [id, []]));
   for (let r = 0; r < config.throughputRuns; r++) {
     for (let k = 0; k < ORDER.length; k++) {
