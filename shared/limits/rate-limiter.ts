@@ -90,10 +90,12 @@ export class RateLimiter {
     ruleId: string,
     clientIp = "",
   ): Promise<LimitVerdict> {
-    if (policy.mode === "approximate")
-      return this.#checkApproximate(policyName, policy, principal, ruleId, clientIp);
+    // Decided in memory: storage was not asked, so the breaker learns nothing from it.
+    const now = this.checkNow(policyName, policy, principal, ruleId, clientIp);
+    if (now !== undefined) return now;
     const key = limitKey(policyName, policy, principal, ruleId, clientIp);
     try {
+      // It waited for a lease (its own or another request's) that storage answered.
       const verdict = await this.#strict.take(
         key,
         policy.requests,

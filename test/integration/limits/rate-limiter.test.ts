@@ -263,7 +263,9 @@ describe("storage down", () => {
       expect((await limiter.check("open", open, caller, "r")).outcome).toBe("storage_open");
       // A permit in hand under another limit is still spent, without a promise, and says nothing
       // of storage: the breaker stays open, so the first limit still answers without a call.
+      // Through check() as through checkNow().
       expect(limiter.checkNow("other", closed, caller, "r")).toMatchObject({ outcome: "allow" });
+      expect((await limiter.check("other", closed, caller, "r")).outcome).toBe("allow");
       expect(limiter.checkNow("closed", closed, caller, "r")).toBeUndefined();
       const spent = counter.calls;
       expect((await limiter.check("closed", closed, caller, "r")).outcome).toBe("storage_closed");
