@@ -30,6 +30,15 @@ function liveMemory(): MemorySample {
   return { rss, arrayBuffers };
 }
 
+/**
+ * RSS growth that still counts as flat for a 50 MB body: less than the body, so it was never held
+ * whole. Not tighter: a full collection frees the young generation's chunks but V8 keeps its
+ * grown semi-spaces committed (up to 3 × 16 MB by default), so 38 MB was seen on a busy machine
+ * with live ArrayBuffers under 8 MB. The ArrayBuffer bound is the exact one: socket chunks are
+ * ArrayBuffers, and a buffered body shows there as 50 MB.
+ */
+const FLAT_RSS = 48 * MiB;
+
 /** Tracks the largest live-memory growth over a baseline taken when it is made. */
 class MemoryWatch {
   readonly #base = liveMemory();
@@ -203,7 +212,7 @@ describe("forwardRequest: the request", () => {
     const echo = (await response.json()) as EchoAnswer;
     expect(echo.bodyBytes).toBe(total);
     expect(watch.peakArrayBuffers).toBeLessThan(8 * MiB);
-    expect(watch.peakRss).toBeLessThan(30 * MiB);
+    expect(watch.peakRss).toBeLessThan(FLAT_RSS);
   });
 
   it("reuses keep-alive connections for requests in turn", async () => {
@@ -235,7 +244,7 @@ describe("forwardRequest: the response", () => {
     });
     expect(received).toBe(total);
     expect(watch.peakArrayBuffers).toBeLessThan(8 * MiB);
-    expect(watch.peakRss).toBeLessThan(30 * MiB);
+    expect(watch.peakRss).toBeLessThan(FLAT_RSS);
   });
 
   it("has no body for HEAD", async () => {
