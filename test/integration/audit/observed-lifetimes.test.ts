@@ -76,6 +76,15 @@ async function traffic(gateway: InProcessTollgate, requests: number, spanMs: num
   }
 }
 
+/** Every aggregate the gateway wrote under `prefix`. */
+function storedLifetimes(prefix: string) {
+  return createLifetimeTable({
+    tables: storage.tables,
+    tablePrefix: prefix,
+    storageTimeoutMs: 2_000,
+  }).readSince(0);
+}
+
 async function runTimer(
   env: Record<string, string>,
 ): Promise<{ lines: LoggedLine[]; findings: FindingEvent[] }> {
@@ -120,11 +129,7 @@ describe("observed token lifetimes", () => {
     // 100 requests over two minutes with the same two tokens: 50 before 10:00, 50 after.
     await traffic(gateway, 100, 2 * 60_000);
     await gateway.stop();
-    const stored = await createLifetimeTable({
-      tables: storage.tables,
-      tablePrefix: prefix,
-      storageTimeoutMs: 2_000,
-    }).readSince(0);
+    const stored = await storedLifetimes(prefix);
     const byHour = (app: string) =>
       stored
         .filter((row) => row.clientAppId === app)
@@ -148,11 +153,7 @@ describe("observed token lifetimes", () => {
     await traffic(gateway, 200, 5 * 60_000);
     await gateway.stop();
 
-    const stored = await createLifetimeTable({
-      tables: storage.tables,
-      tablePrefix: prefix,
-      storageTimeoutMs: 2_000,
-    }).readSince(0);
+    const stored = await storedLifetimes(prefix);
     expect(stored.map((row) => [row.clientAppId, row.count, row.maxSeconds]).sort()).toEqual(
       [
         [LONG_APP, 100, 8 * HOUR],
