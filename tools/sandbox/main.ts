@@ -4,7 +4,6 @@
 
 import { randomUUID } from "node:crypto";
 import { readFileSync, rmSync, writeFileSync } from "node:fs";
-import type { Server } from "node:http";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -20,6 +19,7 @@ import { startAzurite } from "../loopback/azurite.js";
 import { startEchoBackend } from "../loopback/echo-backend.js";
 import { EntraIssuer } from "../loopback/entra-issuer.js";
 import { startMcpBackend } from "../loopback/mcp-backend.js";
+import { listenOnFreePort } from "../loopback/ports.js";
 import { printable, sandboxScript } from "./curl-lines.js";
 
 const DEMO_AUDIENCE = "api://tollgate-demo";
@@ -126,19 +126,6 @@ async function main(): Promise<void> {
   };
   process.once("SIGINT", () => void stop());
   process.once("SIGTERM", () => void stop());
-}
-
-/** Listens on a port the OS picks on 127.0.0.1 and returns it. */
-function listenOnFreePort(server: Server): Promise<number> {
-  return new Promise((resolve, reject) => {
-    server.once("error", reject);
-    server.listen({ host: "127.0.0.1", port: 0 }, () => {
-      server.off("error", reject);
-      const address = server.address();
-      if (typeof address === "object" && address !== null) resolve(address.port);
-      else reject(new Error("the gateway's listener reported no TCP port"));
-    });
-  });
 }
 
 main().catch((error: unknown) => {
