@@ -113,6 +113,7 @@ export function explainMisses(results: Results): { target: string; explanation: 
       const peer = added(results, "peer", "direct", p);
       const quiet = added(results, "tollgate", "direct", p, 250);
       const quietUndici = added(results, "undici", "direct", p, 250);
+      const quietCore = added(results, "forwardLayer", "direct", p, 250);
       const core = added(results, "forwardLayer", "direct", p);
       const gate = added(results, "tollgate", "direct", p);
       say(t, [
@@ -124,7 +125,7 @@ export function explainMisses(results: Results): { target: string; explanation: 
           : `tollgate's adapter and forwardRequest with no checks add ${ms(core)}: the web-standard core's own hop, which every entry point shares; the checks add the other ${ms(gate - core)}.`,
         quiet === undefined
           ? undefined
-          : `At 250 req/s tollgate adds ${ms(quiet)} (the undici forwarder ${quietUndici === undefined ? "n/a" : ms(quietUndici)}).`,
+          : `At 250 req/s tollgate adds ${ms(quiet)} (the no-check layer ${quietCore === undefined ? "n/a" : ms(quietCore)}, the undici forwarder ${quietUndici === undefined ? "n/a" : ms(quietUndici)})${p === 50 && quietCore !== undefined && core !== undefined && quietCore > core ? ": every hop costs more when requests are sparse, the same code running on a core that idles between them, so the rate that a goal names matters" : ""}.`,
         p === 99
           ? fullCollectionShare(
               results,
