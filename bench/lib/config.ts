@@ -42,7 +42,6 @@ export function configFor(argv: string[]): { config: RunConfig; outDir: string }
         rates: [1000],
         latencyWarmSeconds: 0.5,
         latencySeconds: { 1000: 2 },
-        latencyRounds: 1,
         latencyTargets: ["direct", "tollgate", "peer", "functionsFloor", "functionsTollgate"],
         tokenPathSeconds: 0.5,
         coldStartRuns: 1,
@@ -69,9 +68,8 @@ export function configFor(argv: string[]): { config: RunConfig; outDir: string }
         // Each target sits idle while the others are measured, and a process that went quiet
         // spends its first seconds regrowing its heap (the tail phase's after-idle rows measure
         // that): the goals are about a process under steady load.
-        latencyWarmSeconds: 2,
+        latencyWarmSeconds: 5,
         latencySeconds: { 1000: 10, 250: 4 },
-        latencyRounds: 5,
         // The no-check layer too: it splits tollgate's added latency into the core's hop (the
         // web-standard Request/Response and forwardRequest) and what the checks add on top.
         latencyTargets: [

@@ -102,29 +102,6 @@ export async function openLoop(options: {
   };
 }
 
-/** One result from several runs of one target at one rate: their samples together. */
-export function mergeOpenLoop(runs: readonly OpenLoopResult[]): OpenLoopResult {
-  const first = runs[0];
-  if (first === undefined) throw new Error("mergeOpenLoop needs at least one run");
-  const joined = (pick: (run: OpenLoopResult) => Float64Array) => {
-    const all = new Float64Array(runs.reduce((n, run) => n + pick(run).length, 0));
-    let at = 0;
-    for (const run of runs) {
-      all.set(pick(run), at);
-      at += pick(run).length;
-    }
-    return all.sort();
-  };
-  return {
-    rate: first.rate,
-    seconds: runs.reduce((n, run) => n + run.seconds, 0),
-    sent: runs.reduce((n, run) => n + run.sent, 0),
-    latenciesUs: joined((run) => run.latenciesUs),
-    lagUs: joined((run) => run.lagUs),
-    failures: runs.reduce((n, run) => n + run.failures, 0),
-  };
-}
-
 /** The value at percentile p (0..100) of ascending values; nearest rank. */
 export function percentile(sorted: Float64Array, p: number): number {
   if (sorted.length === 0) return Number.NaN;

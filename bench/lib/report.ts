@@ -96,7 +96,7 @@ function latencySection(results: Results): string {
   if (!sections) return notRun("latency");
   const c = results.config;
   const parts: string[] = [
-    `An open-loop client (this process, undici Pool): request i is due at t0 + i/rate; latency is completion minus due time, in microseconds, so a stall counts against every request it delays. ${c.rates.map((r) => `${r.toLocaleString("en-US")} req/s for ${c.latencySeconds[r]} s`).join(", ")} per target${c.latencyRounds > 1 ? `, in ${c.latencyRounds} rounds with the targets interleaved (a slow moment of the machine then falls on every target alike), each round` : ","} after ${c.latencyWarmSeconds} s at the same rate on the same connections that is not counted. _Added_ is the target's percentile minus direct's. _Client lag_ is how late this client sent (Node timers tick about every millisecond); it is in every target's numbers alike and cancels in _added_.`,
+    `An open-loop client (this process, undici Pool): request i is due at t0 + i/rate; latency is completion minus due time, in microseconds, so a stall counts against every request it delays. ${c.rates.map((r) => `${r.toLocaleString("en-US")} req/s for ${c.latencySeconds[r]} s`).join(", ")} per target, each after ${c.latencyWarmSeconds} s at the same rate on the same connections that is not counted. _Added_ is the target's percentile minus direct's. _Client lag_ is how late this client sent (Node timers tick about every millisecond); it is in every target's numbers alike and cancels in _added_.`,
     "",
     "![Latency against percentile, per target](latency.svg)",
     "",

@@ -43,16 +43,8 @@ export interface RunConfig {
   throughputSeconds: number;
   throughputRuns: number;
   rates: number[];
-  /** Before each round of each target, at the round's rate, not counted. */
   latencyWarmSeconds: number;
-  /** Measured seconds per target at each rate, split evenly over the rounds. */
   latencySeconds: Record<number, number>;
-  /**
-   * Every target is measured in this many rounds, targets interleaved, and its rounds merged: a
-   * slow patch of a shared machine (a busy neighbour for a few seconds) then falls on every target
-   * alike instead of on whichever one was being measured.
-   */
-  latencyRounds: number;
   latencyTargets: TargetId[];
   tokenPathSeconds: number;
   coldStartRuns: number;
