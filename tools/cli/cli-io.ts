@@ -8,6 +8,12 @@ export interface CliIo {
   cwd?: string;
   /** Standard input, for values that must not be arguments (`explain --token -`). */
   stdin?: AsyncIterable<string | Uint8Array> | Iterable<string | Uint8Array>;
+  /**
+   * The time, in ms since the epoch, that relative arguments count from (`access --since 30d`
+   * and its 30-day default); `Date.now` when omitted. Given, a caller whose records carry another
+   * clock's times (a test's) reads them with that clock.
+   */
+  now?: () => number;
 }
 
 /** Exit codes: 0 done; 1 the answer is no (invalid policy, differences, nothing stored); 2 usage; 3 storage. */

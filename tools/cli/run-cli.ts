@@ -156,6 +156,7 @@ async function dispatch(argv: readonly string[], io: CliIo): Promise<number> {
         csv: values.csv === true,
       },
       io,
+      io.now?.() ?? Date.now(),
     );
   }
   const misplaced = accessOptions.find((name) => values[name] !== undefined);

@@ -70,11 +70,13 @@ async function start(env: Record<string, string>): Promise<InProcessTollgate> {
   return startInProcessTollgate(env, { clock, tables: storage.tables, policy: POLICY });
 }
 
-async function cli(args: string[], env: Record<string, string>) {
+async function cli(args: string[], env: Record<string, string>, now = () => clock.now()) {
   let stdout = "";
   let stderr = "";
   const code = await runCli(args, {
     env,
+    // The records carry the test's clock; the CLI's 30-day default counts back from it too.
+    now,
     stdout: { write: (text: string) => (stdout += text) },
     stderr: { write: (text: string) => (stderr += text) },
   });
@@ -241,6 +243,15 @@ describe("access summaries", () => {
     expect(body.lines.reduce((sum, line) => sum + line.allowed, 0)).toBe(2);
     expect(body.lines.reduce((sum, line) => sum + line.refused, 0)).toBe(1);
     expect(review.stdout).not.toContain(reader.oid);
+
+    // The default window is the last 30 days of the clock the CLI is given: a month on, it is empty.
+    const monthLater = await cli(
+      ["access", "--caller", reader.oid],
+      env,
+      () => clock.now() + 31 * 86_400_000,
+    );
+    expect(monthLater.code).toBe(0);
+    expect(monthLater.stdout).toContain("No access recorded since");
   });
 
   it("prints the review per caller, client app and rule, as text and CSV", async () => {
