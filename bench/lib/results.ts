@@ -71,8 +71,11 @@ export interface TailResult {
   fullCollections: number;
   fullTotalMs: number;
   fullMaxMs: number;
-  /** Measured right after the warm-up, or as a burst after tailIdleSeconds without requests. */
-  after: "warm-up" | "idle";
+  /**
+   * Measured right after the warm-up, as a burst after tailIdleSeconds without requests, or as
+   * the first burst of a process that has seen only its token pool once, slowly (fresh).
+   */
+  after: "warm-up" | "idle" | "fresh";
   p50Ms: number;
   p99Ms: number;
   /** The process's own event-loop delay over the measured seconds (the probe's). */

@@ -8,7 +8,8 @@
 // outside the process (for a core, the backend or the client), not in its code. The floors run
 // the same way, so what a gateway adds to the tail can be told from what any proxy here has.
 // Every variant is warmed first (a fresh process's first 10-15 s are its JIT's, not its tail),
-// and two after-idle variants show what V8's memory reducer does to the next burst.
+// and two after-idle variants show what V8's memory reducer does to the next burst; two
+// fresh-process variants show the first burst a new instance meets, before its JIT has run.
 
 import { pathToFileURL } from "node:url";
 import { WORKER_NODE_ARGUMENTS } from "../../tools/loopback/functions-path/worker-node-arguments.js";
@@ -34,6 +35,12 @@ interface Variant {
   nodeArgs: string[];
   /** Measured as a burst after config.tailIdleSeconds without requests. */
   idle?: boolean;
+  /**
+   * Measured as the first burst of a new process: before it, only the token pool once at a
+   * quarter of the rate, so no token is verified for the first time during the burst. What a
+   * scaled-out instance meets: its hot path not yet compiled.
+   */
+  fresh?: boolean;
 }
 const LOOP_DELAY_PROBE = ["--import", pathToFileURL(compiled("bench/servers/loop-delay-probe.ts")).href];
 
@@ -121,6 +128,26 @@ export async function measureTail(context: BenchContext): Promise<TailResult[]> 
       },
     );
   }
+  // A new instance's first burst, beside the floor's: the JIT's share of it is in both.
+  variants.push(
+    {
+      name: "functions path, as deployed, a fresh process's first burst",
+      ...functionsAsDeployed,
+      nodeArgs: WORKER_NODE_ARGUMENTS,
+      fresh: true,
+    },
+    {
+      name: "functions forwarder (functions path floor), as deployed, a fresh process's first burst",
+      entry: FUNCTIONS_HOST,
+      env: {
+        FUNCTIONS_APP: compiled(bundled("bench/servers/functions-forwarder.ts")),
+        BENCH_BACKEND_URL: servers.direct.url,
+        BENCH_STREAM: "true",
+      },
+      nodeArgs: WORKER_NODE_ARGUMENTS,
+      fresh: true,
+    },
+  );
   const rows: TailResult[] = [];
   for (const variant of variants) {
     const server = await startServer(`tail: ${variant.name}`, {
@@ -132,6 +159,10 @@ export async function measureTail(context: BenchContext): Promise<TailResult[]> 
     try {
       let mark = 0;
       const load = { url: server.url, rate: config.tailRate, tokens: fixture.tokens, path };
+      if (variant.fresh) {
+        const slow = config.tailRate / 4;
+        await openLoop({ ...load, rate: slow, seconds: fixture.tokens.length / slow });
+      }
       if (variant.idle) {
         await openLoop({ ...load, seconds: config.tailWarmSeconds });
         // The scenario is the quiet period itself: a duration, not a condition to wait for.
@@ -139,7 +170,7 @@ export async function measureTail(context: BenchContext): Promise<TailResult[]> 
       }
       const result = await openLoop({
         ...load,
-        warmupSeconds: variant.idle ? 0 : config.tailWarmSeconds,
+        warmupSeconds: variant.idle || variant.fresh ? 0 : config.tailWarmSeconds,
         seconds: config.tailSeconds,
         onMeasureStart: () => {
           mark = server.output().length;
@@ -162,7 +193,7 @@ export async function measureTail(context: BenchContext): Promise<TailResult[]> 
         fullCollections: fullMs.length,
         fullTotalMs: sum(fullMs),
         fullMaxMs: Math.max(0, ...fullMs),
-        after: variant.idle ? "idle" : "warm-up",
+        after: variant.idle ? "idle" : variant.fresh ? "fresh" : "warm-up",
         p50Ms: percentile(result.latenciesUs, 50) / 1000,
         p99Ms: percentile(result.latenciesUs, 99) / 1000,
         ...(loopDelay ? { loopDelay } : {}),

@@ -142,6 +142,11 @@ describe("npm run bench -- --quick", () => {
     // The next burst after a quiet spell, as deployed and with V8's memory reducer left on.
     const idle = tail.split("\n").filter((line) => /a burst after \d+ s idle \| [\d,]+ \|/.test(line));
     expect(idle.map((line) => line.includes("memory reducer on"))).toEqual([false, true]);
+    // A new instance's first burst, tollgate beside the library's own floor, each with answers.
+    const fresh = tail
+      .split("\n")
+      .filter((line) => /a fresh process's first burst \| [1-9][\d,]* \|/.test(line));
+    expect(fresh.map((line) => line.startsWith("| functions forwarder"))).toEqual([false, true]);
   });
 
   it("checks where the keys came from in both cold starts", () => {
