@@ -74,6 +74,15 @@ export async function measureTail(context: BenchContext): Promise<TailResult[]> 
       .join(","),
   };
   const functionsAsDeployed = { entry: FUNCTIONS_HOST, env: { ...env, ...functionsApp } };
+  const floorAsDeployed = {
+    entry: FUNCTIONS_HOST,
+    env: {
+      FUNCTIONS_APP: compiled(bundled("bench/servers/functions-forwarder.ts")),
+      BENCH_BACKEND_URL: servers.direct.url,
+      BENCH_STREAM: "true",
+    },
+    nodeArgs: WORKER_NODE_ARGUMENTS,
+  };
   const variants: Variant[] = [
     { name: "local host, Node's default young generation", entry: LOCAL_HOST, env, nodeArgs: [] },
     {
@@ -100,13 +109,7 @@ export async function measureTail(context: BenchContext): Promise<TailResult[]> 
     },
     {
       name: "functions forwarder (functions path floor), as deployed",
-      entry: FUNCTIONS_HOST,
-      env: {
-        FUNCTIONS_APP: compiled(bundled("bench/servers/functions-forwarder.ts")),
-        BENCH_BACKEND_URL: servers.direct.url,
-        BENCH_STREAM: "true",
-      },
-      nodeArgs: WORKER_NODE_ARGUMENTS,
+      ...floorAsDeployed,
     },
   ];
   if (config.tailIdleSeconds > 0) {
@@ -138,13 +141,7 @@ export async function measureTail(context: BenchContext): Promise<TailResult[]> 
     },
     {
       name: "functions forwarder (functions path floor), as deployed, a fresh process's first burst",
-      entry: FUNCTIONS_HOST,
-      env: {
-        FUNCTIONS_APP: compiled(bundled("bench/servers/functions-forwarder.ts")),
-        BENCH_BACKEND_URL: servers.direct.url,
-        BENCH_STREAM: "true",
-      },
-      nodeArgs: WORKER_NODE_ARGUMENTS,
+      ...floorAsDeployed,
       fresh: true,
     },
   );
