@@ -22,10 +22,19 @@ afterAll(async () => {
 });
 
 async function run(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return runAt(undefined, ...args);
+}
+
+/** As `run`, with the CLI's "now" given (`undefined`: the wall clock). */
+async function runAt(
+  nowMs: number | undefined,
+  ...args: string[]
+): Promise<{ code: number; stdout: string; stderr: string }> {
   let stdout = "";
   let stderr = "";
   const code = await runCli(args, {
     env,
+    ...(nowMs === undefined ? {} : { now: () => nowMs }),
     stdout: { write: (text: string) => (stdout += text) },
     stderr: { write: (text: string) => (stderr += text) },
   });
@@ -102,6 +111,38 @@ describe("tollgate revoke and revocations", () => {
     const again = await run("revocations", "remove", "app", APP, "--tenant", TID);
     expect(again.code).toBe(1);
     expect(again.stderr).toContain("nothing was removed");
+  });
+
+  it("'now', durations and expiry count from the clock the CLI is given", async () => {
+    const at = Date.UTC(2026, 0, 15, 12, 0, 0);
+    const added = await runAt(
+      at,
+      "revoke",
+      "user",
+      TID,
+      OID,
+      "--reason",
+      "x",
+      "--issued-before",
+      "now",
+      "--expires",
+      "1h",
+    );
+    expect(added.code).toBe(0);
+    const listedAt = async (nowMs: number) =>
+      JSON.parse((await runAt(nowMs, "revocations", "list", "--json")).stdout) as Array<
+        Record<string, unknown>
+      >;
+    expect(await listedAt(at + 1_000)).toEqual([
+      expect.objectContaining({
+        addedAt: "2026-01-15T12:00:00Z",
+        issuedBefore: "2026-01-15T12:00:00Z",
+        expiresAt: "2026-01-15T13:00:00Z",
+        expired: false,
+      }),
+    ]);
+    expect((await listedAt(at + 3_600_000))[0]).toMatchObject({ expired: true });
+    expect((await run("revocations", "remove", "user", TID, OID)).code).toBe(0);
   });
 
   it("storage that cannot be reached is exit 3, with the table named", async () => {

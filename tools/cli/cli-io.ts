@@ -9,8 +9,9 @@ export interface CliIo {
   /** Standard input, for values that must not be arguments (`explain --token -`). */
   stdin?: AsyncIterable<string | Uint8Array> | Iterable<string | Uint8Array>;
   /**
-   * The time, in ms since the epoch, that relative arguments count from (`access --since 30d`
-   * and its 30-day default); `Date.now` when omitted. Given, a caller whose records carry another
+   * The time, in ms since the epoch, that every command reading "now" uses (`access --since
+   * 30d` and its 30-day default, `revoke --issued-before now` and `--expires 90m`, which
+   * revocations have expired, the tenants' created and updated times); `Date.now` when omitted. Given, a caller whose records carry another
    * clock's times (a test's) reads them with that clock.
    */
   now?: () => number;

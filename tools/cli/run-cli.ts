@@ -122,10 +122,12 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
 }
 
 async function dispatch(argv: readonly string[], io: CliIo): Promise<number> {
+  // One moment for every command that reads "now" (`--since 30d`, `--expires 90m`, `now`).
+  const nowMs = io.now?.() ?? Date.now();
   // Their own options, parsed by their own commands.
-  if (argv[0] === "revoke") return revokeCommand(argv.slice(1), io);
-  if (argv[0] === "revocations") return revocationsCommand(argv.slice(1), io);
-  if (argv[0] === "tenants") return tenantsCommand(argv.slice(1), io);
+  if (argv[0] === "revoke") return revokeCommand(argv.slice(1), io, nowMs);
+  if (argv[0] === "revocations") return revocationsCommand(argv.slice(1), io, nowMs);
+  if (argv[0] === "tenants") return tenantsCommand(argv.slice(1), io, nowMs);
   let parsed: ReturnType<typeof parse>;
   try {
     parsed = parse(argv);
@@ -156,7 +158,7 @@ async function dispatch(argv: readonly string[], io: CliIo): Promise<number> {
         csv: values.csv === true,
       },
       io,
-      io.now?.() ?? Date.now(),
+      nowMs,
     );
   }
   const misplaced = accessOptions.find((name) => values[name] !== undefined);
