@@ -63,7 +63,7 @@ export function configFor(argv: string[]): { config: RunConfig; outDir: string }
         connections: 32,
         throughputWarmSeconds: 1,
         throughputSeconds: 5,
-        throughputRuns: 3,
+        throughputRuns: 5,
         rates: [1000, 250],
         // Each target sits idle while the others are measured, and a process that went quiet
         // spends its first seconds regrowing its heap (the tail phase's after-idle rows measure

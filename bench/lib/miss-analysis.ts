@@ -6,6 +6,7 @@ import { checksMicros, type StepCost } from "./cpu-profile.js";
 import { percentile } from "./open-loop.js";
 import type { Results, TargetId } from "./results.js";
 import { judgeTargets } from "./targets.js";
+import { median } from "./throughput.js";
 
 const ratio = (value: number) => `${value.toFixed(2)}×`;
 const ms = (value: number) => `${value.toFixed(2)} ms`;
@@ -84,6 +85,28 @@ function checksShare(
   return `Per request that gap is ${gap.toFixed(0)} µs of CPU; the profile charges ${checks.toFixed(0)} µs to the checks' own code (leading: ${leading}) and the rest is what they add around it (their garbage, the extra header bytes written and parsed). Each step and why it runs per request: "tollgate's steps, per request" below.`;
 }
 
+/** The median CPU per request of a target's throughput runs, where the platform showed it. */
+function cpuMicros(results: Results, target: TargetId): number | undefined {
+  const runs = results.throughput?.find((row) => row.target === target)?.runs ?? [];
+  const values = runs.flatMap((run) =>
+    run.cpuMicrosPerRequest === undefined ? [] : [run.cpuMicrosPerRequest],
+  );
+  return values.length === 0 ? undefined : median(values);
+}
+
+/** The CPU each of two targets spent per request in the throughput runs, side by side. */
+function cpuComparison(
+  results: Results,
+  target: TargetId,
+  base: TargetId,
+  baseName: string,
+): string | undefined {
+  const t = cpuMicros(results, target);
+  const b = cpuMicros(results, base);
+  if (t === undefined || b === undefined) return undefined;
+  return `In the throughput runs its process spent ${t.toFixed(0)} µs of CPU per request (all threads) against ${b.toFixed(0)} µs for ${baseName}: ${ratio(b / t)} of the requests per CPU second, where the load generator and the backend taking a core do not count.`;
+}
+
 /** One line per missed goal: the goal's name, then what the run's floors show. */
 export function explainMisses(results: Results): { target: string; explanation: string }[] {
   const tp = new Map(results.throughput?.map((row) => [row.target, row.median]));
@@ -106,6 +129,12 @@ export function explainMisses(results: Results): { target: string; explanation: 
         `tollgate's node:http adapter and forwardRequest with no checks at all reach ${ratio(layer / base)} of it in this run${adapter === undefined ? "" : ` (the adapter answering by itself, no backend: ${ratio(adapter / base)})`}: that is the ceiling of the web-standard Request/Response core every entry point shares — under the Functions host @azure/functions hands tollgate a web Request and takes a web body back, so a Node-stream shortcut would help only the local host.`,
         `The checks (token, role map, strict limit, assertion, headers, telemetry) take the rest: ${(100 * (1 - gate / layer)).toFixed(0)}% of that ceiling.`,
         checksShare(results.profile?.steps, gate, layer),
+        cpuComparison(
+          results,
+          "tollgate",
+          t.includes("undici") ? "undici" : "peer",
+          t.includes("undici") ? "the undici forwarder" : "the fastify peer",
+        ),
       ]);
     } else if (t.startsWith("Added latency")) {
       const p = t.includes("p50") ? 50 : 99;
@@ -153,7 +182,8 @@ export function explainMisses(results: Results): { target: string; explanation: 
         floorBuffered === undefined || gateBuffered === undefined
           ? undefined
           : `Buffered (no stream proxy), tollgate serves ${ratio(gateBuffered / floorBuffered)} of its floor.`,
-        "Throughput runs of one target spread widely on this machine (the runs column); the ratio of medians moves with it.",
+        cpuComparison(results, "functionsTollgate", "functionsFloor", "the functions forwarder"),
+        "Throughput runs of one target spread widely on this machine (the runs column), so the goal is judged round by round on the pair measured back to back.",
       ]);
     } else if (t.startsWith("Token path")) {
       say(t, [

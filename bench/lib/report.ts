@@ -7,6 +7,7 @@ import { explainMisses } from "./miss-analysis.js";
 import { percentile } from "./open-loop.js";
 import { type Results, TARGETS } from "./results.js";
 import { judgeTargets, type TargetVerdict } from "./targets.js";
+import { median, type ThroughputRun } from "./throughput.js";
 
 const int = (value: number) => Math.round(value).toLocaleString("en-US");
 const ms = (us: number) => (Number.isFinite(us) ? (us / 1000).toFixed(3) : "n/a");
@@ -52,6 +53,14 @@ function missesSection(results: Results): string {
 
 const notRun = (part: string) => `_Not run (\`--only\` left out ${part})._`;
 
+/** The median of the runs' CPU per request, where the platform showed it. */
+function cpuPerRequest(runs: readonly ThroughputRun[]): string {
+  const values = runs.flatMap((run) =>
+    run.cpuMicrosPerRequest === undefined ? [] : [run.cpuMicrosPerRequest],
+  );
+  return values.length === 0 ? "n/a" : median(values).toFixed(0);
+}
+
 function throughputSection(results: Results): string {
   const rows = results.throughput;
   if (!rows) return notRun("throughput");
@@ -60,7 +69,7 @@ function throughputSection(results: Results): string {
   const undici = byId.get("undici");
   const direct = byId.get("direct");
   return [
-    `autocannon, ${c.connections} connections, ${c.throughputSeconds} s per run after a warm-up per target (every token of the pool once, then ${c.throughputWarmSeconds} s), ${c.throughputRuns} run(s) per target (targets interleaved), median shown. Each request carries the next of ${c.tokenPool} distinct tokens.`,
+    `autocannon, ${c.connections} connections, ${c.throughputSeconds} s per run after a warm-up per target (every token of the pool once, then ${c.throughputWarmSeconds} s), ${c.throughputRuns} run(s) per target in rounds (every target once per round, the order reversed every other round, so the two targets a goal compares run back to back), median shown. Each request carries the next of ${c.tokenPool} distinct tokens. _CPU per request_ is what the target's process (all its threads) spent per answered request in its runs (median), read from /proc: the load generator and the backend share this machine's cores, so req/s also moves with what they take; CPU per request does not.`,
     "",
     table(
       [
@@ -69,10 +78,11 @@ function throughputSection(results: Results): string {
         "runs",
         "vs undici forwarder",
         "vs direct",
+        "CPU per request (µs)",
         "latency p50 / p99 (ms)",
         "non-2xx / errors",
       ],
-      ["l", "r", "l", "r", "r", "r", "r"],
+      ["l", "r", "l", "r", "r", "r", "r", "r"],
       rows.map((row) => {
         const mid = row.runs[Math.floor(row.runs.length / 2)] ?? row.runs[0];
         return [
@@ -81,6 +91,7 @@ function throughputSection(results: Results): string {
           row.runs.map((r) => int(r.requestsPerSecond)).join(", "),
           undici ? `${(row.median / undici).toFixed(2)}×` : "n/a",
           direct ? `${(row.median / direct).toFixed(2)}×` : "n/a",
+          cpuPerRequest(row.runs),
           mid ? `${mid.p50Ms} / ${mid.p99Ms}` : "n/a",
           `${row.runs.reduce((n, r) => n + r.non2xx, 0)} / ${row.runs.reduce((n, r) => n + r.errors, 0)}`,
         ];
@@ -184,7 +195,7 @@ function shadowSection(results: Results): string {
 function coldSection(results: Results): string {
   const rows = results.coldStart;
   if (!rows) return notRun("cold start");
-  const median = (values: number[]) => {
+  const lowerMedian = (values: number[]) => {
     const sorted = [...values].sort((a, b) => a - b);
     return sorted[Math.floor((sorted.length - 1) / 2)] ?? Number.NaN;
   };
@@ -203,8 +214,8 @@ function coldSection(results: Results): string {
       rows.map((row) => [
         row.scenario,
         row.keysFrom,
-        median(row.runs.map((r) => r.listeningMs)).toFixed(0),
-        median(row.runs.map((r) => r.firstAllowedMs)).toFixed(0),
+        lowerMedian(row.runs.map((r) => r.listeningMs)).toFixed(0),
+        lowerMedian(row.runs.map((r) => r.firstAllowedMs)).toFixed(0),
         row.runs.map((r) => r.firstAllowedMs.toFixed(0)).join(", "),
       ]),
     ),

@@ -10,6 +10,14 @@ export interface ThroughputRun {
   p99Ms: number;
   non2xx: number;
   errors: number;
+  /** The round of the throughput phase it was measured in (0 first). */
+  round?: number;
+  /**
+   * CPU the target process (all its threads) spent per answered request during the run, in µs,
+   * where the platform shows it (Linux /proc): unlike req/s, not lowered by the load generator or
+   * the backend taking a core from it.
+   */
+  cpuMicrosPerRequest?: number;
 }
 
 export async function throughputRun(options: {
@@ -73,4 +81,22 @@ export function median(values: readonly number[]): number {
   return sorted.length % 2 === 1
     ? (sorted[mid] as number)
     : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+}
+
+/**
+ * `a` over `b`, round by round: each round measures the two back to back, so a machine whose
+ * speed drifts over minutes slows both alike and the drift cancels in that round's ratio; the
+ * median of the rounds' ratios is the measure. Rounds where either has no run are left out.
+ */
+export function pairedRatio(
+  a: readonly ThroughputRun[],
+  b: readonly ThroughputRun[],
+): { median: number; ratios: number[] } {
+  const ratios: number[] = [];
+  for (const run of a) {
+    const partner = b.find((other) => other.round === run.round);
+    if (run.round === undefined || partner === undefined || partner.requestsPerSecond <= 0) continue;
+    ratios.push(run.requestsPerSecond / partner.requestsPerSecond);
+  }
+  return { median: median(ratios), ratios };
 }

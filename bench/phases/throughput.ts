@@ -1,10 +1,14 @@
 // Throughput of every target: a warm-up each, then the runs, targets interleaved and the order
-// rotated per run, so a noisy moment on the machine does not land on one target only.
+// reversed every other round, so a noisy moment on the machine does not land on one target only
+// and each target is measured next to the one its goal compares it with, in every round.
 
 import type { BenchContext } from "../lib/context.js";
+import { processCpuMs } from "../lib/process-cpu.js";
 import type { TargetId, ThroughputResult } from "../lib/results.js";
 import { median, type ThroughputRun, throughputRun, warmUp } from "../lib/throughput.js";
 
+// Each goal's pair sits side by side: undici forwarder, tollgate, fastify peer; the functions
+// forwarder and tollgate on the Functions path. Reversing the order keeps them side by side.
 const ORDER: TargetId[] = [
   "direct",
   "undici",
@@ -26,13 +30,24 @@ export async function measureThroughput(context: BenchContext): Promise<Throughp
     path,
     connections: config.connections,
   });
-  const run = (id: TargetId, seconds: number) => throughputRun({ ...target(id), seconds });
+  const run = async (id: TargetId, round: number): Promise<ThroughputRun> => {
+    const pid = servers[id].pid;
+    const cpuBefore = processCpuMs(pid);
+    const result = await throughputRun({ ...target(id), seconds: config.throughputSeconds });
+    const cpuAfter = processCpuMs(pid);
+    const answered = result.requestsPerSecond * config.throughputSeconds;
+    const cpu =
+      cpuBefore !== undefined && cpuAfter !== undefined && answered > 0
+        ? ((cpuAfter - cpuBefore) * 1000) / answered
+        : undefined;
+    return { ...result, round, ...(cpu !== undefined ? { cpuMicrosPerRequest: cpu } : {}) };
+  };
   for (const id of ORDER) await warmUp(target(id), config.throughputWarmSeconds);
   const runs = new Map<TargetId, ThroughputRun[]>(ORDER.map((id) => [id, []]));
   for (let r = 0; r < config.throughputRuns; r++) {
-    for (let k = 0; k < ORDER.length; k++) {
-      const id = ORDER[(k + r) % ORDER.length] as TargetId;
-      const result = await run(id, config.throughputSeconds);
+    const order = r % 2 === 0 ? ORDER : [...ORDER].reverse();
+    for (const id of order) {
+      const result = await run(id, r);
       runs.get(id)?.push(result);
       log(`throughput ${id} run ${r + 1}: ${Math.round(result.requestsPerSecond)} req/s`);
     }

@@ -115,6 +115,18 @@ describe("npm run bench -- --quick", () => {
       expect(latency).toContain(`| ${target} |`);
   });
 
+  it("gives each target's CPU per request in the throughput table, read from its process", () => {
+    const throughput = report.slice(report.indexOf("## Throughput"), report.indexOf("## Added latency"));
+    const header = throughput.split("\n").find((line) => line.startsWith("| Target |")) ?? "";
+    const column = header.split(" | ").indexOf("CPU per request (µs)");
+    expect(column).toBeGreaterThan(0);
+    for (const target of ["tollgate", "undici forwarder", "tollgate (functions path)"]) {
+      const row = throughput.split("\n").find((line) => line.startsWith(`| ${target} |`)) ?? "";
+      // Linux shows a process's CPU time in /proc; every process does some work per request.
+      expect(Number(row.split(" | ")[column]), target).toBeGreaterThan(0);
+    }
+  });
+
   it("says, for each goal missed, what the same run's floors show about it", () => {
     const targets = report.slice(report.indexOf("## Targets"), report.indexOf("## Throughput"));
     const missed = targets

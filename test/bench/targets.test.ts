@@ -54,3 +54,64 @@ describe("latency verdicts", () => {
     expect(localP99(slow)?.pass).toBe(true);
   });
 });
+
+describe("throughput verdicts", () => {
+  /** Runs of one target, one per round, at the given req/s. */
+  const runs = (...perRound: number[]) =>
+    perRound.map((requestsPerSecond, round) => ({
+      requestsPerSecond,
+      round,
+      p50Ms: 1,
+      p99Ms: 2,
+      non2xx: 0,
+      errors: 0,
+    }));
+  const withRuns = (rows: Partial<Record<TargetId, ReturnType<typeof runs>>>) =>
+    ({
+      throughput: Object.entries(rows).map(([target, list]) => ({
+        target,
+        runs: list,
+        median: [...(list ?? [])].map((r) => r.requestsPerSecond).sort((a, b) => a - b)[1],
+      })),
+    }) as unknown as Results;
+  const functionsThroughput = (r: Results) =>
+    judgeTargets(r).find((v) => v.target === "Functions path: throughput vs the functions forwarder");
+
+  it("are judged round by round, on the pair measured back to back", () => {
+    // The machine slows down from round to round; in each round tollgate serves 0.85× of the floor.
+    const drifting = withRuns({
+      functionsFloor: runs(3000, 2200, 1500),
+      functionsTollgate: runs(2550, 1870, 1275),
+    });
+    const verdict = functionsThroughput(drifting);
+    expect(verdict?.pass).toBe(true);
+    expect(verdict?.measured).toBe(
+      "0.85× (median of 3 rounds, each back to back: 0.85, 0.85, 0.85; medians 1,870 vs 2,200 req/s)",
+    );
+  });
+
+  it("miss on the rounds even when the medians would pass", () => {
+    // A run's numbers (undici forwarder, then tollgate): the medians, 5,549 vs 8,346, read 0.66×.
+    const local = withRuns({ undici: runs(8346, 11376, 7551), tollgate: runs(4007, 5549, 6142) });
+    const verdict = judgeTargets(local).find((v) => v.target === "Throughput vs bare undici forwarder");
+    expect(verdict).toMatchObject({ pass: false });
+    expect(verdict?.measured).toMatch(
+      /^0\.49× \(median of 3 rounds, each back to back: 0\.48, 0\.49, 0\.81;/,
+    );
+  });
+
+  it("miss when most rounds miss, whatever one lucky round shows", () => {
+    const verdict = functionsThroughput(
+      withRuns({ functionsFloor: runs(2000, 2000, 2000), functionsTollgate: runs(1400, 1900, 1300) }),
+    );
+    expect(verdict).toMatchObject({ pass: false });
+    expect(verdict?.measured).toMatch(/^0\.70×/);
+  });
+
+  it("pair runs by their round, leaving out a round that one of the two lacks", () => {
+    const floor = runs(2000, 1000, 3000);
+    const tollgate = runs(1800, 900, 2700).filter((r) => r.round !== 1);
+    const verdict = functionsThroughput(withRuns({ functionsFloor: floor, functionsTollgate: tollgate }));
+    expect(verdict?.measured).toMatch(/median of 2 rounds, each back to back: 0\.90, 0\.90/);
+  });
+});
