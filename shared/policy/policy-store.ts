@@ -5,7 +5,7 @@
 import type { TableClient } from "@azure/data-tables";
 import { type Clock, systemClock } from "../clock.js";
 import { RefreshLoop } from "../storage/refresh-loop.js";
-import { parsePolicy } from "./parse-policy.js";
+import { parsePolicyJson } from "./parse-policy-json.js";
 import type { Policy } from "./policy-schema.js";
 import type { PolicyStoreEvent, PolicyStoreEventListener } from "./policy-store-events.js";
 import { PolicyContentError, readPointer, readVersionText } from "./policy-table.js";
@@ -97,7 +97,7 @@ export class PolicyStore {
       if (versionKey === this.#rejected) return "rejected";
 
       const text = await readVersionText(this.#client, pointer, signal);
-      const parsed = parsePolicy(text, "json");
+      const parsed = parsePolicyJson(text);
       if (!parsed.ok) {
         this.#rejected = versionKey;
         this.#emit({

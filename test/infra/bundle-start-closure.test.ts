@@ -72,6 +72,12 @@ describe("the deploy bundle at start", () => {
     }
   });
 
+  it("reads the stored policy (JSON) without the YAML parser the CLI's files need", () => {
+    expect(atStart).toContain("shared/policy/parse-policy-json.ts");
+    expect(atStart.filter((source) => source.startsWith("node_modules/yaml/"))).toEqual([]);
+    expect(atStart).not.toContain("shared/policy/parse-policy.ts");
+  });
+
   it("takes undici's connection pool without the rest of its index, and zod with English only", () => {
     expect(atStart).toContain("node_modules/undici/lib/dispatcher/pool.js");
     expect(atStart).toContain("node_modules/undici/lib/api/api-request.js");
