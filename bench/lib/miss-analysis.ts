@@ -6,7 +6,7 @@ import { checksMicros, type StepCost } from "./cpu-profile.js";
 import { percentile } from "./open-loop.js";
 import type { Results, TargetId } from "./results.js";
 import { judgeTargets } from "./targets.js";
-import { median } from "./throughput.js";
+import { median, pairedRatio } from "./throughput.js";
 
 const ratio = (value: number) => `${value.toFixed(2)}×`;
 const ms = (value: number) => `${value.toFixed(2)} ms`;
@@ -125,9 +125,17 @@ export function explainMisses(results: Results): { target: string; explanation: 
       const adapter = get("adapterLayer");
       const gate = get("tollgate");
       if (base === undefined || layer === undefined || gate === undefined) continue;
+      const rounds = (id: TargetId) => results.throughput?.find((row) => row.target === id)?.runs ?? [];
+      const layerShare = pairedRatio(
+        rounds("forwardLayer"),
+        rounds(t.includes("undici") ? "undici" : "peer"),
+      );
+      const layerRatio = layerShare.ratios.length > 0 ? layerShare.median : layer / base;
+      const gateShare = pairedRatio(rounds("tollgate"), rounds("forwardLayer"));
+      const gateOfLayer = gateShare.ratios.length > 0 ? gateShare.median : gate / layer;
       say(t, [
-        `tollgate's node:http adapter and forwardRequest with no checks at all reach ${ratio(layer / base)} of it in this run${adapter === undefined ? "" : ` (the adapter answering by itself, no backend: ${ratio(adapter / base)})`}: that is the ceiling of the web-standard Request/Response core every entry point shares — under the Functions host @azure/functions hands tollgate a web Request and takes a web body back, so a Node-stream shortcut would help only the local host.`,
-        `The checks (token, role map, strict limit, assertion, headers, telemetry) take the rest: ${(100 * (1 - gate / layer)).toFixed(0)}% of that ceiling.`,
+        `tollgate's node:http adapter and forwardRequest with no checks at all reach ${ratio(layerRatio)} of it in this run (round by round)${adapter === undefined ? "" : ` (the adapter answering by itself, no backend: ${ratio(adapter / base)})`}: that is the ceiling of the web-standard Request/Response core every entry point shares — under the Functions host @azure/functions hands tollgate a web Request and takes a web body back, so a Node-stream shortcut would help only the local host.`,
+        `The checks (token, role map, strict limit, assertion, headers, telemetry) take the rest: ${(100 * (1 - gateOfLayer)).toFixed(0)}% of that ceiling.`,
         checksShare(results.profile?.steps, gate, layer),
         cpuComparison(
           results,

@@ -7,15 +7,16 @@ import { processCpuMs } from "../lib/process-cpu.js";
 import type { TargetId, ThroughputResult } from "../lib/results.js";
 import { median, type ThroughputRun, throughputRun, warmUp } from "../lib/throughput.js";
 
-// Each goal's pair sits side by side: undici forwarder, tollgate, fastify peer; the functions
-// forwarder and tollgate on the Functions path. Reversing the order keeps them side by side.
+// Each comparison's pair sits side by side: tollgate's no-check layer and the undici forwarder,
+// the undici forwarder, tollgate and the fastify peer; the functions forwarder and tollgate on the
+// Functions path, streamed and buffered. Reversing the order keeps them side by side.
 const ORDER: TargetId[] = [
   "direct",
+  "adapterLayer",
+  "forwardLayer",
   "undici",
   "tollgate",
   "peer",
-  "forwardLayer",
-  "adapterLayer",
   "functionsFloor",
   "functionsTollgate",
   "functionsBuffered",
