@@ -21,7 +21,7 @@ import { latencySvg } from "./lib/latency-svg.js";
 import { describeMachine } from "./lib/machine.js";
 import { renderReport } from "./lib/report.js";
 import { type Part, type Results, TARGETS } from "./lib/results.js";
-import { measureColdStarts } from "./phases/cold-starts.js";
+import { measureColdStarts, profileColdStarts } from "./phases/cold-starts.js";
 import { measureLatency } from "./phases/latency.js";
 import { profileHotPath } from "./phases/profile.js";
 import { soak } from "./phases/soak.js";
@@ -60,7 +60,10 @@ async function measure(results: Results): Promise<void> {
       // Cold starts first, while the one Azurite is idle: after the load phases the targets'
       // per-minute writes (the access trail of a thousand callers each) kept it busy for seconds,
       // and the first starts then waited on it (868-3,552 ms against about 200).
-      if (wants("cold")) results.coldStart = await measureColdStarts(context);
+      if (wants("cold")) {
+        results.coldStart = await measureColdStarts(context);
+        results.coldStartProfiles = await profileColdStarts(context);
+      }
       if (wants("throughput")) results.throughput = await measureThroughput(context);
       if (wants("latency")) results.latency = await measureLatency(context);
       if (wants("memory")) results.memory = await soak(context);

@@ -10,6 +10,8 @@ export interface ColdStart {
   listeningMs: number;
   /** Spawn to the first 2xx answer, in ms. */
   firstAllowedMs: number;
+  /** When the process was spawned, on the monotonic clock (µs) a CPU profile of it also uses. */
+  spawnedAtUs: number;
 }
 
 function tryOnce(port: number, path: string, token: string): Promise<number> {
@@ -86,7 +88,11 @@ async function coldStartOn(port: number, options: ColdStartOptions): Promise<Col
         const firstAllowedMs = since();
         // The line may be read from the pipe a moment after the answer: wait for it.
         await server;
-        return { listeningMs: Math.min(listeningMs, firstAllowedMs), firstAllowedMs };
+        return {
+          listeningMs: Math.min(listeningMs, firstAllowedMs),
+          firstAllowedMs,
+          spawnedAtUs: Number(started / 1000n),
+        };
       }
       if (Date.now() > deadline) {
         const output = listeningMs >= 0 ? (await server)?.output().slice(-2000) : undefined;

@@ -2,6 +2,9 @@
 // proxy (or any process) on this machine already has, and how much is tollgate's own. Computed
 // from the run, never written by hand, so the explanation cannot drift from the numbers.
 
+import { WORKER_NODE_ARGUMENTS } from "../../tools/loopback/functions-path/worker-node-arguments.js";
+import { COLD_START_PARTS } from "./cold-start-profile.js";
+import { LOCAL_HOST_NODE_ARGUMENTS } from "./context.js";
 import { checksMicros, type StepCost } from "./cpu-profile.js";
 import { percentile } from "./open-loop.js";
 import type { Results, TargetId } from "./results.js";
@@ -107,6 +110,24 @@ function cpuComparison(
   return `In the throughput runs its process spent ${t.toFixed(0)} µs of CPU per request (all threads) against ${b.toFixed(0)} µs for ${baseName}: ${ratio(b / t)} of the requests per CPU second, where the load generator and the backend taking a core do not count.`;
 }
 
+/**
+ * The profiled starts of tollgate and its floor, part by part: where tollgate's own part of a
+ * start goes, and how much of it was waiting rather than work.
+ */
+function startProfileLine(results: Results, functions: boolean): string | undefined {
+  const find = (scenario: string) => results.coldStartProfiles?.find((p) => p.scenario === scenario)?.profile;
+  const gate = find(functions ? "tollgate (functions path)" : "tollgate (local host)");
+  const floor = find(functions ? "functions forwarder (functions path floor)" : "undici forwarder (floor)");
+  if (!gate || !floor) return undefined;
+  const more = COLD_START_PARTS.map((part) => ({ part, ms: gate.parts[part] - floor.parts[part] }))
+    .filter((d) => d.ms >= 1)
+    .sort((a, b) => b.ms - a.ms)
+    .map((d) => `${d.part} ${ms(d.ms)}`)
+    .join(", ");
+  const idle = gate.parts["idle (waiting for Azurite, the issuer or the backend)"];
+  return `In the profiled starts (medians ${ms(gate.totalMs)} against ${ms(floor.totalMs)}), tollgate spent more than its floor on: ${more}. It waited ${ms(idle)} of its start: the rest is CPU work, so a start here takes as long as this machine's core needs for it ("Where a start's time goes" below).`;
+}
+
 /** One line per missed goal: the goal's name, then what the run's floors show. */
 export function explainMisses(results: Results): { target: string; explanation: string }[] {
   const tp = new Map(results.throughput?.map((row) => [row.target, row.median]));
@@ -166,7 +187,10 @@ export function explainMisses(results: Results): { target: string; explanation: 
         p === 99
           ? fullCollectionShare(
               results,
-              { variant: "local host, --max-semi-space-size", capacity: get("tollgate") },
+              {
+                variant: `local host, ${LOCAL_HOST_NODE_ARGUMENTS.join(" ")} (as`,
+                capacity: get("tollgate"),
+              },
               { variant: "undici forwarder", label: "the undici forwarder" },
             )
           : undefined,
@@ -214,7 +238,10 @@ export function explainMisses(results: Results): { target: string; explanation: 
         p === 99
           ? fullCollectionShare(
               results,
-              { variant: "functions path, --max-semi-space-size", capacity: gateTp },
+              {
+                variant: `functions path, ${WORKER_NODE_ARGUMENTS.join(" ")} (as deployed)`,
+                capacity: gateTp,
+              },
               { variant: "functions forwarder", label: "the functions forwarder" },
             )
           : undefined,
@@ -228,6 +255,7 @@ export function explainMisses(results: Results): { target: string; explanation: 
       if (floor === undefined || Number.isNaN(value)) continue;
       say(t, [
         `The ${functions ? "functions forwarder" : "undici forwarder"} (a process with nothing to load, read or verify) needs ${ms(floor)} on this machine; tollgate's own part is ${ms(value - floor)}.`,
+        t.includes("telemetry off") ? startProfileLine(results, functions) : undefined,
       ]);
     } else if (t.startsWith("Resident memory")) {
       const samples = [...(results.memory?.samples ?? [])].sort((a, b) => a.atSeconds - b.atSeconds);

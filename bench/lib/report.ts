@@ -1,6 +1,7 @@
 // The report (bench/RESULTS.md): a header saying what it was measured on, the targets with their
 // verdicts, then one table per part. Plain Markdown tables, so the README can quote them.
 
+import { COLD_START_PARTS } from "./cold-start-profile.js";
 import { checksMicros, type StepCost } from "./cpu-profile.js";
 import { formatLoad } from "./machine.js";
 import { explainMisses } from "./miss-analysis.js";
@@ -221,7 +222,29 @@ function coldSection(results: Results): string {
     ),
     "",
     "Medians of the runs. The undici forwarder row is the floor: a Node process with no settings, keys or storage to load; the functions forwarder row is the same on the Functions path (the harness and @azure/functions loaded, an undici Pool, no checks).",
+    ...coldProfileSection(results),
   ].join("\n");
+}
+
+/** One profiled start of each: the time from spawn to the first answer, part by part. */
+function coldProfileSection(results: Results): string[] {
+  const profiles = results.coldStartProfiles;
+  if (!profiles || profiles.length === 0) return [];
+  return [
+    "",
+    "### Where a start's time goes",
+    "",
+    `${results.config.coldStartRuns} more start(s) of each, telemetry off, under V8's sampling profiler (\`--cpu-prof\`, every 100 µs), each cut at its first allowed answer, the median shown part by part (so the parts need not add up to the median total); each sample is charged to the first of these that is on its stack, so a built-in module the app requires counts to Node's modules and the time V8 spends parsing and compiling a file counts to compiling. _Running the app's code_ includes Node's and undici's functions it calls; on the Functions path the harness's own files (the host's part) count to it as well. The profiler slows a start a little, so the totals run above the medians above.`,
+    "",
+    table(
+      ["Part of the start (ms)", ...profiles.map((p) => p.scenario)],
+      ["l", ...profiles.map(() => "r" as const)],
+      [
+        ...COLD_START_PARTS.map((part) => [part, ...profiles.map((p) => p.profile.parts[part].toFixed(0))]),
+        ["**spawn → first allowed**", ...profiles.map((p) => `**${p.profile.totalMs.toFixed(0)}**`)],
+      ],
+    ),
+  ];
 }
 
 function tailSection(results: Results): string {
@@ -229,7 +252,7 @@ function tailSection(results: Results): string {
   if (!rows) return notRun("the tail");
   const c = results.config;
   return [
-    `What the tail is made of: each variant its own process under the same open-loop load (${c.tailRate.toLocaleString("en-US")} req/s for ${c.tailSeconds} s after ${c.tailWarmSeconds} s at that rate to warm up: a fresh process compiles its hot path over its first 10-15 s), printing its garbage collections (\`--trace-gc\`); only those during the measured seconds count. Young-generation collections (scavenges) stop the process for their pause; full collections (mark-compact) are the long ones, and a process busy a share _u_ of the time takes about pause / (1 − _u_) to work off the requests that queued behind one. The flags are those \`infra/\` sets for the worker (\`languageWorkers__node__arguments\`, see \`tools/loopback/functions-path/worker-node-arguments.ts\`); the local host runs with the same heap flags (\`npm run serve\`). _Event-loop delay_ is each process's own (\`monitorEventLoopDelay\`, preloaded by \`bench/servers/loop-delay-probe.ts\`): how long its loop was kept from running; a latency tail larger than it was spent outside the process (waiting for a core, the backend or the client). The floors run the same way.${c.tailIdleSeconds > 0 ? ` The _burst after idle_ rows warm up the same way, get no request for ${c.tailIdleSeconds} s, then are measured at once: what an instance that went quiet meets on the next burst, with V8's memory reducer off (as deployed) and on (Node's default).` : ""} The _fresh process's first burst_ rows are new processes that have seen only the token pool, once, at a quarter of the rate (so no first verification falls in the burst), and are then measured at once: what a scaled-out instance meets while its hot path is not yet compiled, tollgate beside the library's own floor.`,
+    `What the tail is made of: each variant its own process under the same open-loop load (${c.tailRate.toLocaleString("en-US")} req/s for ${c.tailSeconds} s after ${c.tailWarmSeconds} s at that rate to warm up: a fresh process compiles its hot path over its first 10-15 s), printing its garbage collections (\`--trace-gc\`); only those during the measured seconds count. Young-generation collections (scavenges) stop the process for their pause; full collections (mark-compact) are the long ones, and a process busy a share _u_ of the time takes about pause / (1 − _u_) to work off the requests that queued behind one. The flags are those \`infra/\` sets for the worker (\`languageWorkers__node__arguments\`, see \`tools/loopback/functions-path/worker-node-arguments.ts\`); the local host runs with the same V8 flag (\`npm run serve\`). Each also runs once with a young generation twice Node's default (\`--max-semi-space-size=32\`, deployed until session 10): fewer scavenges, but any V8 heap-size flag makes V8 reject Node's code cache for its built-in modules, which slows every start. _Event-loop delay_ is each process's own (\`monitorEventLoopDelay\`, preloaded by \`bench/servers/loop-delay-probe.ts\`): how long its loop was kept from running; a latency tail larger than it was spent outside the process (waiting for a core, the backend or the client). The floors run the same way.${c.tailIdleSeconds > 0 ? ` The _burst after idle_ rows warm up the same way, get no request for ${c.tailIdleSeconds} s, then are measured at once: what an instance that went quiet meets on the next burst, with V8's memory reducer off (as deployed) and on (Node's default).` : ""} The _fresh process's first burst_ rows are new processes that have seen only the token pool, once, at a quarter of the rate (so no first verification falls in the burst), and are then measured at once: what a scaled-out instance meets while its hot path is not yet compiled, tollgate beside the library's own floor.`,
     "",
     table(
       [

@@ -3,6 +3,7 @@
 import type { ShadowPathResult } from "../shadow-path.js";
 import type { TokenPathResult } from "../token-path.js";
 import type { ColdStart } from "./cold-start.js";
+import type { ColdStartProfile } from "./cold-start-profile.js";
 import type { AreaCost, ProfileSummary, StepCost } from "./cpu-profile.js";
 import type { Machine } from "./machine.js";
 import type { OpenLoopResult } from "./open-loop.js";
@@ -127,6 +128,8 @@ export interface Results {
   tokenPath?: TokenPathResult[];
   shadowPath?: ShadowPathResult[];
   coldStart?: ColdStartResult[];
+  /** One profiled start of tollgate and of each floor: where the time from spawn to the first answer went. */
+  coldStartProfiles?: { scenario: string; profile: ColdStartProfile }[];
   memory?: MemoryResult;
   profile?: ProfileResult;
   /** The same on the Functions path (the harness and @azure/functions in the same process). */

@@ -3,9 +3,18 @@
 // with keys fetched from the issuer, and of the bare forwarders as the floors. Where the keys came
 // from is checked, not assumed: the issuer counts its JWKS requests.
 
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { WORKER_NODE_ARGUMENTS } from "../../tools/loopback/functions-path/worker-node-arguments.js";
 import { bundled, compiled } from "../lib/build.js";
 import { coldStart } from "../lib/cold-start.js";
+import {
+  type ColdStartProfile,
+  coldStartProfile,
+  medianProfile,
+  readProfile,
+} from "../lib/cold-start-profile.js";
 import {
   type BenchContext,
   FUNCTIONS_HOST,
@@ -26,19 +35,20 @@ const TELEMETRY_ON = {
   APPLICATIONINSIGHTS_STATSBEAT_DISABLED_ALL: "true",
 };
 
+/** Each process with the flags it is deployed with (infra/: languageWorkers__node__arguments). */
+const nodeArgsOf = (entry: string) =>
+  entry === FUNCTIONS_HOST
+    ? WORKER_NODE_ARGUMENTS
+    : entry.endsWith("local-host/main.ts")
+      ? LOCAL_HOST_NODE_ARGUMENTS
+      : [];
+
 const functionsApp = (files: string[]) => ({ FUNCTIONS_APP: files.map((file) => compiled(file)).join(",") });
 
 export async function measureColdStarts(context: BenchContext): Promise<ColdStartResult[]> {
   const { config, fixture, servers, mainPrefix, path, log } = context;
   const backendUrl = servers.direct.url;
   const poll = { path: path(1), token: fixture.tokens[0] as string };
-  // Each process with the flags it is deployed with (infra/: languageWorkers__node__arguments).
-  const nodeArgsOf = (entry: string) =>
-    entry === FUNCTIONS_HOST
-      ? WORKER_NODE_ARGUMENTS
-      : entry.endsWith("local-host/main.ts")
-        ? LOCAL_HOST_NODE_ARGUMENTS
-        : [];
   const runsOf = async (entry: string, env: () => Promise<Record<string, string>>) => {
     const runs = [];
     let jwksRequests = 0;
@@ -121,4 +131,73 @@ export async function measureColdStarts(context: BenchContext): Promise<ColdStar
     BENCH_BACKEND_URL: backendUrl,
   });
   return rows;
+}
+
+/**
+ * More starts of tollgate (the deploy bundle, telemetry off) and of each floor, as many as the
+ * measured ones, under V8's sampling profiler (every 100 µs), cut at the first allowed answer:
+ * what each part of a start cost, the median of the starts part by part. The profiler slows a
+ * start a little, so these totals run above the medians of the unprofiled starts.
+ */
+export async function profileColdStarts(
+  context: BenchContext,
+): Promise<{ scenario: string; profile: ColdStartProfile }[]> {
+  const { fixture, servers, mainPrefix, path, log } = context;
+  const backendUrl = servers.direct.url;
+  const poll = { path: path(1), token: fixture.tokens[0] as string };
+  const starts: { scenario: string; entry: string; env: Record<string, string> }[] = [
+    {
+      scenario: "tollgate (local host)",
+      entry: bundled(LOCAL_HOST),
+      env: fixture.tollgateEnv(mainPrefix, backendUrl),
+    },
+    {
+      scenario: "undici forwarder (floor)",
+      entry: "bench/servers/undici-forwarder.ts",
+      env: { BENCH_BACKEND_URL: backendUrl },
+    },
+    {
+      scenario: "tollgate (functions path)",
+      entry: FUNCTIONS_HOST,
+      env: {
+        ...fixture.tollgateEnv(mainPrefix, backendUrl),
+        ...functionsApp(TOLLGATE_FUNCTIONS.map(bundled)),
+      },
+    },
+    {
+      scenario: "functions forwarder (functions path floor)",
+      entry: FUNCTIONS_HOST,
+      env: {
+        ...functionsApp([bundled("bench/servers/functions-forwarder.ts")]),
+        BENCH_BACKEND_URL: backendUrl,
+      },
+    },
+  ];
+  const profiles: { scenario: string; profile: ColdStartProfile }[] = [];
+  for (const start of starts) {
+    const runs: ColdStartProfile[] = [];
+    for (let r = 0; r < context.config.coldStartRuns; r++) {
+      const dir = mkdtempSync(join(tmpdir(), "tollgate-cold-profile-"));
+      try {
+        const run = await coldStart({
+          entry: start.entry,
+          env: start.env,
+          nodeArgs: [
+            ...nodeArgsOf(start.entry),
+            "--cpu-prof",
+            `--cpu-prof-dir=${dir}`,
+            "--cpu-prof-interval=100",
+          ],
+          ...poll,
+        });
+        runs.push(coldStartProfile(readProfile(dir), run.spawnedAtUs, run.firstAllowedMs));
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    }
+    const profile = medianProfile(runs);
+    log(`cold start profile ${start.scenario}: ${Math.round(profile.totalMs)} ms`);
+    profiles.push({ scenario: start.scenario, profile });
+  }
+  return profiles;
 }

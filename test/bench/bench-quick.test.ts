@@ -127,6 +127,23 @@ describe("npm run bench -- --quick", () => {
     }
   });
 
+  it("profiles a start of tollgate and of each floor, and charges its time part by part", () => {
+    const cold = report.slice(report.indexOf("### Where a start's time goes"), report.indexOf("## Memory"));
+    const header = cold.split("\n").find((line) => line.startsWith("| Part of the start")) ?? "";
+    expect(header).toContain("tollgate (local host)");
+    expect(header).toContain("functions forwarder (functions path floor)");
+    const total = cold.split("\n").find((line) => line.startsWith("| **spawn → first allowed**")) ?? "";
+    const totals = total
+      .split(" | ")
+      .slice(1)
+      .map((cell) => Number(cell.replace(/[*| ]/g, "")));
+    expect(totals).toHaveLength(4);
+    for (const ms of totals) expect(ms).toBeGreaterThan(0);
+    // A start is work: the compile and run rows carry time for tollgate.
+    const running = cold.split("\n").find((line) => line.startsWith("| running the app's code")) ?? "";
+    expect(Number(running.split(" | ")[1])).toBeGreaterThan(0);
+  });
+
   it("says, for each goal missed, what the same run's floors show about it", () => {
     const targets = report.slice(report.indexOf("## Targets"), report.indexOf("## Throughput"));
     const missed = targets
