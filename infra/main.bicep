@@ -767,7 +767,7 @@ resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
         // Node flags for the worker; why each: tools/loopback/functions-path/worker-node-arguments.ts.
         {
           name: 'languageWorkers__node__arguments'
-          value: '--max-semi-space-size=32 --no-memory-reducer --max-http-header-size=32768'
+          value: '--no-memory-reducer --max-http-header-size=32768'
         }
         {
           name: 'TOLLGATE_TENANTS'

@@ -1,7 +1,7 @@
 // What the tail is made of: the garbage collector's pauses under the same open-loop load, with
-// Node's default young generation and with the semi-space flag infra/ sets for the worker
-// (tools/loopback/functions-path/worker-node-arguments.ts), on the local host and on the
-// Functions path. Each process prints its collections (--trace-gc); only those during the
+// the flags infra/ sets for the worker (tools/loopback/functions-path/worker-node-arguments.ts)
+// and with a young generation twice Node's default beside them (the flag tried before, which
+// costs the cold start: see that file), on the local host and on the Functions path. Each process prints its collections (--trace-gc); only those during the
 // measured seconds count. Counts and pause sums are the process's own, so they hold up on a busy
 // machine better than latency percentiles do. Each process also measures its own event-loop delay
 // (bench/servers/loop-delay-probe.ts): a tail the loop's delay does not show was spent waiting
@@ -12,7 +12,10 @@
 // fresh-process variants show the first burst a new instance meets, before its JIT has run.
 
 import { pathToFileURL } from "node:url";
-import { WORKER_NODE_ARGUMENTS } from "../../tools/loopback/functions-path/worker-node-arguments.js";
+import {
+  LARGER_YOUNG_GENERATION,
+  WORKER_NODE_ARGUMENTS,
+} from "../../tools/loopback/functions-path/worker-node-arguments.js";
 import { bundled, compiled } from "../lib/build.js";
 import { startServer } from "../lib/child-server.js";
 import {
@@ -25,7 +28,7 @@ import {
 import { openLoop, percentile } from "../lib/open-loop.js";
 import type { TailResult } from "../lib/results.js";
 
-const WITHOUT_SEMI_SPACE = WORKER_NODE_ARGUMENTS.filter((flag) => !flag.startsWith("--max-semi-space-size"));
+const WITH_LARGER_YOUNG_GENERATION = [LARGER_YOUNG_GENERATION, ...WORKER_NODE_ARGUMENTS];
 const WITH_MEMORY_REDUCER = WORKER_NODE_ARGUMENTS.filter((flag) => flag !== "--no-memory-reducer");
 
 interface Variant {
@@ -84,22 +87,27 @@ export async function measureTail(context: BenchContext): Promise<TailResult[]> 
     nodeArgs: WORKER_NODE_ARGUMENTS,
   };
   const variants: Variant[] = [
-    { name: "local host, Node's default young generation", entry: LOCAL_HOST, env, nodeArgs: [] },
     {
-      name: `local host, ${LOCAL_HOST_NODE_ARGUMENTS.join(" ")}`,
+      name: `local host, ${LOCAL_HOST_NODE_ARGUMENTS.join(" ")} (as \`npm run serve\`)`,
       entry: LOCAL_HOST,
       env,
       nodeArgs: LOCAL_HOST_NODE_ARGUMENTS,
     },
     {
-      name: "functions path, Node's default young generation",
-      ...functionsAsDeployed,
-      nodeArgs: WITHOUT_SEMI_SPACE,
+      name: `local host, ${LARGER_YOUNG_GENERATION} added`,
+      entry: LOCAL_HOST,
+      env,
+      nodeArgs: [LARGER_YOUNG_GENERATION, ...LOCAL_HOST_NODE_ARGUMENTS],
     },
     {
       name: `functions path, ${WORKER_NODE_ARGUMENTS.join(" ")} (as deployed)`,
       ...functionsAsDeployed,
       nodeArgs: WORKER_NODE_ARGUMENTS,
+    },
+    {
+      name: `functions path, ${LARGER_YOUNG_GENERATION} added`,
+      ...functionsAsDeployed,
+      nodeArgs: WITH_LARGER_YOUNG_GENERATION,
     },
     {
       name: `undici forwarder (floor), ${LOCAL_HOST_NODE_ARGUMENTS.join(" ")}`,

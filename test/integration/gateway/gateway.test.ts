@@ -18,8 +18,8 @@ const onFunctionsPath =
 
 const MB = 1024 * 1024;
 // "Flat" for a 50 MB body: less than the body itself, so it was never held whole. Not tighter:
-// the worker runs with --max-semi-space-size=32 (WORKER_NODE_ARGUMENTS), so up to tens of MB of
-// short-lived chunks may wait for the next scavenge (18-30 MB seen); buffering shows as 50+ MB.
+// up to tens of MB of short-lived chunks may wait for the next scavenge, and V8 keeps grown
+// semi-spaces committed (18-30 MB seen); buffering shows as 50+ MB.
 const FLAT = 48 * MB;
 let azurite: AzuriteHandle;
 let issuer: EntraIssuer;
