@@ -36,6 +36,26 @@ const CHECKS: ReadonlyArray<readonly [RegExp, string]> = [
  */
 export function splitRequestPath(path: string): RequestPathResult {
   if (!path.startsWith("/")) return { ok: false, problem: "does not start with '/'" };
+  // Every check above needs one of these to match; most paths hold none, so one scan clears them
+  // instead of ten. A path that holds any of them (a '%', a '.' after '/') gets every check.
+  if (MAY_FAIL_A_CHECK.test(path)) {
+    for (const [pattern, problem] of CHECKS) {
+      if (pattern.test(path)) return { ok: false, problem };
+    }
+  }
+  return { ok: true, segments: path.slice(1).split("/") };
+}
+
+/**
+ * What at least one of CHECKS needs to find: a byte outside visible ASCII, '?', '#', '\', '%',
+ * ';', an empty segment or a segment that starts with '.'. Wider than the checks on purpose
+ * ("/.well-known" runs them all and passes); never narrower, or a check would be skipped.
+ */
+const MAY_FAIL_A_CHECK = /[^\x21-\x7e]|[?#\\%;]|\/\/|\/\./;
+
+/** The checks one by one, for the problem a path fails; kept for the tests of the fast path. */
+export function splitRequestPathSlowly(path: string): RequestPathResult {
+  if (!path.startsWith("/")) return { ok: false, problem: "does not start with '/'" };
   for (const [pattern, problem] of CHECKS) {
     if (pattern.test(path)) return { ok: false, problem };
   }
