@@ -50,6 +50,7 @@ export async function buildBundle(): Promise<void> {
     ...functions,
     join(ROOT, "tools", "local-host", "main.ts"),
     join(ROOT, "bench", "servers", "functions-forwarder.ts"),
+    join(ROOT, "bench", "servers", "functions-forward-layer.ts"),
   ]);
 }
 

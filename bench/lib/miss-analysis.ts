@@ -128,6 +128,29 @@ function startProfileLine(results: Results, functions: boolean): string | undefi
   return `In the profiled starts (medians ${ms(gate.totalMs)} against ${ms(floor.totalMs)}), tollgate spent more than its floor on: ${more}. It waited ${ms(idle)} of its start: the rest is CPU work, so a start here takes as long as this machine's core needs for it ("Where a start's time goes" below).`;
 }
 
+/**
+ * On the Functions path, tollgate's own entry and forwarding with no checks against the floor and
+ * against tollgate, round by round: whether the library's conversion or tollgate's checks cost it.
+ */
+function functionsLayerLine(results: Results): string | undefined {
+  const rounds = (id: TargetId) => results.throughput?.find((row) => row.target === id)?.runs ?? [];
+  const layerOfFloor = pairedRatio(rounds("functionsForwardLayer"), rounds("functionsFloor"));
+  const gateOfLayer = pairedRatio(rounds("functionsTollgate"), rounds("functionsForwardLayer"));
+  if (layerOfFloor.ratios.length === 0 || gateOfLayer.ratios.length === 0) return undefined;
+  const layerCpu = cpuMicros(results, "functionsForwardLayer");
+  const gateCpu = cpuMicros(results, "functionsTollgate");
+  const cpu =
+    layerCpu === undefined || gateCpu === undefined
+      ? ""
+      : ` (CPU per request ${layerCpu.toFixed(0)} µs without the checks, ${gateCpu.toFixed(0)} µs with them)`;
+  const layer = layerOfFloor.median;
+  const reading =
+    layer >= 0.95
+      ? "the library's conversion and the forwarding cost tollgate no more than they cost the floor"
+      : `tollgate's entry and forwarding lose ${(100 * (1 - layer)).toFixed(0)}% before any check`;
+  return `tollgate's own Functions entry and forwardRequest with no checks serve ${ratio(layer)} of the floor (round by round): ${reading}. The checks take ${(100 * (1 - gateOfLayer.median)).toFixed(0)}% of that layer${cpu}.`;
+}
+
 /** One line per missed goal: the goal's name, then what the run's floors show. */
 export function explainMisses(results: Results): { target: string; explanation: string }[] {
   const tp = new Map(results.throughput?.map((row) => [row.target, row.median]));
@@ -209,7 +232,8 @@ export function explainMisses(results: Results): { target: string; explanation: 
         undici === undefined
           ? undefined
           : `The functions forwarder itself serves ${ratio(floor / undici)} of the bare undici forwarder's requests: the library's stream proxy (a second HTTP hop inside the worker) and its own Request and Response around every call, with the host's part in the same process here.`,
-        `tollgate's checks cost the rest: ${(100 * (1 - gate / floor)).toFixed(0)}% of that floor.`,
+        functionsLayerLine(results) ??
+          `tollgate's checks cost the rest: ${(100 * (1 - gate / floor)).toFixed(0)}% of that floor.`,
         checksShare(results.functionsProfile?.steps, gate, floor),
         floorBuffered === undefined || gateBuffered === undefined
           ? undefined

@@ -18,6 +18,7 @@ export const TARGETS = {
   adapterLayer: "tollgate's adapter alone, no backend",
   functionsTollgate: "tollgate (functions path)",
   functionsFloor: "functions forwarder (functions path floor)",
+  functionsForwardLayer: "tollgate's Functions adapter + forwardRequest, no checks (functions path)",
   functionsBuffered: "functions forwarder, buffered (no HTTP streaming)",
   functionsTollgateBuffered: "tollgate (functions path), buffered (no HTTP streaming; tsc output)",
 } as const;

@@ -42,6 +42,7 @@ export async function startTargets(
     adapterLayer,
     functionsTollgate,
     functionsFloor,
+    functionsForwardLayer,
     functionsBuffered,
     functionsTollgateBuffered,
   ] = await Promise.all([
@@ -81,6 +82,10 @@ export async function startTargets(
       functionsApp(TOLLGATE_FUNCTIONS.map(bundled), fixture.tollgateEnv(mainPrefix, echo.url)),
     ),
     launch("functions forwarder", floorApp(true)),
+    launch(
+      "tollgate's Functions adapter + forwardRequest",
+      functionsApp([bundled("bench/servers/functions-forward-layer.ts")], { BENCH_BACKEND_URL: echo.url }),
+    ),
     launch("functions forwarder, buffered", floorApp(false)),
     // Buffered: tsc's output, so bench/servers/buffered-mode.ts reaches the app's own library.
     launch(
@@ -100,6 +105,7 @@ export async function startTargets(
     adapterLayer,
     functionsTollgate,
     functionsFloor,
+    functionsForwardLayer,
     functionsBuffered,
     functionsTollgateBuffered,
   };

@@ -8,8 +8,9 @@ import type { TargetId, ThroughputResult } from "../lib/results.js";
 import { median, type ThroughputRun, throughputRun, warmUp } from "../lib/throughput.js";
 
 // Each comparison's pair sits side by side: tollgate's no-check layer and the undici forwarder,
-// the undici forwarder, tollgate and the fastify peer; the functions forwarder and tollgate on the
-// Functions path, streamed and buffered. Reversing the order keeps them side by side.
+// the undici forwarder, tollgate and the fastify peer; on the Functions path tollgate's no-check
+// layer, the functions forwarder and tollgate, then the same two buffered. Reversing the order
+// keeps them side by side.
 const ORDER: TargetId[] = [
   "direct",
   "adapterLayer",
@@ -17,6 +18,7 @@ const ORDER: TargetId[] = [
   "undici",
   "tollgate",
   "peer",
+  "functionsForwardLayer",
   "functionsFloor",
   "functionsTollgate",
   "functionsBuffered",

@@ -2,6 +2,7 @@
 // all, and said to be unmeasurable (neither PASS nor MISS) when one of them cannot.
 
 import { describe, expect, it } from "vitest";
+import { explainMisses } from "../../bench/lib/miss-analysis.js";
 import type { OpenLoopResult } from "../../bench/lib/open-loop.js";
 import type { Results, TargetId } from "../../bench/lib/results.js";
 import { judgeTargets } from "../../bench/lib/targets.js";
@@ -113,5 +114,24 @@ describe("throughput verdicts", () => {
     const tollgate = runs(1800, 900, 2700).filter((r) => r.round !== 1);
     const verdict = functionsThroughput(withRuns({ functionsFloor: floor, functionsTollgate: tollgate }));
     expect(verdict?.measured).toMatch(/median of 2 rounds, each back to back: 0\.90, 0\.90/);
+  });
+
+  it("split a Functions-path miss into tollgate's no-check layer against the floor and the checks", () => {
+    const miss = (layer: number[]) =>
+      explainMisses(
+        withRuns({
+          functionsForwardLayer: runs(...layer),
+          functionsFloor: runs(2000, 2000, 2000),
+          functionsTollgate: runs(1400, 1500, 1300),
+        }),
+      ).find((line) => line.target === "Functions path: throughput vs the functions forwarder")?.explanation;
+    // The layer keeps up with the floor: the checks are the cost (0.70 of the layer, round by round).
+    expect(miss([2000, 2100, 1950])).toContain(
+      "no checks serve 1.00× of the floor (round by round): the library's conversion and the forwarding cost tollgate no more than they cost the floor. The checks take 30% of that layer",
+    );
+    // The layer itself is slower than the floor: said so, not blamed on the checks.
+    expect(miss([1600, 1600, 1600])).toContain(
+      "no checks serve 0.80× of the floor (round by round): tollgate's entry and forwarding lose 20% before any check. The checks take 13% of that layer",
+    );
   });
 });
