@@ -6,12 +6,13 @@
 //   npm run bench                     full: about 18 minutes (3 throughput runs, 5-minute soak)
 //   npm run bench -- --quick          smoke check, under a minute
 //   npm run bench -- --out DIR        write RESULTS.md and latency.svg to DIR instead
-//   npm run bench -- --only token     some parts only: throughput,latency,token,shadow,cold,memory,tail,profile
+//   npm run bench -- --only token     some parts only: throughput,core,latency,token,shadow,cold,memory,tail,profile
 //   npm run bench -- --profile        add the CPU profile to a quick run
 
 import { mkdirSync, writeFileSync } from "node:fs";
 import { loadavg } from "node:os";
 import { join } from "node:path";
+import { corePath } from "./core-path.js";
 import { buildBundle, buildServers, removeBuild } from "./lib/build.js";
 import type { ChildServer } from "./lib/child-server.js";
 import { configFor } from "./lib/config.js";
@@ -65,6 +66,12 @@ async function measure(results: Results): Promise<void> {
         results.coldStartProfiles = await profileColdStarts(context);
       }
       if (wants("throughput")) results.throughput = await measureThroughput(context);
+      if (wants("core")) {
+        results.corePath = await corePath(context);
+        log(
+          `core alone: ${results.corePath.rounds.map((r) => `${r.tollgateUs.toFixed(0)} / ${r.forwardUs.toFixed(0)} µs`).join(", ")}`,
+        );
+      }
       if (wants("latency")) results.latency = await measureLatency(context);
       if (wants("memory")) results.memory = await soak(context);
       if (wants("tail")) results.tail = await measureTail(context);

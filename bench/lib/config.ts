@@ -44,6 +44,8 @@ export function configFor(argv: string[]): { config: RunConfig; outDir: string }
         latencySeconds: { 1000: 2 },
         latencyTargets: ["direct", "tollgate", "peer", "functionsFloor", "functionsTollgate"],
         tokenPathSeconds: 0.5,
+        coreRequests: 1000,
+        coreRounds: 2,
         coldStartRuns: 1,
         soakRate: 1000,
         soakWarmSeconds: 2,
@@ -82,6 +84,8 @@ export function configFor(argv: string[]): { config: RunConfig; outDir: string }
           "functionsTollgate",
         ],
         tokenPathSeconds: 2,
+        coreRequests: 8000,
+        coreRounds: 6,
         coldStartRuns: 3,
         soakRate: 1000,
         // Per-minute state (the access trail's counts, held until the minute's flush) reaches its

@@ -128,6 +128,14 @@ function startProfileLine(results: Results, functions: boolean): string | undefi
   return `In the profiled starts (medians ${ms(gate.totalMs)} against ${ms(floor.totalMs)}), tollgate spent more than its floor on: ${more}. It waited ${ms(idle)} of its start: the rest is CPU work, so a start here takes as long as this machine's core needs for it ("Where a start's time goes" below).`;
 }
 
+/** What the checks cost with no HTTP server in front (the core-alone phase), for scale. */
+function coreChecksLine(results: Results): string | undefined {
+  const core = results.corePath;
+  if (!core || core.rounds.length === 0) return undefined;
+  const checks = median(core.rounds.map((r) => r.tollgateUs - r.forwardUs));
+  return `Run in one process with no HTTP server in front, the checks cost ${checks.toFixed(0)} µs of CPU per request ("The core alone" below).`;
+}
+
 /**
  * On the Functions path, tollgate's own entry and forwarding with no checks against the floor and
  * against tollgate, round by round: whether the library's conversion or tollgate's checks cost it.
@@ -232,6 +240,7 @@ export function explainMisses(results: Results): { target: string; explanation: 
         undici === undefined
           ? undefined
           : `The functions forwarder itself serves ${ratio(floor / undici)} of the bare undici forwarder's requests: the library's stream proxy (a second HTTP hop inside the worker) and its own Request and Response around every call, with the host's part in the same process here.`,
+        coreChecksLine(results),
         functionsLayerLine(results) ??
           `tollgate's checks cost the rest: ${(100 * (1 - gate / floor)).toFixed(0)}% of that floor.`,
         checksShare(results.functionsProfile?.steps, gate, floor),

@@ -173,6 +173,31 @@ function tokenSection(results: Results): string {
   ].join("\n");
 }
 
+function coreSection(results: Results): string {
+  const core = results.corePath;
+  if (!core) return notRun("the core alone");
+  const gate = median(core.rounds.map((r) => r.tollgateUs));
+  const forward = median(core.rounds.map((r) => r.forwardUs));
+  const checks = median(core.rounds.map((r) => r.tollgateUs - r.forwardUs));
+  return [
+    `tollgate's core in one process with no HTTP server in front (\`bench/servers/core-path.ts\`, tsc's output): \`handle\` from \`createTollgate\`, with the same settings, tables and token pool as the targets above, against \`forwardRequest\` alone to the same backend, ${core.requests.toLocaleString("en-US")} requests each per round, ${core.concurrency} in flight, both reading the whole answer; the order reverses every other round. CPU (all threads of this one process) per request. The difference is what the checks cost, without a server, the load generator and the backend sharing the cores; the throughput runs' difference adds what the checks make the HTTP server and the host do (more headers, more garbage).`,
+    "",
+    table(
+      ["Round", "tollgate's handle (µs)", "forwardRequest alone (µs)", "the checks (µs)"],
+      ["l", "r", "r", "r"],
+      [
+        ...core.rounds.map((r, i) => [
+          String(i + 1),
+          r.tollgateUs.toFixed(1),
+          r.forwardUs.toFixed(1),
+          (r.tollgateUs - r.forwardUs).toFixed(1),
+        ]),
+        ["**median**", `**${gate.toFixed(1)}**`, `**${forward.toFixed(1)}**`, `**${checks.toFixed(1)}**`],
+      ],
+    ),
+  ].join("\n");
+}
+
 function shadowSection(results: Results): string {
   const rows = results.shadowPath;
   if (!rows) return notRun("the shadow path");
@@ -547,6 +572,10 @@ export function renderReport(results: Results): string {
     "## Throughput",
     "",
     throughputSection(results),
+    "",
+    "## The core alone",
+    "",
+    coreSection(results),
     "",
     "## Added latency",
     "",

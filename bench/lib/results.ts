@@ -26,6 +26,7 @@ export type TargetId = keyof typeof TARGETS;
 
 export const PARTS = [
   "throughput",
+  "core",
   "latency",
   "token",
   "shadow",
@@ -35,6 +36,13 @@ export const PARTS = [
   "profile",
 ] as const;
 export type Part = (typeof PARTS)[number];
+
+/** The core alone (bench/core-path.ts): CPU per request of tollgate's handle and of forwardRequest. */
+export interface CorePathResult {
+  requests: number;
+  concurrency: number;
+  rounds: { tollgateUs: number; forwardUs: number }[];
+}
 
 export interface RunConfig {
   mode: "quick" | "full";
@@ -49,6 +57,9 @@ export interface RunConfig {
   latencySeconds: Record<number, number>;
   latencyTargets: TargetId[];
   tokenPathSeconds: number;
+  /** Requests per target and round in the core-alone phase, and its rounds. */
+  coreRequests: number;
+  coreRounds: number;
   coldStartRuns: number;
   soakRate: number;
   /** At the soak's rate, after the live-heap collection and before the first sample. */
@@ -127,6 +138,7 @@ export interface Results {
   throughput?: ThroughputResult[];
   latency?: LatencyResult[];
   tokenPath?: TokenPathResult[];
+  corePath?: CorePathResult;
   shadowPath?: ShadowPathResult[];
   coldStart?: ColdStartResult[];
   /** One profiled start of tollgate and of each floor: where the time from spawn to the first answer went. */

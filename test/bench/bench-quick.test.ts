@@ -51,6 +51,7 @@ describe("npm run bench -- --quick", () => {
     for (const heading of [
       "## Targets",
       "## Throughput",
+      "## The core alone",
       "## Added latency",
       "### 1,000 req/s",
       "## Token path",
@@ -124,6 +125,22 @@ describe("npm run bench -- --quick", () => {
       const row = throughput.split("\n").find((line) => line.startsWith(`| ${target} |`)) ?? "";
       // Linux shows a process's CPU time in /proc; every process does some work per request.
       expect(Number(row.split(" | ")[column]), target).toBeGreaterThan(0);
+    }
+  });
+
+  it("runs tollgate's core alone beside forwardRequest alone, CPU per request each round", () => {
+    const core = report.slice(report.indexOf("## The core alone"), report.indexOf("## Added latency"));
+    const rows = core.split("\n").filter((line) => /^\| (\d+|\*\*median\*\*) \|/.test(line));
+    // Two rounds in a quick run, then the medians.
+    expect(rows).toHaveLength(3);
+    for (const row of rows) {
+      const [gate, forward] = row
+        .split(" | ")
+        .slice(1, 3)
+        .map((cell) => Number(cell.replace(/[*| ]/g, "")));
+      // The whole exchange costs CPU either way; the checks only add to it.
+      expect(forward, row).toBeGreaterThan(0);
+      expect(gate, row).toBeGreaterThan(0);
     }
   });
 

@@ -129,6 +129,27 @@ describe("throughput verdicts", () => {
     expect(miss([2000, 2100, 1950])).toContain(
       "no checks serve 1.00× of the floor (round by round): the library's conversion and the forwarding cost tollgate no more than they cost the floor. The checks take 30% of that layer",
     );
+    // With the core-alone phase, the checks' own cost in process is said beside it.
+    const withCore = {
+      ...withRuns({
+        functionsForwardLayer: runs(2000, 2000, 2000),
+        functionsFloor: runs(2000, 2000, 2000),
+        functionsTollgate: runs(1400, 1500, 1300),
+      }),
+      corePath: {
+        requests: 100,
+        concurrency: 32,
+        rounds: [
+          { tollgateUs: 100, forwardUs: 60 },
+          { tollgateUs: 110, forwardUs: 62 },
+          { tollgateUs: 90, forwardUs: 58 },
+        ],
+      },
+    } as unknown as Results;
+    expect(
+      explainMisses(withCore).find((line) => line.target.startsWith("Functions path: throughput"))
+        ?.explanation,
+    ).toContain("Run in one process with no HTTP server in front, the checks cost 40 µs of CPU per request");
     // The layer itself is slower than the floor: said so, not blamed on the checks.
     expect(miss([1600, 1600, 1600])).toContain(
       "no checks serve 0.80× of the floor (round by round): tollgate's entry and forwarding lose 20% before any check. The checks take 13% of that layer",
